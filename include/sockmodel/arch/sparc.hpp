@@ -1,0 +1,20 @@
+// arch/sparc/include/uapi/asm/fcntl.h: O_NONBLOCK 0x4000, O_CLOEXEC 0x400000,
+// both clear of SOCK_TYPE_MASK, so SOCK_* flags equal the O_* ones.
+#pragma once
+
+#include <sockmodel/arch/abi.hpp>
+
+namespace sockmodel::arch {
+
+struct sparc : common_abi {
+    static constexpr std::string_view name = "sparc";
+    static constexpr int sock_stream = 1;
+    static constexpr int sock_dgram = 2;
+    static constexpr int o_nonblock = 0x4000;
+    static constexpr int o_cloexec = 0x400000;
+    static constexpr int sock_nonblock = o_nonblock;
+    static constexpr int sock_cloexec = o_cloexec;
+};
+static_assert(socket_abi<sparc>);
+
+}  // namespace sockmodel::arch

@@ -1,0 +1,214 @@
+// The descriptor table (fs/file.c): files_struct, fdtable with its three
+// bitmaps, alloc_fd's lowest-free search with the find_next_fd fast path,
+// expand_files growth, fd_install and the close side.
+#pragma once
+
+#include <algorithm>
+#include <bit>
+#include <cassert>
+#include <cerrno>
+#include <climits>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace sockmodel {
+
+struct file;
+
+inline constexpr unsigned bits_per_long = sizeof(unsigned long) * CHAR_BIT;
+inline constexpr unsigned nr_open_default = bits_per_long;  // NR_OPEN_DEFAULT: the embedded table
+inline constexpr unsigned sysctl_nr_open_default = 1024 * 1024;
+
+struct fdtable {
+    unsigned max_fds = 0;  // always a multiple of BITS_PER_LONG
+    std::vector<file*> fd;
+    std::vector<unsigned long> open_fds;
+    std::vector<unsigned long> close_on_exec;
+    std::vector<unsigned long> full_fds_bits;  // one bit per word of open_fds
+
+    explicit fdtable(unsigned nr)
+        : max_fds(nr), fd(nr, nullptr), open_fds(nr / bits_per_long, 0UL),
+          close_on_exec(nr / bits_per_long, 0UL),
+          full_fds_bits((nr / bits_per_long + bits_per_long - 1) / bits_per_long, 0UL)
+    {
+    }
+
+    bool test(const std::vector<unsigned long>& map, unsigned bit) const
+    {
+        return (map[bit / bits_per_long] >> (bit % bits_per_long)) & 1UL;
+    }
+};
+
+struct files_stats {
+    unsigned long expansions = 0;          // expand_fdtable calls
+    unsigned long rcu_grace_periods = 0;   // synchronize_rcu() for a shared table
+};
+
+class files_struct {
+public:
+    files_struct() : fdt_(nr_open_default) {}
+
+    const fdtable& fdt() const { return fdt_; }
+    unsigned next_fd() const { return next_fd_; }
+    const files_stats& stats() const { return stats_; }
+
+    // alloc_fd(start, end, flags): the lowest free fd >= start, below `end`
+    // (RLIMIT_NOFILE), growing the table as needed. `shared` is files->count > 1.
+    int alloc_fd(unsigned start, unsigned end, bool cloexec, unsigned nr_open, bool shared)
+    {
+        for (;;) {
+            unsigned fd = start < next_fd_ ? next_fd_ : start;
+            if (fd < fdt_.max_fds)
+                fd = find_next_fd(fd);
+            // The rlimit is checked before any growth.
+            if (fd >= end)
+                return -EMFILE;
+            if (fd >= fdt_.max_fds) {
+                const int err = expand_files(fd, nr_open, shared);
+                if (err < 0)
+                    return err;
+                continue;
+            }
+            if (start <= next_fd_)
+                next_fd_ = fd + 1;
+            set_open_fd(fd, cloexec);
+            return static_cast<int>(fd);
+        }
+    }
+
+    // put_unused_fd: give back a reserved fd that was never installed.
+    void put_unused_fd(unsigned fd)
+    {
+        clear_open_fd(fd);
+        if (fd < next_fd_)
+            next_fd_ = fd;
+    }
+
+    // fd_install: the slot must be reserved and empty (the kernel BUG()s otherwise).
+    void fd_install(unsigned fd, file* f)
+    {
+        assert(fd < fdt_.max_fds && fdt_.test(fdt_.open_fds, fd) && !fdt_.fd[fd] &&
+               "fd_install on an fd that was not reserved, or already installed");
+        fdt_.fd[fd] = f;
+    }
+
+    // files_lookup_fd_raw: the file at fd, or nullptr (also for reserved fds).
+    file* lookup(int fd) const
+    {
+        if (fd < 0 || static_cast<unsigned>(fd) >= fdt_.max_fds)
+            return nullptr;
+        return fdt_.fd[static_cast<unsigned>(fd)];
+    }
+
+    // file_close_fd_locked: detach the file from fd and free the slot.
+    file* close_fd(int fd)
+    {
+        file* f = lookup(fd);
+        if (f) {
+            fdt_.fd[static_cast<unsigned>(fd)] = nullptr;
+            put_unused_fd(static_cast<unsigned>(fd));
+        }
+        return f;
+    }
+
+    bool close_on_exec(int fd) const
+    {
+        return fd >= 0 && static_cast<unsigned>(fd) < fdt_.max_fds &&
+               fdt_.test(fdt_.close_on_exec, static_cast<unsigned>(fd));
+    }
+
+    unsigned open_count() const
+    {
+        unsigned n = 0;
+        for (unsigned long w : fdt_.open_fds)
+            n += static_cast<unsigned>(std::popcount(w));
+        return n;
+    }
+
+private:
+    // find_next_fd: first look in the word holding `start`, then let
+    // full_fds_bits skip whole words that are full.
+    unsigned find_next_fd(unsigned start) const
+    {
+        const unsigned maxfd = fdt_.max_fds;
+        const unsigned maxbit = maxfd / bits_per_long;
+        unsigned word = start / bits_per_long;
+        const unsigned long free_here = ~fdt_.open_fds[word] >> (start % bits_per_long);
+        if (free_here)
+            return start + static_cast<unsigned>(std::countr_zero(free_here));
+        word = find_next_zero_bit(fdt_.full_fds_bits, maxbit, word);
+        const unsigned first = word * bits_per_long;
+        if (first >= maxfd)
+            return maxfd;
+        return find_next_zero_bit(fdt_.open_fds, maxfd, first > start ? first : start);
+    }
+
+    static unsigned find_next_zero_bit(const std::vector<unsigned long>& map, unsigned size,
+                                       unsigned offset)
+    {
+        for (unsigned i = offset; i < size;) {
+            const unsigned long w = ~map[i / bits_per_long] >> (i % bits_per_long);
+            if (w) {
+                const unsigned bit = i + static_cast<unsigned>(std::countr_zero(w));
+                return bit < size ? bit : size;
+            }
+            i = (i / bits_per_long + 1) * bits_per_long;
+        }
+        return size;
+    }
+
+    void set_open_fd(unsigned fd, bool cloexec)
+    {
+        const unsigned word = fd / bits_per_long;
+        const unsigned long bit = 1UL << (fd % bits_per_long);
+        fdt_.open_fds[word] |= bit;
+        if (cloexec)
+            fdt_.close_on_exec[word] |= bit;
+        else if (fdt_.close_on_exec[word] & bit)  // clear only when set, as the kernel does
+            fdt_.close_on_exec[word] &= ~bit;
+        if (fdt_.open_fds[word] == ~0UL)
+            fdt_.full_fds_bits[word / bits_per_long] |= 1UL << (word % bits_per_long);
+    }
+
+    // __clear_open_fd leaves close_on_exec alone; the next set_open_fd fixes it.
+    void clear_open_fd(unsigned fd)
+    {
+        const unsigned word = fd / bits_per_long;
+        fdt_.open_fds[word] &= ~(1UL << (fd % bits_per_long));
+        fdt_.full_fds_bits[word / bits_per_long] &= ~(1UL << (word % bits_per_long));
+    }
+
+    // expand_files(nr) / expand_fdtable / alloc_fdtable.
+    int expand_files(unsigned nr, unsigned nr_open, bool shared)
+    {
+        if (nr < fdt_.max_fds)
+            return 0;
+        if (nr >= nr_open)
+            return -EMFILE;
+        const unsigned wanted = nr + 1;
+        unsigned n = std::bit_ceil(wanted);
+        if (n > nr_open) {
+            n = nr_open / bits_per_long * bits_per_long;
+            if (n < wanted)
+                return -EMFILE;
+        }
+        // A table other threads may be reading is freed only after a grace period.
+        if (shared)
+            ++stats_.rcu_grace_periods;
+        ++stats_.expansions;
+        fdtable bigger(n);
+        std::copy(fdt_.fd.begin(), fdt_.fd.end(), bigger.fd.begin());
+        std::copy(fdt_.open_fds.begin(), fdt_.open_fds.end(), bigger.open_fds.begin());
+        std::copy(fdt_.close_on_exec.begin(), fdt_.close_on_exec.end(), bigger.close_on_exec.begin());
+        std::copy(fdt_.full_fds_bits.begin(), fdt_.full_fds_bits.end(), bigger.full_fds_bits.begin());
+        fdt_ = std::move(bigger);
+        return 1;
+    }
+
+    fdtable fdt_;
+    unsigned next_fd_ = 0;
+    files_stats stats_;
+};
+
+}  // namespace sockmodel

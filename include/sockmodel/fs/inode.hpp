@@ -1,0 +1,46 @@
+// The inode half of a socket (include/linux/fs.h) and get_next_ino (fs/inode.c).
+#pragma once
+
+#include <sockmodel/kernel/cred.hpp>
+
+namespace sockmodel {
+
+inline constexpr unsigned s_ifsock = 0140000;
+inline constexpr unsigned s_irwxugo = 0777;
+
+struct inode {
+    unsigned long i_ino = 0;
+    unsigned i_mode = 0;
+    kuid_t i_uid = 0;
+    kgid_t i_gid = 0;
+    unsigned i_nlink = 1;   // inode_init_always
+    int i_count = 1;        // inode_init_always
+};
+
+// get_next_ino hands out numbers from per-CPU batches of LAST_INO_BATCH taken
+// from a shared counter; numbers are 32-bit, wrap, and skip 0. The model runs
+// on one CPU unless told otherwise, so its numbers come out in order.
+class ino_allocator {
+public:
+    static constexpr unsigned last_ino_batch = 1024;
+
+    unsigned get_next_ino()
+    {
+        unsigned res = last_ino_;
+        if ((res & (last_ino_batch - 1)) == 0) {
+            shared_last_ino_ += last_ino_batch;
+            res = shared_last_ino_ - last_ino_batch;
+        }
+        ++res;
+        if (res == 0)  // never hand out inode number 0
+            ++res;
+        last_ino_ = res;
+        return res;
+    }
+
+private:
+    unsigned last_ino_ = 0;         // this CPU's last number
+    unsigned shared_last_ino_ = 0;  // the shared atomic of fs/inode.c
+};
+
+}  // namespace sockmodel

@@ -1,0 +1,83 @@
+// A task's credentials (include/linux/cred.h) and the capability bits the
+// socket path asks about (include/uapi/linux/capability.h).
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <vector>
+
+namespace sockmodel {
+
+using kuid_t = unsigned;
+using kgid_t = unsigned;
+
+// Capability numbers as in include/uapi/linux/capability.h.
+enum class capability : unsigned {
+    CAP_NET_BIND_SERVICE = 10,
+    CAP_NET_BROADCAST = 11,
+    CAP_NET_ADMIN = 12,
+    CAP_NET_RAW = 13,
+    CAP_SYS_MODULE = 16,
+    CAP_SYS_ADMIN = 21,
+    CAP_SYS_RESOURCE = 24,
+};
+inline constexpr unsigned CAP_LAST_CAP = 40;
+
+struct kernel_cap_t {
+    std::uint64_t val = 0;
+
+    static constexpr kernel_cap_t full() { return {(std::uint64_t{1} << (CAP_LAST_CAP + 1)) - 1}; }
+    static constexpr kernel_cap_t empty() { return {}; }
+    constexpr bool raised(capability c) const { return (val >> static_cast<unsigned>(c)) & 1U; }
+    constexpr kernel_cap_t& raise(capability c) { val |= std::uint64_t{1} << static_cast<unsigned>(c); return *this; }
+    constexpr kernel_cap_t& lower(capability c) { val &= ~(std::uint64_t{1} << static_cast<unsigned>(c)); return *this; }
+    friend constexpr bool operator==(kernel_cap_t, kernel_cap_t) = default;
+};
+
+struct cred {
+    kuid_t uid = 0, euid = 0, suid = 0, fsuid = 0;
+    kgid_t gid = 0, egid = 0, sgid = 0, fsgid = 0;
+    std::vector<kgid_t> group_info;  // supplementary groups
+    kernel_cap_t cap_effective = kernel_cap_t::full();
+
+    // The superuser of the initial user namespace, as init runs.
+    static cred root() { return {}; }
+
+    // A process after setgroups(0), setgid(id), setuid(id): every id is `id`,
+    // no supplementary groups, and the kernel clears every capability.
+    static cred user(kuid_t id = 65534, kgid_t gid_ = 65534)
+    {
+        cred c;
+        c.uid = c.euid = c.suid = c.fsuid = id;
+        c.gid = c.egid = c.sgid = c.fsgid = gid_;
+        c.cap_effective = kernel_cap_t::empty();
+        return c;
+    }
+
+    cred& with_groups(std::initializer_list<kgid_t> groups)
+    {
+        group_info.assign(groups);
+        return *this;
+    }
+    cred& with_caps(kernel_cap_t caps)
+    {
+        cap_effective = caps;
+        return *this;
+    }
+};
+
+// capable()/ns_capable(): the model has one user namespace, the initial one, so
+// a capability check is a look at the effective set.
+constexpr bool ns_capable(const cred& c, capability cap) { return c.cap_effective.raised(cap); }
+
+// in_group_p() (kernel/groups.c) checks fsgid; ping_init_sock uses egid and the
+// supplementary list, which this answers.
+inline bool in_supplementary_groups(const cred& c, kgid_t low, kgid_t high)
+{
+    for (kgid_t g : c.group_info)
+        if (g >= low && g <= high)
+            return true;
+    return false;
+}
+
+}  // namespace sockmodel

@@ -1,0 +1,97 @@
+// struct socket, its ops table and the family table entry (include/linux/net.h).
+//
+// Tables are constant data shared by every model kernel of one configuration;
+// the functions in them receive that kernel as `void* k` and are generated per
+// configuration (see kernel_fn), so the structs here stay plain, non-template
+// types that read like their kernel namesakes.
+#pragma once
+
+#include <sockmodel/kernel/module.hpp>
+#include <sockmodel/uapi/errno.hpp>
+
+#include <string_view>
+
+namespace sockmodel {
+
+struct file;
+struct sock;
+struct net;
+
+enum socket_state { SS_FREE = 0, SS_UNCONNECTED, SS_CONNECTING, SS_CONNECTED, SS_DISCONNECTING };
+
+struct socket_wq {
+    void* fasync_list = nullptr;
+    unsigned long flags = 0;
+};
+
+struct proto_ops;
+
+struct socket {
+    socket_state state = SS_UNCONNECTED;  // sock_alloc_inode
+    short type = 0;
+    unsigned long flags = 0;
+    struct file* file = nullptr;
+    struct sock* sk = nullptr;
+    const proto_ops* ops = nullptr;
+    socket_wq wq;
+};
+
+// An operation the model names but does not run: either the kernel function
+// that implements it ("inet_bind"), or a sock_no_* stub with the errno that
+// stub returns. A table is complete when every slot names something.
+struct op_slot {
+    std::string_view fn;
+    int no_errno = 0;  // the sock_no_* answer, 0 for a real implementation
+
+    constexpr bool is_set() const { return !fn.empty(); }
+};
+
+// net/core/sock.c's stubs and what they answer.
+inline constexpr op_slot sock_no_bind{"sock_no_bind", -EOPNOTSUPP};
+inline constexpr op_slot sock_no_connect{"sock_no_connect", -EOPNOTSUPP};
+inline constexpr op_slot sock_no_socketpair{"sock_no_socketpair", -EOPNOTSUPP};
+inline constexpr op_slot sock_no_accept{"sock_no_accept", -EOPNOTSUPP};
+inline constexpr op_slot sock_no_getname{"sock_no_getname", -EOPNOTSUPP};
+inline constexpr op_slot sock_no_ioctl{"sock_no_ioctl", -EOPNOTSUPP};
+inline constexpr op_slot sock_no_listen{"sock_no_listen", -EOPNOTSUPP};
+inline constexpr op_slot sock_no_shutdown{"sock_no_shutdown", -EOPNOTSUPP};
+inline constexpr op_slot sock_no_sendmsg{"sock_no_sendmsg", -EOPNOTSUPP};
+inline constexpr op_slot sock_no_recvmsg{"sock_no_recvmsg", -EOPNOTSUPP};
+inline constexpr op_slot sock_no_mmap{"sock_no_mmap", -ENODEV};
+
+struct proto_ops {
+    int family;
+    const module* owner;
+    std::string_view name;  // "inet_stream_ops"
+    int (*release)(void* k, socket& sock);
+    op_slot bind, connect, socketpair, accept, getname, poll, ioctl, listen, shutdown,
+        setsockopt, getsockopt, sendmsg, recvmsg, mmap;
+};
+
+// What the kernel would catch as a NULL dereference the model refuses to build.
+constexpr bool proto_ops_complete(const proto_ops& o)
+{
+    return o.release != nullptr && !o.name.empty() && o.bind.is_set() && o.connect.is_set() &&
+           o.socketpair.is_set() && o.accept.is_set() && o.getname.is_set() && o.poll.is_set() &&
+           o.ioctl.is_set() && o.listen.is_set() && o.shutdown.is_set() &&
+           o.setsockopt.is_set() && o.getsockopt.is_set() && o.sendmsg.is_set() &&
+           o.recvmsg.is_set() && o.mmap.is_set();
+}
+
+// net_families[] entries, as sock_register() takes them.
+struct net_proto_family {
+    int family;
+    int (*create)(void* k, net& net, socket& sock, int protocol, int kern);
+    const module* owner;
+};
+
+// Binds a kernel-templated function to the `void* k` signature of the tables.
+template <class K, auto Fn>
+struct kernel_fn;
+
+template <class K, class R, class... Args, R (*Fn)(K&, Args...)>
+struct kernel_fn<K, Fn> {
+    static R call(void* k, Args... args) { return Fn(*static_cast<K*>(k), args...); }
+};
+
+}  // namespace sockmodel

@@ -1,0 +1,61 @@
+// ping_prot (net/ipv4/ping.c): ICMP echo over SOCK_DGRAM, allowed only to the
+// groups in net.ipv4.ping_group_range. No capability overrides it.
+#pragma once
+
+#include <sockmodel/kernel/cred.hpp>
+#include <sockmodel/net/core/sock.hpp>
+#include <sockmodel/net/inet_sock.hpp>
+#include <sockmodel/net/net_namespace.hpp>
+#include <sockmodel/trace/trace.hpp>
+
+namespace sockmodel {
+
+// ping_init_sock's test: egid, then each supplementary group, against the range.
+constexpr int ping_group_check(const net_sysctl& sysctl, const cred& c)
+{
+    const kgid_t low = sysctl.ping_group_range.low;
+    const kgid_t high = sysctl.ping_group_range.high;
+    if (low <= c.egid && c.egid <= high)
+        return 0;
+    for (kgid_t g : c.group_info)
+        if (low <= g && g <= high)
+            return 0;
+    return -EACCES;
+}
+
+template <class K>
+int ping_init_sock(K& k, sock& sk)
+{
+    auto t = trace::enter(k, "ping_init_sock");
+    if (sk.sk_family == 10)  // AF_INET6
+        sk.sk_ipv6only = true;
+    const int err = ping_group_check(sk.sk_net->sysctl, k.current().cred);
+    trace::note(k, "ping_init_sock", [&] {
+        const auto& r = sk.sk_net->sysctl.ping_group_range;
+        return "egid " + std::to_string(k.current().cred.egid) + (err ? " outside" : " inside") +
+               " ping_group_range " + std::to_string(r.low) + " " + std::to_string(r.high);
+    });
+    return t.ret(err);
+}
+
+template <class K>
+void ping_close(K& k, sock& sk, long)
+{
+    auto t = trace::enter(k, "ping_close");
+    sk_common_release(k, sk);
+}
+
+template <class K>
+void ping_unhash(K& k, sock&)
+{
+    auto t = trace::enter(k, "ping_unhash");
+}
+
+template <class K>
+inline constexpr proto ping_prot{
+    "PING", nullptr, proto_object<inet_sock>::size, proto_object<inet_sock>::align,
+    &proto_object<inet_sock>::construct, &proto_object<inet_sock>::destroy,
+    &kernel_fn<K, &ping_init_sock<K>>::call, &ping_group_check, &kernel_fn<K, &ping_close<K>>::call,
+    nullptr, &kernel_fn<K, &ping_unhash<K>>::call, nullptr};
+
+}  // namespace sockmodel

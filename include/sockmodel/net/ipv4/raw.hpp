@@ -1,0 +1,70 @@
+// raw_prot (net/ipv4/raw.c): hashed at create time because inet_create sets
+// inet_num to the protocol, which also makes it count in /proc/net/sockstat.
+#pragma once
+
+#include <sockmodel/net/core/sock.hpp>
+#include <sockmodel/net/inet_sock.hpp>
+#include <sockmodel/trace/trace.hpp>
+
+namespace sockmodel {
+
+struct raw_sock : inet_sock {
+    unsigned icmp_filter = 0;
+    bool hashed = false;
+};
+
+// raw_hash_sk: the hash table holds a reference; freeing waits for RCU.
+template <class K>
+int raw_hash_sk(K& k, sock& sk)
+{
+    auto t = trace::enter(k, "raw_hash_sk", [&] { return "inet_num=" + std::to_string(inet_sk(sk).inet_num); });
+    static_cast<raw_sock&>(sk).hashed = true;
+    sock_hold(sk);
+    sk.set_flag(sock_flag::rcu_free);
+    sk.sk_net->sock_prot_inuse_add(sk.sk_prot, 1);
+    return t.ret(0);
+}
+
+template <class K>
+void raw_unhash_sk(K& k, sock& sk)
+{
+    auto t = trace::enter(k, "raw_unhash_sk");
+    auto& rs = static_cast<raw_sock&>(sk);
+    if (rs.hashed) {
+        rs.hashed = false;
+        --sk.sk_refcnt;  // __sock_put: never the last reference here
+        sk.sk_net->sock_prot_inuse_add(sk.sk_prot, -1);
+    }
+}
+
+template <class K>
+int raw_sk_init(K& k, sock& sk)
+{
+    auto t = trace::enter(k, "raw_sk_init");
+    if (inet_sk(sk).inet_num == 1)  // IPPROTO_ICMP: an empty ICMP filter
+        static_cast<raw_sock&>(sk).icmp_filter = 0;
+    return t.ret(0);
+}
+
+template <class K>
+void raw_destroy(K& k, sock&)
+{
+    auto t = trace::enter(k, "raw_destroy");
+}
+
+template <class K>
+void raw_close(K& k, sock& sk, long)
+{
+    auto t = trace::enter(k, "raw_close");
+    sk_common_release(k, sk);
+}
+
+template <class K>
+inline constexpr proto raw_prot{
+    "RAW", nullptr, proto_object<raw_sock>::size, proto_object<raw_sock>::align,
+    &proto_object<raw_sock>::construct, &proto_object<raw_sock>::destroy,
+    &kernel_fn<K, &raw_sk_init<K>>::call, nullptr, &kernel_fn<K, &raw_close<K>>::call,
+    &kernel_fn<K, &raw_hash_sk<K>>::call, &kernel_fn<K, &raw_unhash_sk<K>>::call,
+    &kernel_fn<K, &raw_destroy<K>>::call};
+
+}  // namespace sockmodel

@@ -1,0 +1,67 @@
+// tcp_prot (net/ipv4/tcp_ipv4.c, tcp.c): init, and close for a socket that
+// never left TCP_CLOSE, which inet_csk_destroy_sock frees at once.
+#pragma once
+
+#include <sockmodel/net/core/sock.hpp>
+#include <sockmodel/net/inet_sock.hpp>
+#include <sockmodel/trace/trace.hpp>
+
+namespace sockmodel {
+
+struct tcp_sock : inet_connection_sock {
+    unsigned snd_cwnd = 0;
+    unsigned mss_cache = 0;
+    unsigned snd_ssthresh = 0;
+};
+
+template <class K>
+int tcp_v4_init_sock(K& k, sock& sk)
+{
+    auto t = trace::enter(k, "tcp_v4_init_sock");
+    auto& tp = static_cast<tcp_sock&>(sk);
+    tp.snd_cwnd = 10;             // TCP_INIT_CWND
+    tp.mss_cache = 536;           // TCP_MSS_DEFAULT
+    tp.snd_ssthresh = 0x7fffffff; // TCP_INFINITE_SSTHRESH
+    tp.icsk_af_ops = &tp;         // ipv4_specific
+    return t.ret(0);
+}
+
+template <class K>
+void tcp_v4_destroy_sock(K& k, sock&)
+{
+    auto t = trace::enter(k, "tcp_v4_destroy_sock");
+}
+
+// inet_csk_destroy_sock: the protocol's destroy, then the reference it owned.
+template <class K>
+void inet_csk_destroy_sock(K& k, sock& sk)
+{
+    auto t = trace::enter(k, "inet_csk_destroy_sock");
+    sk.sk_prot->destroy(&k, sk);
+    sock_put(k, sk);
+}
+
+// tcp_close → __tcp_close: an unconnected socket goes straight to
+// adjudge_to_death, is orphaned and destroyed; tcp_close drops the last ref.
+template <class K>
+void tcp_close(K& k, sock& sk, long timeout)
+{
+    auto t = trace::enter(k, "tcp_close", [&] { return "timeout=" + std::to_string(timeout); });
+    const bool never_connected = sk.sk_state == tcp_close_state;
+    sock_hold(sk);
+    sock_orphan(sk);
+    if (never_connected) {
+        trace::note(k, "tcp_close", [] { return std::string("TCP_CLOSE: adjudge_to_death"); });
+        inet_csk_destroy_sock(k, sk);
+    }
+    sock_put(k, sk);
+}
+
+template <class K>
+inline constexpr proto tcp_prot{
+    "TCP", nullptr, proto_object<tcp_sock>::size, proto_object<tcp_sock>::align,
+    &proto_object<tcp_sock>::construct, &proto_object<tcp_sock>::destroy,
+    &kernel_fn<K, &tcp_v4_init_sock<K>>::call, nullptr, &kernel_fn<K, &tcp_close<K>>::call,
+    nullptr, nullptr, &kernel_fn<K, &tcp_v4_destroy_sock<K>>::call};
+
+}  // namespace sockmodel

@@ -1,0 +1,57 @@
+// udp_prot and udplite_prot (net/ipv4/udp.c, udplite.c).
+#pragma once
+
+#include <sockmodel/net/core/sock.hpp>
+#include <sockmodel/net/inet_sock.hpp>
+#include <sockmodel/trace/trace.hpp>
+
+namespace sockmodel {
+
+struct udp_sock : inet_sock {
+    int pcflag = 0;  // UDPLITE_BIT for UDP-Lite
+};
+
+template <class K>
+int udp_init_sock(K& k, sock&)
+{
+    auto t = trace::enter(k, "udp_init_sock");
+    return t.ret(0);
+}
+
+template <class K>
+int udplite_sk_init(K& k, sock& sk)
+{
+    auto t = trace::enter(k, "udplite_sk_init");
+    static_cast<udp_sock&>(sk).pcflag = 1;
+    return t.ret(0);
+}
+
+template <class K>
+void udp_destroy_sock(K& k, sock&)
+{
+    auto t = trace::enter(k, "udp_destroy_sock");
+}
+
+// udp_lib_close
+template <class K>
+void udp_lib_close(K& k, sock& sk, long)
+{
+    auto t = trace::enter(k, "udp_lib_close");
+    sk_common_release(k, sk);
+}
+
+template <class K>
+inline constexpr proto udp_prot{
+    "UDP", nullptr, proto_object<udp_sock>::size, proto_object<udp_sock>::align,
+    &proto_object<udp_sock>::construct, &proto_object<udp_sock>::destroy,
+    &kernel_fn<K, &udp_init_sock<K>>::call, nullptr, &kernel_fn<K, &udp_lib_close<K>>::call,
+    nullptr, nullptr, &kernel_fn<K, &udp_destroy_sock<K>>::call};
+
+template <class K>
+inline constexpr proto udplite_prot{
+    "UDP-Lite", nullptr, proto_object<udp_sock>::size, proto_object<udp_sock>::align,
+    &proto_object<udp_sock>::construct, &proto_object<udp_sock>::destroy,
+    &kernel_fn<K, &udplite_sk_init<K>>::call, nullptr, &kernel_fn<K, &udp_lib_close<K>>::call,
+    nullptr, nullptr, &kernel_fn<K, &udp_destroy_sock<K>>::call};
+
+}  // namespace sockmodel

@@ -1,0 +1,106 @@
+// struct inet_protosw (include/net/protocol.h) and the rules
+// inet_register_protosw (net/ipv4/af_inet.c) enforces at boot, here enforced
+// at compile time on a table type: `Table::entries`, an array of inet_protosw.
+#pragma once
+
+#include <sockmodel/arch/abi.hpp>
+#include <sockmodel/linux/net.hpp>
+#include <sockmodel/net/sock.hpp>
+
+namespace sockmodel {
+
+enum inet_protosw_flags : unsigned {
+    INET_PROTOSW_REUSE = 0x01,      // the sock can reuse ports
+    INET_PROTOSW_PERMANENT = 0x02,  // may not be removed or overridden
+    INET_PROTOSW_ICSK = 0x04,       // an inet_connection_sock
+};
+
+struct inet_protosw {
+    int type;
+    int protocol;  // 0 in the single wildcard entry of SOCK_RAW
+    const proto* prot;
+    const proto_ops* ops;
+    unsigned flags;
+};
+
+// Every table slot names something: a function or a sock_no_* stub.
+template <const proto_ops* Ops>
+struct checked_ops {
+    static_assert(proto_ops_complete(*Ops),
+                  "proto_ops table incomplete: every op needs a function or a sock_no_* stub (include/linux/net.h)");
+    static constexpr bool value = true;
+};
+
+template <class A, class Table>
+constexpr bool protosw_types_below_max()
+{
+    for (const auto& e : Table::entries)
+        if (e.type < 0 || e.type >= A::sock_max)
+            return false;
+    return true;
+}
+
+template <class Table>
+constexpr bool protosw_permanent_unique()
+{
+    const auto& t = Table::entries;
+    for (std::size_t i = 0; i < t.size(); ++i)
+        for (std::size_t j = i + 1; j < t.size(); ++j)
+            if ((t[i].flags & INET_PROTOSW_PERMANENT) && (t[j].flags & INET_PROTOSW_PERMANENT) &&
+                t[i].type == t[j].type && t[i].protocol == t[j].protocol)
+                return false;
+    return true;
+}
+
+template <class Table>
+constexpr bool protosw_ops_complete()
+{
+    for (const auto& e : Table::entries)
+        if (!e.ops || !proto_ops_complete(*e.ops) || !e.prot || !e.prot->close || !e.prot->construct)
+            return false;
+    return true;
+}
+
+template <class A, class Table>
+struct checked_protosw {
+    static_assert(protosw_types_below_max<A, Table>(),
+                  "inet_register_protosw: protosw type >= SOCK_MAX (net/ipv4/af_inet.c)");
+    static_assert(protosw_permanent_unique<Table>(),
+                  "inet_register_protosw: two permanent entries for one (type, protocol) (net/ipv4/af_inet.c)");
+    static_assert(protosw_ops_complete<Table>(),
+                  "inet_register_protosw: an entry's proto_ops or proto is incomplete (net/ipv4/af_inet.c)");
+    static constexpr bool value = true;
+};
+
+// inet_create's walk of inetsw[type]: an exact non-zero match, a request for
+// protocol 0 taking the first entry's protocol, or the wildcard entry (0)
+// taking any non-zero protocol. Empty list: ESOCKTNOSUPPORT; no match: EPROTONOSUPPORT.
+struct inet_lookup_result {
+    int err;
+    const inet_protosw* answer;
+    int protocol;
+};
+
+template <class Table>
+constexpr inet_lookup_result inet_lookup(int type, int protocol)
+{
+    int err = -ESOCKTNOSUPPORT;
+    for (const auto& e : Table::entries) {
+        if (e.type != type)
+            continue;
+        err = 0;
+        if (protocol == e.protocol) {
+            if (protocol != 0)
+                return {0, &e, protocol};
+        } else {
+            if (protocol == 0)
+                return {0, &e, e.protocol};
+            if (e.protocol == 0)
+                return {0, &e, protocol};
+        }
+        err = -EPROTONOSUPPORT;
+    }
+    return {err, nullptr, protocol};
+}
+
+}  // namespace sockmodel

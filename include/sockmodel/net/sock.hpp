@@ -1,0 +1,113 @@
+// struct sock and struct proto (include/net/sock.h), and the socket_alloc that
+// pairs a socket with its inode, with SOCKET_I/SOCK_INODE between the two.
+#pragma once
+
+#include <sockmodel/fs/inode.hpp>
+#include <sockmodel/kernel/cred.hpp>
+#include <sockmodel/kernel/module.hpp>
+#include <sockmodel/linux/net.hpp>
+#include <sockmodel/net/net_namespace.hpp>
+
+#include <boost/intrusive/parent_from_member.hpp>
+
+#include <climits>
+#include <cstddef>
+#include <new>
+#include <string_view>
+#include <type_traits>
+
+namespace sockmodel {
+
+class kmem_cache;
+
+inline constexpr int tcp_close_state = 7;  // TCP_CLOSE, the state sock_init_data sets
+inline constexpr long max_schedule_timeout = LONG_MAX;
+
+enum class sock_flag : unsigned { dead, zapped, rcu_free, linger };
+
+struct sock {
+    unsigned short sk_family = 0;
+    unsigned short sk_type = 0;
+    int sk_protocol = 0;
+    int sk_state = 0;
+    bool sk_reuse = false;
+    bool sk_kern_sock = false;
+    bool sk_net_refcnt = false;
+    bool sk_ipv6only = false;
+    unsigned long sk_flags = 0;
+    int sk_rcvbuf = 0;
+    int sk_sndbuf = 0;
+    int sk_refcnt = 0;
+    int sk_wmem_alloc = 0;
+    int sk_peek_off = 0;
+    int sk_rcvlowat = 0;
+    long sk_rcvtimeo = 0;
+    long sk_sndtimeo = 0;
+    int sk_incoming_cpu = 0;
+    kuid_t sk_uid = 0;
+    socket* sk_socket = nullptr;
+    socket_wq* sk_wq = nullptr;
+    const struct proto* sk_prot = nullptr;
+    const struct proto* sk_prot_creator = nullptr;
+    struct net* sk_net = nullptr;
+    kmem_cache* sk_slab = nullptr;  // prot->slab in the kernel; per model kernel here
+    void (*sk_destruct)(void* k, sock& sk) = nullptr;
+
+    constexpr bool flag(sock_flag f) const { return (sk_flags >> static_cast<unsigned>(f)) & 1UL; }
+    constexpr void set_flag(sock_flag f) { sk_flags |= 1UL << static_cast<unsigned>(f); }
+    constexpr void reset_flag(sock_flag f) { sk_flags &= ~(1UL << static_cast<unsigned>(f)); }
+};
+
+// A transport's table (struct proto). obj_size and the constructor stand in for
+// the kernel's slab of that size: each proto's sock type derives from sock.
+struct proto {
+    std::string_view name;  // the dentry name of its files: "TCP", "UNIX-STREAM"
+    const module* owner;
+    std::size_t obj_size;
+    std::size_t obj_align;
+    sock* (*construct)(void* mem);
+    void (*destroy_obj)(sock* sk);
+    int (*init)(void* k, sock& sk);       // may be null
+    // The part of init that can refuse, as a constexpr test of the sysctls and
+    // the caller's credentials, shared by init and the verdict (may be null).
+    int (*init_check)(const net_sysctl& sysctl, const cred& c);
+    void (*close)(void* k, sock& sk, long timeout);
+    int (*hash)(void* k, sock& sk);       // may be null
+    void (*unhash)(void* k, sock& sk);    // may be null
+    void (*destroy)(void* k, sock& sk);   // may be null
+};
+
+// The zeroed object sk_prot_alloc hands out, as the proto's own type.
+template <class T>
+struct proto_object {
+    static_assert(std::is_base_of_v<sock, T>, "a proto's object type must derive from struct sock");
+    static sock* construct(void* mem) { return ::new (mem) T{}; }
+    static void destroy(sock* sk) { static_cast<T*>(sk)->~T(); }
+    static constexpr std::size_t size = sizeof(T);
+    static constexpr std::size_t align = alignof(T);
+};
+
+// include/linux/container_of.h: the parent of a member, with the kernel's
+// check that the pointer really is of the member's type.
+template <class Parent, class Ptr, class Member>
+Parent& container_of(Ptr& member, Member Parent::*field)
+{
+    static_assert(std::is_same_v<std::remove_cv_t<Ptr>, Member>,
+                  "pointer type mismatch in container_of() (include/linux/container_of.h)");
+    static_assert(std::is_standard_layout_v<Parent>,
+                  "container_of() needs a standard-layout parent (include/linux/container_of.h)");
+    return *boost::intrusive::get_parent_from_member(&member, field);
+}
+
+// include/net/sock.h: one object from sock_inode_cachep holds both halves.
+struct socket_alloc {
+    struct socket socket;
+    struct inode vfs_inode;
+};
+static_assert(std::is_standard_layout_v<socket_alloc>,
+              "socket_alloc must be standard-layout for SOCKET_I/SOCK_INODE (include/net/sock.h)");
+
+inline socket& SOCKET_I(inode& i) { return container_of(i, &socket_alloc::vfs_inode).socket; }
+inline inode& SOCK_INODE(socket& s) { return container_of(s, &socket_alloc::socket).vfs_inode; }
+
+}  // namespace sockmodel

@@ -1,0 +1,469 @@
+// net/socket.c: socket(2) from the system call down to the family's create
+// function and back out through sock_map_fd, and the release side that close(2)
+// reaches through sock_close.
+//
+// Every function is the kernel function of the same name (the reserved-looking
+// double underscores included, so a reader of net/socket.c finds them). The
+// pure decisions are constexpr functions that the path calls and that
+// net/verdict.hpp composes for static_assert.
+#pragma once
+
+#include <sockmodel/arch/abi.hpp>
+#include <sockmodel/fs/file_table.hpp>
+#include <sockmodel/kernel/task.hpp>
+#include <sockmodel/linux/err.hpp>
+#include <sockmodel/linux/socket.hpp>
+#include <sockmodel/net/core/sock.hpp>
+#include <sockmodel/net/sock.hpp>
+#include <sockmodel/security/security.hpp>
+#include <sockmodel/trace/decode.hpp>
+#include <sockmodel/trace/trace.hpp>
+
+#include <stdexcept>
+#include <string>
+
+namespace sockmodel {
+
+// ---------------------------------------------------------------------------
+// Pure decisions.
+
+// __sys_socket_create: bits outside SOCK_TYPE_MASK other than the two flags.
+template <arch::socket_abi A>
+constexpr int sock_check_type_flags(int type)
+{
+    return ((type & ~A::sock_type_mask) & ~(A::sock_cloexec | A::sock_nonblock)) ? -EINVAL : 0;
+}
+
+template <arch::socket_abi A>
+constexpr int sock_mask_type(int type) { return type & A::sock_type_mask; }
+
+// __sys_socket: the file flags sock_map_fd gets, SOCK_NONBLOCK translated to
+// O_NONBLOCK where an architecture gives them different bits.
+template <arch::socket_abi A>
+constexpr int sock_file_flags(int type)
+{
+    int flags = type & ~A::sock_type_mask;
+    if constexpr (A::sock_nonblock != A::o_nonblock)
+        if (flags & A::sock_nonblock)
+            flags = (flags & ~A::sock_nonblock) | A::o_nonblock;
+    return flags & (A::o_cloexec | A::o_nonblock);
+}
+
+// __sock_create's range checks, family first.
+template <arch::socket_abi A>
+constexpr int sock_check_ranges(int family, int type)
+{
+    if (family < 0 || family >= A::nproto)
+        return -EAFNOSUPPORT;
+    if (type < 0 || type >= A::sock_max)
+        return -EINVAL;
+    return 0;
+}
+
+// __sock_create: (PF_INET, SOCK_PACKET) is the obsolete spelling of PF_PACKET.
+template <arch::socket_abi A>
+constexpr int sock_rewrite_family(int family, int type)
+{
+    return family == af_inet && type == A::sock_packet ? af_packet : family;
+}
+
+// The LSM chain: the first module that answers non-zero decides.
+template <class Chain, class Hook>
+constexpr int lsm_first_nonzero(Chain& chain, Hook&& hook)
+{
+    return std::apply([&](auto&... m) {
+        int rc = 0;
+        ((rc == 0 ? (rc = hook(m)) : 0), ...);
+        return rc;
+    }, chain.modules);
+}
+
+// ---------------------------------------------------------------------------
+// security/security.c
+
+template <class K>
+int security_socket_create(K& k, int family, int type, int protocol, int kern)
+{
+    using abi = typename K::abi;
+    auto t = trace::enter(k, "security_socket_create", [&] {
+        return trace::decode_socket_args<abi>(family, type, protocol) + ", kern=" + std::to_string(kern);
+    });
+    const cred& c = k.current().cred;
+    return t.ret(lsm_first_nonzero(k.security, [&](auto& m) {
+        const int rc = m.socket_create(c, family, type, protocol, kern);
+        trace::note(k, "security_socket_create", [&] {
+            return std::string(m.name) + ": " + (rc ? std::string(errno_name(rc)) : std::string("allow"));
+        });
+        return rc;
+    }));
+}
+
+template <class K>
+int security_socket_post_create(K& k, socket& sock, int family, int type, int protocol, int kern)
+{
+    using abi = typename K::abi;
+    auto t = trace::enter(k, "security_socket_post_create", [&] {
+        return trace::decode_socket_args<abi>(family, type, protocol) + ", kern=" + std::to_string(kern);
+    });
+    const cred& c = k.current().cred;
+    return t.ret(lsm_first_nonzero(k.security, [&](auto& m) {
+        const int rc = m.socket_post_create(c, &sock, family, type, protocol, kern);
+        trace::note(k, "security_socket_post_create", [&] {
+            return std::string(m.name) + ": " + (rc ? std::string(errno_name(rc)) : std::string("allow"));
+        });
+        return rc;
+    }));
+}
+
+// ---------------------------------------------------------------------------
+// sockfs
+
+// sock_alloc: a socket_alloc from sock_inode_cachep (sock_alloc_inode), then
+// the inode fields new_inode_pseudo leaves to it.
+template <class K>
+socket* sock_alloc(K& k)
+{
+    auto t = trace::enter(k, "sock_alloc");
+    socket_alloc* ei = k.sock_inode_cache.alloc();
+    if (!ei)
+        return t.ret_ptr(static_cast<socket*>(nullptr));
+    inode& i = ei->vfs_inode;
+    i.i_ino = k.ino.get_next_ino();
+    i.i_mode = s_ifsock | s_irwxugo;
+    i.i_uid = k.current().cred.fsuid;
+    i.i_gid = k.current().cred.fsgid;
+    trace::note(k, "sock_alloc", [&] { return "inode " + std::to_string(i.i_ino) + ", mode 0140777"; });
+    return t.ret_ptr(&ei->socket);
+}
+
+// iput: the last reference frees the socket_alloc (sock_free_inode, after RCU).
+template <class K>
+void iput(K& k, inode& i)
+{
+    if (--i.i_count == 0)
+        k.sock_inode_cache.free(&container_of(i, &socket_alloc::vfs_inode));
+}
+
+// __sock_release: the family's release, its module reference, and the inode
+// unless a file still owns it.
+template <class K>
+void __sock_release(K& k, socket& sock, inode* i)
+{
+    auto t = trace::enter(k, "__sock_release");
+    if (const proto_ops* ops = sock.ops) {
+        const module* owner = ops->owner;
+        trace::note(k, "__sock_release", [&] { return std::string(ops->name) + "->release"; });
+        ops->release(&k, sock);
+        sock.sk = nullptr;
+        sock.ops = nullptr;
+        k.modules.put(owner);
+    }
+    (void)i;  // the inode lock the kernel takes when called from sock_close
+    if (!sock.file) {
+        iput(k, SOCK_INODE(sock));
+        return;
+    }
+    sock.file = nullptr;  // the dentry still holds the inode; __fput drops it
+}
+
+template <class K>
+void sock_release(K& k, socket& sock)
+{
+    auto t = trace::enter(k, "sock_release");
+    __sock_release(k, sock, nullptr);
+}
+
+// socket_file_ops.release
+template <class K>
+int sock_close(K& k, inode& i, file&)
+{
+    auto t = trace::enter(k, "sock_close");
+    __sock_release(k, SOCKET_I(i), &i);
+    return t.ret(0);
+}
+
+template <class K>
+inline constexpr file_operations socket_file_ops{"socket_file_ops", &kernel_fn<K, &sock_close<K>>::call};
+
+// ---------------------------------------------------------------------------
+// Families
+
+template <class K>
+int sock_register(K& k, const net_proto_family* ops)
+{
+    using abi = typename K::abi;
+    auto t = trace::enter(k, "sock_register", [&] { return trace::decode_family(ops->family); });
+    if (ops->family < 0)
+        throw std::invalid_argument("sock_register: negative family (the kernel would index out of bounds)");
+    if (ops->family >= abi::nproto)
+        return t.ret(-ENOBUFS);
+    int err = 0;
+    if (k.net_families[static_cast<unsigned>(ops->family)])
+        err = -EEXIST;
+    else {
+        k.net_families[static_cast<unsigned>(ops->family)] = ops;
+        k.modules.load(ops->owner);
+    }
+    trace::note(k, "sock_register", [&] { return "NET: Registered " + trace::decode_family(ops->family) + " protocol family"; });
+    return t.ret(err);
+}
+
+template <class K>
+void sock_unregister(K& k, int family)
+{
+    using abi = typename K::abi;
+    auto t = trace::enter(k, "sock_unregister", [&] { return trace::decode_family(family); });
+    if (family < 0 || family >= abi::nproto)
+        throw std::invalid_argument("sock_unregister: family out of range (BUG_ON in net/socket.c)");
+    k.net_families[static_cast<unsigned>(family)] = nullptr;
+    trace::note(k, "sock_unregister", [&] { return "NET: Unregistered " + trace::decode_family(family) + " protocol family"; });
+}
+
+// ---------------------------------------------------------------------------
+// Creation
+
+template <class K>
+int __sock_create(K& k, net& n, int family, int type, int protocol, socket** res, int kern)
+{
+    using abi = typename K::abi;
+    auto t = trace::enter(k, "__sock_create", [&] {
+        return trace::decode_socket_args<abi>(family, type, protocol) + ", kern=" + std::to_string(kern);
+    });
+
+    if (int err = sock_check_ranges<abi>(family, type)) {
+        trace::note(k, "__sock_create", [&] {
+            return err == -EAFNOSUPPORT ? std::string("family outside 0..NPROTO-1")
+                                        : std::string("type outside 0..SOCK_MAX-1");
+        });
+        return t.ret(err);
+    }
+    if (const int rewritten = sock_rewrite_family<abi>(family, type); rewritten != family) {
+        trace::note(k, "__sock_create", [] {
+            return std::string("uses obsolete (PF_INET,SOCK_PACKET): family becomes PF_PACKET");
+        });
+        family = rewritten;
+    }
+
+    if (int err = security_socket_create(k, family, type, protocol, kern))
+        return t.ret(err);
+
+    socket* sock = sock_alloc(k);
+    if (!sock) {
+        trace::note(k, "__sock_create", [] { return std::string("socket: no more sockets"); });
+        return t.ret(-ENFILE);
+    }
+    sock->type = static_cast<short>(type);
+
+    int err = -EAFNOSUPPORT;
+    const net_proto_family* pf = k.net_families[static_cast<unsigned>(family)];
+    const char* label = nullptr;
+    if (!pf) {
+        trace::note(k, "__sock_create", [&] { return "net_families[" + trace::decode_family(family) + "] is NULL"; });
+        label = "out_release";
+    } else if (!k.modules.try_get(pf->owner)) {
+        trace::note(k, "__sock_create", [] { return std::string("try_module_get(pf->owner) failed"); });
+        label = "out_release";
+    } else {
+        err = pf->create(&k, n, *sock, protocol, kern);
+        if (err < 0) {
+            if (sock->sk)
+                throw std::logic_error("pf->create must clear sock->sk on failure (net/socket.c, __sock_create)");
+            label = "out_module_put";
+        } else if (!k.modules.try_get(sock->ops->owner)) {
+            label = "out_module_busy";
+        } else {
+            k.modules.put(pf->owner);
+            err = security_socket_post_create(k, *sock, family, type, protocol, kern);
+            if (err)
+                label = "out_sock_release";
+        }
+    }
+    if (!label) {
+        *res = sock;
+        return t.ret(0);
+    }
+
+    trace::note(k, "__sock_create", [&] { return std::string("goto ") + label; });
+    const std::string_view l = label;
+    if (l == "out_module_busy")
+        err = -EAFNOSUPPORT;
+    if (l == "out_module_busy" || l == "out_module_put") {
+        sock->ops = nullptr;
+        k.modules.put(pf->owner);
+    }
+    sock_release(k, *sock);  // out_sock_release; out_release reaches it after rcu_read_unlock
+    return t.ret(err);
+}
+
+template <class K>
+int sock_create(K& k, int family, int type, int protocol, socket** res)
+{
+    using abi = typename K::abi;
+    auto t = trace::enter(k, "sock_create", [&] { return trace::decode_socket_args<abi>(family, type, protocol); });
+    return t.ret(__sock_create(k, *k.current().net_ns, family, type, protocol, res, 0));
+}
+
+template <class K>
+err_ptr<socket> __sys_socket_create(K& k, int family, int type, int protocol)
+{
+    using abi = typename K::abi;
+    auto t = trace::enter(k, "__sys_socket_create", [&] { return trace::decode_socket_args<abi>(family, type, protocol); });
+    if (int err = sock_check_type_flags<abi>(type)) {
+        trace::note(k, "__sys_socket_create", [&] {
+            return "type has bits outside SOCK_TYPE_MASK|SOCK_CLOEXEC|SOCK_NONBLOCK: " + trace::hex(type);
+        });
+        t.ret(err);
+        return ERR_PTR<socket>(err);
+    }
+    type = sock_mask_type<abi>(type);
+    trace::note(k, "__sys_socket_create", [&] { return "type &= SOCK_TYPE_MASK: " + trace::decode_type<abi>(type); });
+    socket* sock = nullptr;
+    if (int err = sock_create(k, family, type, protocol, &sock)) {
+        t.ret(err);
+        return ERR_PTR<socket>(err);
+    }
+    t.ret_ptr(sock);
+    return sock;
+}
+
+// The BPF fmod_ret hook: sees the raw type, runs before every check.
+template <class K>
+int update_socket_protocol(K& k, int family, int type, int protocol)
+{
+    using hook = typename K::config::update_socket_protocol;
+    auto t = trace::enter(k, "update_socket_protocol");
+    return t.ret(hook::apply(family, type, protocol));
+}
+
+// ---------------------------------------------------------------------------
+// The descriptor
+
+template <class K>
+int get_unused_fd_flags(K& k, int flags)
+{
+    using abi = typename K::abi;
+    task_struct& current = k.current();
+    auto t = trace::enter(k, "get_unused_fd_flags", [&] { return trace::decode_open_flags<abi>(flags); });
+    const int fd = current.files->alloc_fd(0, static_cast<unsigned>(current.rlimit_nofile.rlim_cur),
+                                           (flags & abi::o_cloexec) != 0, k.sysctl_nr_open,
+                                           current.files.use_count() > 1);
+    if (fd >= 0)
+        trace::note(k, "get_unused_fd_flags", [&] { return "alloc_fd: lowest free fd is " + std::to_string(fd); });
+    return t.ret(fd);
+}
+
+template <class K>
+void put_unused_fd(K& k, int fd)
+{
+    auto t = trace::enter(k, "put_unused_fd", [&] { return std::to_string(fd); });
+    k.current().files->put_unused_fd(static_cast<unsigned>(fd));
+}
+
+template <class K>
+void fd_install(K& k, int fd, file* f)
+{
+    auto t = trace::enter(k, "fd_install", [&] { return std::to_string(fd); });
+    k.current().files->fd_install(static_cast<unsigned>(fd), f);
+}
+
+// alloc_empty_file: the file-max limit (CAP_SYS_ADMIN exempt), then the filp cache.
+template <class K>
+err_ptr<file> alloc_empty_file(K& k, int flags)
+{
+    auto t = trace::enter(k, "alloc_empty_file");
+    if (k.nr_files >= k.max_files && !ns_capable(k.current().cred, capability::CAP_SYS_ADMIN)) {
+        trace::note(k, "alloc_empty_file", [] { return std::string("VFS: file-max limit reached"); });
+        t.ret(-ENFILE);
+        return ERR_PTR<file>(-ENFILE);
+    }
+    file* f = k.filp_cache.alloc();
+    if (!f) {
+        t.ret(-ENOMEM);
+        return ERR_PTR<file>(-ENOMEM);
+    }
+    f->f_flags = static_cast<unsigned>(flags);
+    ++k.nr_files;
+    t.ret_ptr(f);
+    return f;
+}
+
+template <class K>
+err_ptr<file> alloc_file_pseudo(K& k, inode& i, std::string_view name, int flags, const file_operations* fops)
+{
+    auto t = trace::enter(k, "alloc_file_pseudo", [&] { return "\"" + std::string(name) + "\""; });
+    // d_alloc_pseudo + d_instantiate: the dentry takes over the inode reference.
+    err_ptr<file> f = alloc_empty_file(k, flags);
+    if (f.IS_ERR()) {
+        t.ret(f.PTR_ERR());
+        return f;  // ihold + path_put: the inode stays with its socket
+    }
+    f.ptr->f_inode = &i;
+    f.ptr->f_op = fops;
+    f.ptr->f_dentry_name = name;
+    f.ptr->f_mode = FMODE_READ | FMODE_WRITE | FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE | FMODE_OPENED;
+    t.ret_ptr(f.ptr);
+    return f;
+}
+
+template <class K>
+err_ptr<file> sock_alloc_file(K& k, socket& sock, int flags, const char* dname)
+{
+    using abi = typename K::abi;
+    auto t = trace::enter(k, "sock_alloc_file");
+    const std::string_view name = dname ? std::string_view(dname)
+                                  : sock.sk ? sock.sk->sk_prot_creator->name : std::string_view();
+    err_ptr<file> f = alloc_file_pseudo(k, SOCK_INODE(sock), name, abi::o_rdwr | (flags & abi::o_nonblock),
+                                        &socket_file_ops<K>);
+    if (f.IS_ERR()) {
+        sock_release(k, sock);
+        t.ret(f.PTR_ERR());
+        return f;
+    }
+    f.ptr->f_mode |= FMODE_NOWAIT;
+    sock.file = f.ptr;
+    f.ptr->private_data = &sock;
+    // stream_open: no lseek, no pread/pwrite.
+    f.ptr->f_mode &= ~(FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE | FMODE_ATOMIC_POS);
+    f.ptr->f_mode |= FMODE_STREAM | FMODE_NONOTIFY_PERM;
+    t.ret_ptr(f.ptr);
+    return f;
+}
+
+template <class K>
+int sock_map_fd(K& k, socket& sock, int flags)
+{
+    using abi = typename K::abi;
+    auto t = trace::enter(k, "sock_map_fd", [&] { return trace::decode_open_flags<abi>(flags); });
+    const int fd = get_unused_fd_flags(k, flags);
+    if (fd < 0) {
+        sock_release(k, sock);
+        return t.ret(fd);
+    }
+    err_ptr<file> newfile = sock_alloc_file(k, sock, flags, nullptr);
+    if (!newfile.IS_ERR()) {
+        fd_install(k, fd, newfile.ptr);
+        return t.ret(fd);
+    }
+    put_unused_fd(k, fd);
+    return t.ret(newfile.PTR_ERR());
+}
+
+template <class K>
+int __sys_socket(K& k, int family, int type, int protocol)
+{
+    using abi = typename K::abi;
+    auto t = trace::enter(k, "__sys_socket", [&] { return trace::decode_socket_args<abi>(family, type, protocol); });
+    protocol = update_socket_protocol(k, family, type, protocol);
+    err_ptr<socket> sock = __sys_socket_create(k, family, type, protocol);
+    if (sock.IS_ERR())
+        return t.ret(sock.PTR_ERR());
+    const int flags = sock_file_flags<abi>(type);
+    return t.ret(sock_map_fd(k, *sock.ptr, flags));
+}
+
+// The default update_socket_protocol: no BPF program attached.
+struct no_bpf_protocol_hook {
+    static constexpr int apply(int, int, int protocol) { return protocol; }
+};
+
+}  // namespace sockmodel

@@ -1,0 +1,129 @@
+// Tracing as a compile-time policy. Every modelled kernel function opens a
+// scope on entry and closes it with its return value; decisions in between are
+// notes. With trace::none the describe-callbacks are never instantiated into
+// calls and the scope is an empty object, so the generated code does no
+// tracing work at all (bench/ measures off against absent).
+#pragma once
+
+#include <sockmodel/uapi/errno.hpp>
+
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace sockmodel::trace {
+
+enum class kind { enter, note, exit };
+
+struct event {
+    kind what;
+    int depth;               // nesting: 0 for the syscall itself
+    std::string_view fn;     // the kernel function this belongs to
+    std::string text;        // enter: decoded arguments; note: the decision
+    long ret = 0;            // exit: the return value (-errno on failure)
+    bool has_ret = false;    // exit of a void function has none
+    bool is_pointer = false; // exit of a function returning a pointer (NULL or not)
+};
+
+// The policy that records nothing.
+struct none {};
+
+// The policy that records every event in order, for renderers and tests.
+struct recorder {
+    std::vector<event> events;
+    int depth = 0;
+
+    void clear()
+    {
+        events.clear();
+        depth = 0;
+    }
+};
+
+template <class Tracer>
+inline constexpr bool enabled = !std::is_same_v<Tracer, none>;
+
+// Closes a traced function. Destroying it without ret() records a plain exit.
+template <bool On>
+class scope;
+
+template <>
+class scope<false> {
+public:
+    // User-provided, so an unused scope is not "set but not used"; still free.
+    constexpr scope() noexcept {}
+    constexpr ~scope() {}
+    template <class T>
+    constexpr T ret(T value) const noexcept { return value; }
+    template <class T>
+    constexpr T* ret_ptr(T* p) const noexcept { return p; }
+};
+
+template <>
+class scope<true> {
+public:
+    scope(recorder* r, std::string_view fn) : r_(r), fn_(fn) {}
+    scope(const scope&) = delete;
+    scope& operator=(const scope&) = delete;
+    ~scope()
+    {
+        if (r_)
+            close(0, false, false);
+    }
+
+    template <class T>
+    T ret(T value)
+    {
+        close(static_cast<long>(value), true, false);
+        return value;
+    }
+    template <class T>
+    T* ret_ptr(T* p)
+    {
+        close(p ? 1 : 0, true, true);
+        return p;
+    }
+
+private:
+    void close(long v, bool has, bool ptr)
+    {
+        --r_->depth;
+        r_->events.push_back({kind::exit, r_->depth, fn_, {}, v, has, ptr});
+        r_ = nullptr;
+    }
+    recorder* r_;
+    std::string_view fn_;
+};
+
+// The kernel object of any configuration exposes `tracer` of its policy type.
+template <class K, class Describe>
+auto enter(K& k, std::string_view fn, Describe&& describe)
+{
+    if constexpr (enabled<std::remove_cvref_t<decltype(k.tracer)>>) {
+        auto& r = k.tracer;
+        r.events.push_back({kind::enter, r.depth, fn, std::string(std::forward<Describe>(describe)())});
+        ++r.depth;
+        return scope<true>(&r, fn);
+    } else {
+        return scope<false>{};
+    }
+}
+
+template <class K>
+auto enter(K& k, std::string_view fn)
+{
+    return enter(k, fn, [] { return std::string(); });
+}
+
+template <class K, class Describe>
+void note(K& k, std::string_view fn, Describe&& describe)
+{
+    if constexpr (enabled<std::remove_cvref_t<decltype(k.tracer)>>) {
+        auto& r = k.tracer;
+        r.events.push_back({kind::note, r.depth, fn, std::string(std::forward<Describe>(describe)())});
+    }
+}
+
+}  // namespace sockmodel::trace
