@@ -104,9 +104,8 @@ struct socket_alloc {
     struct socket socket;
     struct inode vfs_inode;
 };
-static_assert(std::is_standard_layout_v<socket_alloc>,
-              "socket_alloc must be standard-layout for SOCKET_I/SOCK_INODE (include/net/sock.h)");
 
+// Both instantiate container_of<socket_alloc>, whose checks guard the layout.
 inline socket& SOCKET_I(inode& i) { return container_of(i, &socket_alloc::vfs_inode).socket; }
 inline inode& SOCK_INODE(socket& s) { return container_of(s, &socket_alloc::socket).vfs_inode; }
 
