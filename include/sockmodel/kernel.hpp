@@ -97,11 +97,7 @@ public:
     kernel() { boot(families{}); }
     kernel(const kernel&) = delete;
     kernel& operator=(const kernel&) = delete;
-    ~kernel()
-    {
-        while (!tasks_.empty())
-            exit(tasks_.front());
-    }
+    ~kernel() { exit_all(); }
 
     // --- tasks --------------------------------------------------------------
     task_struct& spawn(struct cred c = cred::root())
@@ -133,6 +129,12 @@ public:
                     fput(f);
         }
         tasks_.remove_if([&](const task_struct& x) { return &x == &t; });
+    }
+
+    void exit_all()
+    {
+        while (!tasks_.empty())
+            exit(tasks_.front());
     }
 
     task_struct& current()

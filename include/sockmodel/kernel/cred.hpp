@@ -41,11 +41,11 @@ struct cred {
     kernel_cap_t cap_effective = kernel_cap_t::full();
 
     // The superuser of the initial user namespace, as init runs.
-    static cred root() { return {}; }
+    static constexpr cred root() { return {}; }
 
     // A process after setgroups(0), setgid(id), setuid(id): every id is `id`,
     // no supplementary groups, and the kernel clears every capability.
-    static cred user(kuid_t id = 65534, kgid_t gid_ = 65534)
+    static constexpr cred user(kuid_t id = 65534, kgid_t gid_ = 65534)
     {
         cred c;
         c.uid = c.euid = c.suid = c.fsuid = id;
@@ -54,12 +54,12 @@ struct cred {
         return c;
     }
 
-    cred& with_groups(std::initializer_list<kgid_t> groups)
+    constexpr cred& with_groups(std::initializer_list<kgid_t> groups)
     {
         group_info.assign(groups);
         return *this;
     }
-    cred& with_caps(kernel_cap_t caps)
+    constexpr cred& with_caps(kernel_cap_t caps)
     {
         cap_effective = caps;
         return *this;

@@ -285,8 +285,11 @@ int __sock_create(K& k, net& n, int family, int type, int protocol, socket** res
 
     trace::note(k, "__sock_create", [&] { return std::string("goto ") + label; });
     const std::string_view l = label;
-    if (l == "out_module_busy")
+    if (l == "out_module_busy") {
         err = -EAFNOSUPPORT;
+        // ops is cleared before sock_release, so ops->release never frees the sk.
+        trace::note(k, "__sock_create", [] { return std::string("sock->sk is left allocated (ops cleared before sock_release)"); });
+    }
     if (l == "out_module_busy" || l == "out_module_put") {
         sock->ops = nullptr;
         k.modules.put(pf->owner);
