@@ -41,6 +41,11 @@ bool traced(const trace::recorder& r, std::string_view fn, std::string_view text
     return false;
 }
 
+}  // namespace
+
+// Outside the anonymous namespace: clang would call its variable templates unused.
+namespace user_family {
+
 // A family of the user's own, registered at run time as a module would: its
 // family module, its ops module and its proto module can be unloaded apart.
 inline constexpr module fam_mod{"fam"};
@@ -116,7 +121,9 @@ void register_test_family(Kern& k)
     REQUIRE(k.sock_register(&family_ops<Kern, test_family>) == 0);
 }
 
-}  // namespace
+}  // namespace user_family
+
+using namespace user_family;
 
 TEST_CASE_FIXTURE(model_fixture<>, "sock_alloc: inode number, mode and owner as sockfs sets them")
 {
