@@ -334,7 +334,8 @@ template <class K>
 int update_socket_protocol(K& k, int family, int type, int protocol)
 {
     using hook = typename K::config::update_socket_protocol;
-    auto t = trace::enter(k, "update_socket_protocol");
+    using abi = typename K::abi;
+    auto t = trace::enter(k, "update_socket_protocol", [&] { return trace::decode_socket_args<abi>(family, type, protocol); });
     return t.ret(hook::apply(family, type, protocol));
 }
 
@@ -350,8 +351,14 @@ int get_unused_fd_flags(K& k, int flags)
     const int fd = current.files->alloc_fd(0, static_cast<unsigned>(current.rlimit_nofile.rlim_cur),
                                            (flags & abi::o_cloexec) != 0, k.sysctl_nr_open,
                                            current.files.use_count() > 1);
-    if (fd >= 0)
-        trace::note(k, "get_unused_fd_flags", [&] { return "alloc_fd: lowest free fd is " + std::to_string(fd); });
+    trace::note(k, "get_unused_fd_flags", [&] {
+        if (fd >= 0)
+            return "alloc_fd: lowest free fd is " + std::to_string(fd);
+        if (fd == -EMFILE)
+            return "alloc_fd: no free fd below RLIMIT_NOFILE " + std::to_string(current.rlimit_nofile.rlim_cur) +
+                   " (or nr_open " + std::to_string(k.sysctl_nr_open) + ")";
+        return std::string("alloc_fd: the table could not grow");
+    });
     return t.ret(fd);
 }
 
@@ -373,7 +380,8 @@ void fd_install(K& k, int fd, file* f)
 template <class K>
 err_ptr<file> alloc_empty_file(K& k, int flags)
 {
-    auto t = trace::enter(k, "alloc_empty_file");
+    using abi = typename K::abi;
+    auto t = trace::enter(k, "alloc_empty_file", [&] { return trace::decode_open_flags<abi>(flags); });
     if (k.nr_files >= k.max_files && !ns_capable(k.current().cred, capability::CAP_SYS_ADMIN)) {
         trace::note(k, "alloc_empty_file", [] { return std::string("VFS: file-max limit reached"); });
         t.ret(-ENFILE);
@@ -412,7 +420,7 @@ template <class K>
 err_ptr<file> sock_alloc_file(K& k, socket& sock, int flags, const char* dname)
 {
     using abi = typename K::abi;
-    auto t = trace::enter(k, "sock_alloc_file");
+    auto t = trace::enter(k, "sock_alloc_file", [&] { return trace::decode_open_flags<abi>(flags); });
     const std::string_view name = dname ? std::string_view(dname)
                                   : sock.sk ? sock.sk->sk_prot_creator->name : std::string_view();
     err_ptr<file> f = alloc_file_pseudo(k, SOCK_INODE(sock), name, abi::o_rdwr | (flags & abi::o_nonblock),

@@ -32,8 +32,15 @@ int ping_init_sock(K& k, sock& sk)
     const int err = ping_group_check(sk.sk_net->sysctl, k.current().cred);
     trace::note(k, "ping_init_sock", [&] {
         const auto& r = sk.sk_net->sysctl.ping_group_range;
-        return "egid " + std::to_string(k.current().cred.egid) + (err ? " outside" : " inside") +
-               " ping_group_range " + std::to_string(r.low) + " " + std::to_string(r.high);
+        const cred& c = k.current().cred;
+        const std::string range = "ping_group_range " + std::to_string(r.low) + " " + std::to_string(r.high);
+        if (!err && r.low <= c.egid && c.egid <= r.high)
+            return "egid " + std::to_string(c.egid) + " inside " + range;
+        if (!err)
+            for (kgid_t g : c.group_info)
+                if (r.low <= g && g <= r.high)
+                    return "supplementary group " + std::to_string(g) + " inside " + range;
+        return "neither egid " + std::to_string(c.egid) + " nor a supplementary group inside " + range;
     });
     return t.ret(err);
 }
