@@ -18,7 +18,7 @@ namespace sockmodel {
 // or what the socket gets.
 struct create_choice {
     int err = 0;
-    std::string_view where;          // "inet_create", "ping_init_sock", …
+    std::string_view where;          // the family's create function ("inet_create"), prot->init included
     const proto_ops* ops = nullptr;  // sock->ops
     const proto* prot = nullptr;     // sk->sk_prot
     int type = 0;                    // sock->type afterwards (AF_UNIX turns RAW into DGRAM)
