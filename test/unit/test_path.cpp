@@ -27,10 +27,9 @@ struct lsm_config : default_config {
     using tracer = trace::recorder;
 };
 
-const sockmodel::socket& socket_of(K& k, task_struct& t, int fd)
+const sockmodel::socket& socket_of(task_struct& t, int fd)
 {
     return *static_cast<const sockmodel::socket*>(t.files->lookup(fd)->private_data);
-    (void)k;
 }
 
 bool traced(const trace::recorder& r, std::string_view fn, std::string_view text_part)
@@ -134,10 +133,10 @@ TEST_CASE_FIXTURE(model_fixture<>, "sock_alloc: inode number, mode and owner as 
     const int b = k.socket(t, AF_UNIX, SOCK_DGRAM, 0);
     REQUIRE(a == 0);
     REQUIRE(b == 1);
-    sockmodel::socket& sa = const_cast<sockmodel::socket&>(socket_of(k, t, a));
+    sockmodel::socket& sa = const_cast<sockmodel::socket&>(socket_of(t, a));
     inode& ia = SOCK_INODE(sa);
     CHECK(ia.i_ino == 1);  // get_next_ino: pre-incremented, never 0
-    CHECK(SOCK_INODE(const_cast<sockmodel::socket&>(socket_of(k, t, b))).i_ino == 2);
+    CHECK(SOCK_INODE(const_cast<sockmodel::socket&>(socket_of(t, b))).i_ino == 2);
     CHECK(ia.i_mode == 0140777);
     CHECK(ia.i_uid == 1234);
     CHECK(ia.i_gid == 4321);
@@ -146,7 +145,7 @@ TEST_CASE_FIXTURE(model_fixture<>, "sock_alloc: inode number, mode and owner as 
     CHECK(sa.sk->sk_uid == 1234);
     CHECK(sa.state == SS_UNCONNECTED);
     CHECK(sa.file->f_dentry_name == "TCP");
-    CHECK(socket_of(k, t, b).file->f_dentry_name == "UNIX");
+    CHECK(socket_of(t, b).file->f_dentry_name == "UNIX");
     CHECK((sa.file->f_mode & FMODE_STREAM) != 0);
     CHECK((sa.file->f_mode & FMODE_LSEEK) == 0);
 }
@@ -183,7 +182,7 @@ TEST_CASE_FIXTURE(model_fixture<>, "sock->ops, sk->sk_prot and the file's name p
         CAPTURE(r.name);
         const int fd = k.socket(t, r.family, r.type, r.protocol);
         REQUIRE(fd >= 0);
-        const sockmodel::socket& s = socket_of(k, t, fd);
+        const sockmodel::socket& s = socket_of(t, fd);
         CHECK(s.ops == r.ops);
         CHECK(s.sk->sk_prot == r.prot);
         CHECK(s.file->f_dentry_name == r.name);
@@ -199,7 +198,7 @@ TEST_CASE_FIXTURE(model_fixture<>, "sock->ops, sk->sk_prot and the file's name p
     // Raw sockets are hashed at create: the RAW protocol counts them, and
     // IPPROTO_RAW implies IP_HDRINCL.
     const int raw = k.socket(t, AF_INET, SOCK_RAW, IPPROTO_RAW);
-    const auto& in = static_cast<const inet_sock&>(*socket_of(k, t, raw).sk);
+    const auto& in = static_cast<const inet_sock&>(*socket_of(t, raw).sk);
     CHECK(in.hdrincl);
     CHECK(in.inet_num == IPPROTO_RAW);
     CHECK(in.inet_sport == htons(IPPROTO_RAW));
@@ -252,7 +251,7 @@ TEST_CASE("a user family registered at run time, and out_module_busy (which leak
 
     const int fd = k.socket(t, af_test, SOCK_DGRAM, 0);
     REQUIRE(fd == 0);
-    CHECK(socket_of(reinterpret_cast<K&>(k), t, fd).file->f_dentry_name == "TESTPROTO");
+    CHECK(socket_of(t, fd).file->f_dentry_name == "TESTPROTO");
     CHECK(k.modules.refcount(&fam_mod) == 1);  // the sk's proto; pf->owner was put back
     CHECK(k.modules.refcount(&ops_mod) == 1);
     CHECK(k.socket(t, af_test, SOCK_DGRAM, 7) == -EPROTONOSUPPORT);
@@ -356,7 +355,7 @@ TEST_CASE_FIXTURE(model_fixture<>, "ping_group_range and CAP_NET_RAW")
     t.cred = cred::user(1000, 1000).with_groups({5, 150});  // a supplementary group suffices
     const int fd = k.socket(t, AF_INET, SOCK_DGRAM, IPPROTO_ICMP);
     CHECK(fd == 0);
-    CHECK(socket_of(k, t, fd).file->f_dentry_name == "PING");
+    CHECK(socket_of(t, fd).file->f_dentry_name == "PING");
     CHECK(k.socket(t, AF_INET, SOCK_RAW, IPPROTO_ICMP) == -EPERM);
     CHECK(k.socket(t, AF_INET, SOCK_RAW, 0) == -EPROTONOSUPPORT);  // the lookup comes first
     t.cred.cap_effective.raise(capability::CAP_NET_RAW);
