@@ -2,7 +2,8 @@
 // scope on entry and closes it with its return value; decisions in between are
 // notes. With trace::none the describe-callbacks are never instantiated into
 // calls and the scope is an empty object, so the generated code does no
-// tracing work at all (bench/ measures off against absent).
+// tracing work (bench/socket_close.cpp times trace::none beside the floor of
+// three slab pops and pushes plus an fd-bitmap set and clear).
 #pragma once
 
 #include <sockmodel/uapi/errno.hpp>
