@@ -222,6 +222,21 @@ void sock_unregister(K& k, int family)
 // ---------------------------------------------------------------------------
 // Creation
 
+// __sock_create's unwinding labels, in the order they fall through.
+enum class sock_create_label { none, out_module_busy, out_module_put, out_sock_release, out_release };
+
+constexpr std::string_view label_name(sock_create_label l)
+{
+    switch (l) {
+    case sock_create_label::out_module_busy: return "out_module_busy";
+    case sock_create_label::out_module_put: return "out_module_put";
+    case sock_create_label::out_sock_release: return "out_sock_release";
+    case sock_create_label::out_release: return "out_release";
+    case sock_create_label::none: break;
+    }
+    return {};
+}
+
 template <class K>
 int __sock_create(K& k, net& n, int family, int type, int protocol, socket** res, int kern)
 {
@@ -256,45 +271,50 @@ int __sock_create(K& k, net& n, int family, int type, int protocol, socket** res
 
     int err = -EAFNOSUPPORT;
     const net_proto_family* pf = k.net_families[static_cast<unsigned>(family)];
-    const char* label = nullptr;
+    sock_create_label label = sock_create_label::none;
     if (!pf) {
         trace::note(k, "__sock_create", [&] { return "net_families[" + trace::decode_family(family) + "] is NULL"; });
-        label = "out_release";
+        label = sock_create_label::out_release;
     } else if (!k.modules.try_get(pf->owner)) {
         trace::note(k, "__sock_create", [] { return std::string("try_module_get(pf->owner) failed"); });
-        label = "out_release";
+        label = sock_create_label::out_release;
     } else {
         err = pf->create(&k, n, *sock, protocol, kern);
         if (err < 0) {
             if (sock->sk)
                 throw std::logic_error("pf->create must clear sock->sk on failure (net/socket.c, __sock_create)");
-            label = "out_module_put";
+            label = sock_create_label::out_module_put;
         } else if (!k.modules.try_get(sock->ops->owner)) {
-            label = "out_module_busy";
+            label = sock_create_label::out_module_busy;
         } else {
             k.modules.put(pf->owner);
             err = security_socket_post_create(k, *sock, family, type, protocol, kern);
             if (err)
-                label = "out_sock_release";
+                label = sock_create_label::out_sock_release;
         }
     }
-    if (!label) {
+    if (label == sock_create_label::none) {
         *res = sock;
         return t.ret(0);
     }
 
-    trace::note(k, "__sock_create", [&] { return std::string("goto ") + label; });
-    const std::string_view l = label;
-    if (l == "out_module_busy") {
+    trace::note(k, "__sock_create", [&] { return "goto " + std::string(label_name(label)); });
+    // The labels fall through into each other, as in net/socket.c.
+    switch (label) {
+    case sock_create_label::out_module_busy:
         err = -EAFNOSUPPORT;
-        // ops is cleared before sock_release, so ops->release never frees the sk.
-        trace::note(k, "__sock_create", [] { return std::string("sock->sk is left allocated (ops cleared before sock_release)"); });
-    }
-    if (l == "out_module_busy" || l == "out_module_put") {
+        if (sock->sk)  // ops is cleared below, so ops->release never frees it
+            trace::note(k, "__sock_create", [] { return std::string("sock->sk is left allocated (ops cleared before sock_release)"); });
+        [[fallthrough]];
+    case sock_create_label::out_module_put:
         sock->ops = nullptr;
         k.modules.put(pf->owner);
+        [[fallthrough]];
+    case sock_create_label::out_sock_release:
+    case sock_create_label::out_release:  // rcu_read_unlock, then out_sock_release
+    case sock_create_label::none:
+        sock_release(k, *sock);
     }
-    sock_release(k, *sock);  // out_sock_release; out_release reaches it after rcu_read_unlock
     return t.ret(err);
 }
 
