@@ -78,6 +78,14 @@ constexpr bool proto_ops_complete(const proto_ops& o)
            o.recvmsg.is_set() && o.mmap.is_set();
 }
 
+// The same, as a compile-time check of one table.
+template <const proto_ops* Ops>
+struct checked_ops {
+    static_assert(proto_ops_complete(*Ops),
+                  "proto_ops table incomplete: every op needs a function or a sock_no_* stub (include/linux/net.h)");
+    static constexpr bool value = true;
+};
+
 // net_families[] entries, as sock_register() takes them.
 struct net_proto_family {
     int family;

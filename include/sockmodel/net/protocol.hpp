@@ -23,14 +23,6 @@ struct inet_protosw {
     unsigned flags;
 };
 
-// Every table slot names something: a function or a sock_no_* stub.
-template <const proto_ops* Ops>
-struct checked_ops {
-    static_assert(proto_ops_complete(*Ops),
-                  "proto_ops table incomplete: every op needs a function or a sock_no_* stub (include/linux/net.h)");
-    static constexpr bool value = true;
-};
-
 template <class A, class Table>
 constexpr bool protosw_types_below_max()
 {

@@ -112,6 +112,8 @@ struct unix_family {
     static constexpr create_choice choose(const create_context&, int type, int protocol)
     {
         using abi = typename K::abi;
+        static_assert(checked_ops<&unix_stream_ops<K>>::value && checked_ops<&unix_dgram_ops<K>>::value &&
+                      checked_ops<&unix_seqpacket_ops<K>>::value);
         if (protocol && protocol != af_unix)
             return create_choice::fail(-EPROTONOSUPPORT, "unix_create");
         if (type == abi::sock_stream)
