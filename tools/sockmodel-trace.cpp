@@ -211,13 +211,8 @@ int parse_family(std::string_view s)
 template <class A>
 int parse_type(std::string_view s)
 {
-    static constexpr std::pair<std::string_view, int> names[] = {
-        {"SOCK_STREAM", A::sock_stream}, {"SOCK_DGRAM", A::sock_dgram},
-        {"SOCK_RAW", A::sock_raw}, {"SOCK_RDM", A::sock_rdm},
-        {"SOCK_SEQPACKET", A::sock_seqpacket}, {"SOCK_DCCP", A::sock_dccp},
-        {"SOCK_PACKET", A::sock_packet}, {"SOCK_CLOEXEC", A::sock_cloexec},
-        {"SOCK_NONBLOCK", A::sock_nonblock}, {"O_CLOEXEC", A::o_cloexec},
-        {"O_NONBLOCK", A::o_nonblock}};
+    // O_CLOEXEC and O_NONBLOCK are accepted too: on alpha the latter shows its quirk.
+    static constexpr sm::trace::name_value open_flags[] = {{"O_CLOEXEC", A::o_cloexec}, {"O_NONBLOCK", A::o_nonblock}};
     if (trim(s).empty())
         bad("empty type");
     std::uint32_t type = 0;
@@ -236,14 +231,14 @@ int parse_type(std::string_view s)
                     c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
                 return u;
             }();
-            bool found = false;
-            for (const auto& [name, value] : names)
-                if (up == name) {
-                    type |= static_cast<std::uint32_t>(value);
-                    found = true;
-                }
-            if (!found)
+            std::optional<int> value = sm::trace::value_of(sm::trace::sock_type_names<A>, up);
+            if (!value)
+                value = sm::trace::value_of(sm::trace::sock_flag_names<A>, up);
+            if (!value)
+                value = sm::trace::value_of(open_flags, up);
+            if (!value)
                 bad("unknown type " + quoted(part) + " for ABI " + std::string(A::name));
+            type |= static_cast<std::uint32_t>(*value);
         }
         if (bar == std::string_view::npos)
             break;
@@ -257,20 +252,12 @@ int parse_protocol(std::string_view s)
     s = trim(s);
     if (looks_numeric(s))
         return parse_int_arg(s, "protocol");
-    static constexpr std::pair<std::string_view, int> ipproto[] = {
-        {"IP", 0}, {"ICMP", 1}, {"IGMP", 2}, {"IPIP", 4}, {"TCP", 6}, {"EGP", 8},
-        {"PUP", 12}, {"UDP", 17}, {"IDP", 22}, {"TP", 29}, {"DCCP", 33}, {"IPV6", 41},
-        {"RSVP", 46}, {"GRE", 47}, {"ESP", 50}, {"AH", 51}, {"ICMPV6", 58}, {"MTP", 92},
-        {"BEETPH", 94}, {"ENCAP", 98}, {"PIM", 103}, {"COMP", 108}, {"L2TP", 115},
-        {"SCTP", 132}, {"UDPLITE", 136}, {"MPLS", 137}, {"ETHERNET", 143},
-        {"AGGFRAG", 144}, {"RAW", 255}, {"SMC", 256}, {"MPTCP", 262}};
     std::string up(s);
     for (char& c : up)
         c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     if (up.starts_with("IPPROTO_")) {
-        for (const auto& [name, value] : ipproto)
-            if (up.substr(8) == name)
-                return value;
+        if (const std::optional<int> value = sm::trace::value_of(sm::trace::ipproto_names, up))
+            return *value;
         bad("unknown protocol " + quoted(s));
     }
     if (up.starts_with("HTONS(") && up.ends_with(")")) {

@@ -4,9 +4,10 @@
 
 #include <sockmodel/arch/abi.hpp>
 #include <sockmodel/linux/socket.hpp>
-#include <sockmodel/uapi/in.hpp>
 
 #include <cstdio>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -29,18 +30,57 @@ inline std::string decode_family(int family)
     return hex(static_cast<unsigned>(family)) + " /* AF_??? */";
 }
 
-// sock_type names for an ABI: the base type's name, or a number.
+// One table per kind of name, read both ways: by decode_* here and by
+// sockmodel-trace when it parses a command line.
+struct name_value {
+    std::string_view name;
+    int value;
+};
+
+constexpr std::string_view name_of(std::span<const name_value> table, int value)
+{
+    for (const auto& e : table)
+        if (e.value == value)
+            return e.name;
+    return {};
+}
+
+constexpr std::optional<int> value_of(std::span<const name_value> table, std::string_view name)
+{
+    for (const auto& e : table)
+        if (e.name == name)
+            return e.value;
+    return std::nullopt;
+}
+
+template <arch::socket_abi A>
+inline constexpr name_value sock_type_names[] = {
+    {"SOCK_STREAM", A::sock_stream}, {"SOCK_DGRAM", A::sock_dgram}, {"SOCK_RAW", A::sock_raw},
+    {"SOCK_RDM", A::sock_rdm}, {"SOCK_SEQPACKET", A::sock_seqpacket}, {"SOCK_DCCP", A::sock_dccp},
+    {"SOCK_PACKET", A::sock_packet},
+};
+
+template <arch::socket_abi A>
+inline constexpr name_value sock_flag_names[] = {
+    {"SOCK_CLOEXEC", A::sock_cloexec}, {"SOCK_NONBLOCK", A::sock_nonblock},
+};
+
+// include/uapi/linux/in.h
+inline constexpr name_value ipproto_names[] = {
+    {"IPPROTO_IP", 0}, {"IPPROTO_ICMP", 1}, {"IPPROTO_IGMP", 2}, {"IPPROTO_IPIP", 4},
+    {"IPPROTO_TCP", 6}, {"IPPROTO_EGP", 8}, {"IPPROTO_PUP", 12}, {"IPPROTO_UDP", 17},
+    {"IPPROTO_IDP", 22}, {"IPPROTO_TP", 29}, {"IPPROTO_DCCP", 33}, {"IPPROTO_IPV6", 41},
+    {"IPPROTO_RSVP", 46}, {"IPPROTO_GRE", 47}, {"IPPROTO_ESP", 50}, {"IPPROTO_AH", 51},
+    {"IPPROTO_ICMPV6", 58}, {"IPPROTO_MTP", 92}, {"IPPROTO_BEETPH", 94}, {"IPPROTO_ENCAP", 98},
+    {"IPPROTO_PIM", 103}, {"IPPROTO_COMP", 108}, {"IPPROTO_L2TP", 115}, {"IPPROTO_SCTP", 132},
+    {"IPPROTO_UDPLITE", 136}, {"IPPROTO_MPLS", 137}, {"IPPROTO_ETHERNET", 143},
+    {"IPPROTO_AGGFRAG", 144}, {"IPPROTO_RAW", 255}, {"IPPROTO_SMC", 256}, {"IPPROTO_MPTCP", 262},
+};
+
 template <arch::socket_abi A>
 constexpr std::string_view sock_type_name(int base)
 {
-    if (base == A::sock_stream) return "SOCK_STREAM";
-    if (base == A::sock_dgram) return "SOCK_DGRAM";
-    if (base == A::sock_raw) return "SOCK_RAW";
-    if (base == A::sock_rdm) return "SOCK_RDM";
-    if (base == A::sock_seqpacket) return "SOCK_SEQPACKET";
-    if (base == A::sock_dccp) return "SOCK_DCCP";
-    if (base == A::sock_packet) return "SOCK_PACKET";
-    return {};
+    return name_of(sock_type_names<A>, base);
 }
 
 template <arch::socket_abi A>
@@ -51,14 +91,12 @@ std::string decode_type(int type)
     if (out.empty())
         out = hex(base) + " /* SOCK_??? */";
     unsigned rest = static_cast<unsigned>(type) & ~static_cast<unsigned>(A::sock_type_mask);
-    if (rest & static_cast<unsigned>(A::sock_cloexec)) {
-        out += "|SOCK_CLOEXEC";
-        rest &= ~static_cast<unsigned>(A::sock_cloexec);
-    }
-    if (rest & static_cast<unsigned>(A::sock_nonblock)) {
-        out += "|SOCK_NONBLOCK";
-        rest &= ~static_cast<unsigned>(A::sock_nonblock);
-    }
+    for (const auto& [name, bit] : sock_flag_names<A>)
+        if (rest & static_cast<unsigned>(bit)) {
+            out += '|';
+            out += name;
+            rest &= ~static_cast<unsigned>(bit);
+        }
     if (rest)
         out += "|" + hex(static_cast<long>(rest));
     return out;
@@ -66,22 +104,9 @@ std::string decode_type(int type)
 
 inline std::string decode_protocol(int family, int protocol)
 {
-    if (family == af_inet || family == af_inet6) {
-        switch (protocol) {
-        case ipproto_ip: return "IPPROTO_IP";
-        case ipproto_icmp: return "IPPROTO_ICMP";
-        case ipproto_tcp: return "IPPROTO_TCP";
-        case ipproto_udp: return "IPPROTO_UDP";
-        case ipproto_ipv6: return "IPPROTO_IPV6";
-        case ipproto_icmpv6: return "IPPROTO_ICMPV6";
-        case ipproto_sctp: return "IPPROTO_SCTP";
-        case ipproto_udplite: return "IPPROTO_UDPLITE";
-        case ipproto_raw: return "IPPROTO_RAW";
-        case ipproto_smc: return "IPPROTO_SMC";
-        case ipproto_mptcp: return "IPPROTO_MPTCP";
-        default: break;
-        }
-    }
+    if (family == af_inet || family == af_inet6)
+        if (const std::string_view name = name_of(ipproto_names, protocol); !name.empty())
+            return std::string(name);
     if (family == af_packet && protocol == 0x0300)
         return "htons(ETH_P_ALL)";
     return std::to_string(protocol);
