@@ -3,6 +3,7 @@
 // gettable and never counted, as with THIS_MODULE in a built-in object.
 #pragma once
 
+#include <algorithm>
 #include <cassert>
 #include <string_view>
 #include <vector>
@@ -77,14 +78,16 @@ public:
     const std::vector<entry>& entries() const { return entries_; }
 
 private:
-    entry* find(const module* mod)
+    // One body for both constnesses.
+    template <class Self>
+    static auto* find_in(Self& self, const module* mod)
     {
-        for (auto& e : entries_)
-            if (e.mod == mod)
-                return &e;
-        return nullptr;
+        auto it = std::find_if(self.entries_.begin(), self.entries_.end(),
+                               [&](const entry& e) { return e.mod == mod; });
+        return it == self.entries_.end() ? nullptr : &*it;
     }
-    const entry* find(const module* mod) const { return const_cast<module_table*>(this)->find(mod); }
+    entry* find(const module* mod) { return find_in(*this, mod); }
+    const entry* find(const module* mod) const { return find_in(*this, mod); }
 
     std::vector<entry> entries_;
 };
