@@ -286,13 +286,13 @@ int parse_protocol(std::string_view s)
 sm::capability parse_cap_name(std::string_view s)
 {
     static constexpr std::pair<std::string_view, sm::capability> caps[] = {
-        {"net_bind_service", sm::capability::CAP_NET_BIND_SERVICE},
-        {"net_broadcast", sm::capability::CAP_NET_BROADCAST},
-        {"net_admin", sm::capability::CAP_NET_ADMIN},
-        {"net_raw", sm::capability::CAP_NET_RAW},
-        {"sys_module", sm::capability::CAP_SYS_MODULE},
-        {"sys_admin", sm::capability::CAP_SYS_ADMIN},
-        {"sys_resource", sm::capability::CAP_SYS_RESOURCE}};
+        {"net_bind_service", sm::capability::net_bind_service},
+        {"net_broadcast", sm::capability::net_broadcast},
+        {"net_admin", sm::capability::net_admin},
+        {"net_raw", sm::capability::net_raw},
+        {"sys_module", sm::capability::sys_module},
+        {"sys_admin", sm::capability::sys_admin},
+        {"sys_resource", sm::capability::sys_resource}};
     std::string l = lower(trim(s));
     if (l.starts_with("cap_"))
         l = l.substr(4);

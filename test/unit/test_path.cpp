@@ -201,7 +201,7 @@ TEST_CASE_FIXTURE(model_fixture<>, "sock->ops, sk->sk_prot and the file's name p
     const auto& in = static_cast<const inet_sock&>(*socket_of(t, raw).sk);
     CHECK(in.hdrincl);
     CHECK(in.inet_num == IPPROTO_RAW);
-    CHECK(in.inet_sport == htons(IPPROTO_RAW));
+    CHECK(in.inet_sport == cpu_to_be16(IPPROTO_RAW));
     CHECK(k.init_net.sock_prot_inuse_get(&raw_prot<K>) == 1);
     CHECK(k.close(t, raw) == 0);
     CHECK(k.init_net.sock_prot_inuse_get(&raw_prot<K>) == 0);
@@ -358,7 +358,7 @@ TEST_CASE_FIXTURE(model_fixture<>, "ping_group_range and CAP_NET_RAW")
     CHECK(socket_of(t, fd).file->f_dentry_name == "PING");
     CHECK(k.socket(t, AF_INET, SOCK_RAW, IPPROTO_ICMP) == -EPERM);
     CHECK(k.socket(t, AF_INET, SOCK_RAW, 0) == -EPROTONOSUPPORT);  // the lookup comes first
-    t.cred.cap_effective.raise(capability::CAP_NET_RAW);
+    t.cred.cap_effective.raise(capability::net_raw);
     CHECK(k.socket(t, AF_INET, SOCK_RAW, IPPROTO_ICMP) == 1);
     k.init_net.sysctl.mptcp_enabled = false;
     CHECK(k.socket(t, AF_INET, SOCK_STREAM, IPPROTO_MPTCP) == -ENOPROTOOPT);

@@ -11,22 +11,23 @@ namespace sockmodel {
 using kuid_t = unsigned;
 using kgid_t = unsigned;
 
-// Capability numbers as in include/uapi/linux/capability.h.
+// Capability numbers as in include/uapi/linux/capability.h, named in lower
+// case: that header defines CAP_NET_RAW and the rest as macros.
 enum class capability : unsigned {
-    CAP_NET_BIND_SERVICE = 10,
-    CAP_NET_BROADCAST = 11,
-    CAP_NET_ADMIN = 12,
-    CAP_NET_RAW = 13,
-    CAP_SYS_MODULE = 16,
-    CAP_SYS_ADMIN = 21,
-    CAP_SYS_RESOURCE = 24,
+    net_bind_service = 10,
+    net_broadcast = 11,
+    net_admin = 12,
+    net_raw = 13,
+    sys_module = 16,
+    sys_admin = 21,
+    sys_resource = 24,
 };
-inline constexpr unsigned CAP_LAST_CAP = 40;
+inline constexpr unsigned cap_last_cap = 40;
 
 struct kernel_cap_t {
     std::uint64_t val = 0;
 
-    static constexpr kernel_cap_t full() { return {(std::uint64_t{1} << (CAP_LAST_CAP + 1)) - 1}; }
+    static constexpr kernel_cap_t full() { return {(std::uint64_t{1} << (cap_last_cap + 1)) - 1}; }
     static constexpr kernel_cap_t empty() { return {}; }
     constexpr bool raised(capability c) const { return (val >> static_cast<unsigned>(c)) & 1U; }
     constexpr kernel_cap_t& raise(capability c) { val |= std::uint64_t{1} << static_cast<unsigned>(c); return *this; }

@@ -12,7 +12,7 @@ namespace sockmodel {
 
 struct net;
 
-struct rlimit {
+struct resource_limit {  // struct rlimit; renamed: <sys/resource.h> has one
     unsigned long rlim_cur;
     unsigned long rlim_max;
 };
@@ -20,7 +20,7 @@ struct rlimit {
 struct task_struct {
     struct cred cred;
     int pid = 0;
-    rlimit rlimit_nofile{1024, 4096};  // INR_OPEN_CUR / INR_OPEN_MAX
+    resource_limit rlimit_nofile{1024, 4096};  // INR_OPEN_CUR / INR_OPEN_MAX
     std::shared_ptr<files_struct> files = std::make_shared<files_struct>();
     struct net* net_ns = nullptr;
 };

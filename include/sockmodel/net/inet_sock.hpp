@@ -28,7 +28,7 @@ struct inet_connection_sock : inet_sock {
 
 inline inet_sock& inet_sk(sock& sk) { return static_cast<inet_sock&>(sk); }
 
-constexpr unsigned short htons(unsigned short v)
+constexpr unsigned short cpu_to_be16(unsigned short v)
 {
     if constexpr (std::endian::native == std::endian::little)
         return static_cast<unsigned short>((v << 8) | (v >> 8));

@@ -402,7 +402,7 @@ err_ptr<file> alloc_empty_file(K& k, int flags)
 {
     using abi = typename K::abi;
     auto t = trace::enter(k, "alloc_empty_file", [&] { return trace::decode_open_flags<abi>(flags); });
-    if (k.nr_files >= k.max_files && !ns_capable(k.current().cred, capability::CAP_SYS_ADMIN)) {
+    if (k.nr_files >= k.max_files && !ns_capable(k.current().cred, capability::sys_admin)) {
         trace::note(k, "alloc_empty_file", [] { return std::string("VFS: file-max limit reached"); });
         t.ret(-ENFILE);
         return ERR_PTR<file>(-ENFILE);

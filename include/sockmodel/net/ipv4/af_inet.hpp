@@ -104,7 +104,7 @@ constexpr int inet_check_protocol(int protocol)
 template <class A>
 constexpr int inet_check_raw_cap(int type, const cred& c, int kern)
 {
-    return type == A::sock_raw && !kern && !ns_capable(c, capability::CAP_NET_RAW) ? -EPERM : 0;
+    return type == A::sock_raw && !kern && !ns_capable(c, capability::net_raw) ? -EPERM : 0;
 }
 
 template <template <class> class Table = inetsw>
@@ -207,7 +207,7 @@ int inet_family_t<Table>::create(K& k, net& n, socket& sock, int protocol, int k
 
     int err = 0;
     if (inet.inet_num) {
-        inet.inet_sport = htons(inet.inet_num);
+        inet.inet_sport = cpu_to_be16(inet.inet_num);
         err = sk->sk_prot->hash(&k, *sk);
     }
     if (!err && sk->sk_prot->init)
