@@ -1,29 +1,119 @@
-// What a model kernel fixes at build time. Derive from default_config and
-// override what differs:
+// What a model kernel fixes at build time, as a pack of named options in the
+// style of Boost.Intrusive's pack_options:
 //
-//     struct traced : sockmodel::default_config { using tracer = sockmodel::trace::recorder; };
+//     using traced = sockmodel::config<sockmodel::opt::tracer<sockmodel::trace::recorder>,
+//                                      sockmodel::opt::abi<sockmodel::arch::mips>>;
 //     sockmodel::kernel<traced> k;
+//
+// An option that is not one of opt::*, or one given twice, stops the build
+// with a message; a misspelt option does not name a type. Options left out
+// take their defaults: the host's ABI, no tracing, no LSM, no BPF hook, and
+// the families of default_families.hpp (when it is included; a configuration
+// that names its families needs only their headers).
 #pragma once
 
 #include <sockmodel/arch/host.hpp>
-#include <sockmodel/net/ipv4/af_inet.hpp>
-#include <sockmodel/net/socket.hpp>
-#include <sockmodel/net/unix/af_unix.hpp>
+#include <sockmodel/net/family.hpp>
 #include <sockmodel/security/security.hpp>
 #include <sockmodel/trace/trace.hpp>
 
+#include <type_traits>
+
 namespace sockmodel {
 
+// The default update_socket_protocol: no BPF program attached.
+struct no_bpf_protocol_hook {
+    static constexpr int apply(int, int, int protocol) { return protocol; }
+};
+
+// The families a configuration gets when it names none; defined by
+// <sockmodel/default_families.hpp>.
+struct default_families;
+
+namespace opt {
+enum class kind { abi, families, tracer, security, update_socket_protocol };
+
+// arch::generic, mips, alpha, parisc, sparc or host (the default).
+template <class A>
+struct abi {
+    static constexpr kind option = kind::abi;
+    using type = A;
+};
 // The families registered at boot, in registration order.
 template <class... F>
-struct family_list {};
-
-struct default_config {
-    using abi = arch::host;
-    using families = family_list<unix_family, inet_family>;
-    using tracer = trace::none;
-    using security = lsm::none;
-    using update_socket_protocol = no_bpf_protocol_hook;
+struct families {
+    static constexpr kind option = kind::families;
+    using type = family_list<F...>;
 };
+// trace::none (the default) or trace::recorder.
+template <class T>
+struct tracer {
+    static constexpr kind option = kind::tracer;
+    using type = T;
+};
+// An lsm::chain<...> (lsm::none by default).
+template <class S>
+struct security {
+    static constexpr kind option = kind::security;
+    using type = S;
+};
+// The BPF fmod_ret hook of __sys_socket: a type with static apply(family, type, protocol).
+template <class H>
+struct update_socket_protocol {
+    static constexpr kind option = kind::update_socket_protocol;
+    using type = H;
+};
+}  // namespace opt
+
+namespace detail {
+template <class O>
+concept config_option = requires {
+    { O::option } -> std::convertible_to<opt::kind>;
+    typename O::type;
+};
+
+// The type of the option of kind K in Options..., or Default.
+template <opt::kind K, class Default, class... Options>
+struct option_or {
+    using type = Default;
+};
+template <opt::kind K, class Default, class O, class... Rest>
+struct option_or<K, Default, O, Rest...> {
+    using type = std::conditional_t<O::option == K, typename O::type, typename option_or<K, Default, Rest...>::type>;
+};
+
+template <opt::kind K, class... Options>
+constexpr int count_of() { return ((Options::option == K ? 1 : 0) + ... + 0); }
+}  // namespace detail
+
+template <class... Options>
+struct config {
+    static_assert((detail::config_option<Options> && ...),
+                  "sockmodel::config: an option is not one of sockmodel::opt::abi, families, tracer, security or "
+                  "update_socket_protocol (the kernel's Kconfig knows no such symbol): check its spelling");
+    static constexpr bool options_once = [] {
+        if constexpr ((detail::config_option<Options> && ...))
+            return ((detail::count_of<Options::option, Options...>() == 1) && ...);
+        else
+            return true;
+    }();
+    static_assert(options_once, "sockmodel::config: an option is given twice: keep one of them");
+
+    using abi = typename detail::option_or<opt::kind::abi, arch::host, Options...>::type;
+    using families = typename detail::option_or<opt::kind::families, default_families, Options...>::type;
+    using tracer = typename detail::option_or<opt::kind::tracer, trace::none, Options...>::type;
+    using security = typename detail::option_or<opt::kind::security, lsm::none, Options...>::type;
+    using update_socket_protocol =
+        typename detail::option_or<opt::kind::update_socket_protocol, no_bpf_protocol_hook, Options...>::type;
+};
+
+using default_config = config<>;
+
+// Is C a configuration built by config<...>? A struct derived from one is
+// not: its added members would be silently ignored.
+template <class C>
+inline constexpr bool is_config = false;
+template <class... O>
+inline constexpr bool is_config<config<O...>> = true;
 
 }  // namespace sockmodel

@@ -1,34 +1,52 @@
 // A model kernel: every piece of state the socket path touches, owned by one
-// object, so a program can run as many independent kernels as it likes. Its
-// member functions are the system calls; `current()` is the task making one.
+// object made of subsystems named as the kernel names them, so a program can
+// run as many independent kernels as it likes. Its member functions are the
+// system calls; each takes the calling task explicitly and runs with a call
+// context (kernel/context.hpp) instead of a global `current`.
 //
-// One kernel object serves one system call at a time.
+//     fs/file_table.c   files         filp cache, nr_files, file-max, nr_open
+//     net/socket.c      sockfs        sock_inode_cache, inode numbers
+//                       net_families  the family table sock_register fills
+//     net/core/sock.c   protos        proto_register: per-proto slab and in-use index
+//     net/core          init_net      the initial network namespace
+//     kernel/module     modules       module reference counts
+//     security/         security      the LSM chain
+//     each family       family_state<F>()  its own state (unix_nr_socks, ...)
+//     kernel/fork.c     tasks         spawn, clone, exit
+//
+// One kernel object serves one system call at a time (a lock policy is the
+// threads issue's to add).
 #pragma once
 
 #include <sockmodel/config.hpp>
 #include <sockmodel/fs/file.hpp>
 #include <sockmodel/fs/file_table.hpp>
+#include <sockmodel/kernel/context.hpp>
 #include <sockmodel/kernel/module.hpp>
+#include <sockmodel/kernel/sys.hpp>
 #include <sockmodel/kernel/task.hpp>
-#include <sockmodel/mm/slab.hpp>
+#include <sockmodel/net/core/sock.hpp>
 #include <sockmodel/net/family.hpp>
 #include <sockmodel/net/net_namespace.hpp>
 #include <sockmodel/net/socket.hpp>
 
-#include <array>
+#if __cplusplus < 202002L
+#error "sockmodel needs C++20: compile with -std=c++20 (CMake: target_compile_features(... cxx_std_20))"
+#endif
+
+#include <algorithm>
 #include <cassert>
 #include <list>
 #include <memory>
 #include <stdexcept>
+#include <tuple>
 #include <vector>
 
 namespace sockmodel {
 
-// fcntl(2) and getsockopt(2) numbers as x86 and the generic ABI define them.
+// fcntl(2) numbers, the same on every architecture.
 inline constexpr int f_dupfd = 0, f_getfd = 1, f_setfd = 2, f_getfl = 3;
 inline constexpr int fd_cloexec_flag = 1;
-inline constexpr int sol_socket = 1;
-inline constexpr int so_type = 3, so_protocol = 38, so_domain = 39;
 
 namespace detail {
 template <class List>
@@ -48,7 +66,35 @@ struct family_checks<family_list<F...>> {
         return true;
     }
 };
+
+template <class T>
+concept complete_type = requires { sizeof(T); };
 }  // namespace detail
+
+// The boot-time checks of a configuration, each with its message.
+template <class Config>
+struct checked_config {
+    static_assert(is_config<Config>,
+                  "kernel<Config>: Config must be sockmodel::config<options...>; a struct derived from a config "
+                  "would have its added members ignored (write config<opt::tracer<...>, ...> instead)");
+    static_assert(detail::complete_type<typename Config::families>,
+                  "kernel<Config>: the configuration names no families and <sockmodel/default_families.hpp> is not "
+                  "included: include it, or name them with opt::families<...>");
+    static constexpr bool value = true;
+};
+
+template <class Abi, class List>
+struct checked_family_numbers;
+template <class Abi, class... F>
+struct checked_family_numbers<Abi, family_list<F...>> {
+    static_assert(detail::family_checks<family_list<F...>>::below(Abi::af_max),
+                  "sock_register: family number >= AF_MAX (net/socket.c answers -ENOBUFS at boot): "
+                  "give the family a number below the ABI's af_max");
+    static_assert(detail::family_checks<family_list<F...>>::unique(),
+                  "sock_register: a family is listed twice (net/socket.c answers -EEXIST at boot): "
+                  "list each family number once in opt::families");
+    static constexpr bool value = true;
+};
 
 // A snapshot of every counter that must return to its start once all is closed.
 struct kernel_counters {
@@ -60,73 +106,106 @@ struct kernel_counters {
     long net_refs = 0;
     long sock_inuse = 0;
     long prot_inuse = 0;
-    long unix_nr_socks = 0;
-    unsigned open_fds = 0;    // across all live tasks' tables
+    long family_state = 0;    // the families' own counters (unix_nr_socks, ...)
+    unsigned open_fds = 0;    // across all live descriptor tables, each counted once
 
     friend bool operator==(const kernel_counters&, const kernel_counters&) = default;
 };
 
 template <class Config = default_config>
 class kernel {
+    static_assert(checked_config<Config>::value);
+
 public:
     using config = Config;
     using abi = typename Config::abi;
-    using families = typename Config::families;
+    using families = typename as_family_list<typename Config::families>::type;
     using security_type = typename Config::security;
+    using tracer_type = typename Config::tracer;
+    using context_type = context<kernel>;
 
-    static_assert(arch::socket_abi<abi>);
-    static_assert(detail::family_checks<families>::below(abi::af_max),
-                  "sock_register: family number >= AF_MAX (net/socket.c)");
-    static_assert(detail::family_checks<families>::unique(),
-                  "sock_register: a family is listed twice (net/socket.c, -EEXIST at boot)");
+    static_assert(arch::checked_abi<abi>::value);
+    static_assert(checked_family_numbers<abi, families>::value);
 
-    // --- state, named as in the kernel -------------------------------------
-    [[no_unique_address]] typename Config::tracer tracer;
+    // --- subsystems, named as in the kernel -----------------------------------
+    [[no_unique_address]] tracer_type tracer;
     security_type security;
     module_table modules;
-    object_cache<socket_alloc> sock_inode_cache{"sock_inode_cache"};
-    object_cache<file> filp_cache{"filp"};
-    ino_allocator ino;
-    std::array<const net_proto_family*, abi::nproto> net_families{};
+    file_table files;
+    class sockfs sockfs;
+    net_families_table<abi::nproto> net_families;
+    proto_list protos;
     net init_net;
-    long nr_files = 0;
-    long max_files = 1L << 24;  // fs.file-max; the kernel sizes it from memory
-    long unix_nr_socks = 0;
-    unsigned sysctl_nr_open = sysctl_nr_open_default;
 
     kernel() { boot(families{}); }
     kernel(const kernel&) = delete;
     kernel& operator=(const kernel&) = delete;
     ~kernel() { exit_all(); }
 
-    // --- tasks --------------------------------------------------------------
+    // The state a family keeps of its own (F::state), e.g. unix_nr_socks.
+    template <class F>
+    typename family_state_of<F>::type& family_state()
+    {
+        return std::get<typename family_state_of<F>::type>(family_states_);
+    }
+
+    // --- tasks (kernel/fork.c, kernel/exit.c) --------------------------------
+    // A new process with a fresh descriptor table and init's limits, in the
+    // initial namespaces, as if started by init.
     task_struct& spawn(struct cred c = cred::root())
     {
         task_struct& t = tasks_.emplace_back();
         t.cred = std::move(c);
-        t.pid = next_pid_++;
+        t.pid = t.tgid = next_pid_++;
+        t.files = std::make_shared<files_struct>();
+        t.signal = std::make_shared<signal_struct>(abi::rlimit_nofile);
         t.net_ns = &init_net;
         return t;
     }
 
-    // clone(CLONE_FILES): a thread sharing the descriptor table.
-    task_struct& clone_thread(task_struct& parent)
+    // clone(2): CLONE_FILES shares the descriptor table (otherwise dup_fd
+    // copies it), CLONE_THREAD joins the thread group and shares its
+    // signal_struct and so its rlimits (otherwise they are copied). The
+    // kernel's flag rules: CLONE_THREAD needs CLONE_SIGHAND, which needs
+    // CLONE_VM (-EINVAL). Returns the new pid or -errno.
+    int clone(task_struct& parent, unsigned long flags)
     {
-        task_struct& t = spawn(parent.cred);
-        t.rlimit_nofile = parent.rlimit_nofile;
-        t.files = parent.files;
+        if ((flags & clone_flag::thread) && !(flags & clone_flag::sighand))
+            return -EINVAL;
+        if ((flags & clone_flag::sighand) && !(flags & clone_flag::vm))
+            return -EINVAL;
+        task_struct& t = tasks_.emplace_back();
+        t.cred = parent.cred;
+        t.pid = next_pid_++;
+        t.tgid = (flags & clone_flag::thread) ? parent.tgid : t.pid;
         t.net_ns = parent.net_ns;
-        return t;
+        if (flags & clone_flag::files) {
+            t.files = parent.files;
+        } else {
+            t.files = std::make_shared<files_struct>();
+            t.files->dup_from(*parent.files, [](file* f) { ++f->f_count; });
+        }
+        t.signal = (flags & clone_flag::thread) ? parent.signal : std::make_shared<signal_struct>(*parent.signal);
+        return t.pid;
+    }
+
+    // A thread of `parent`'s group, as pthread_create makes one.
+    task_struct& clone_thread(task_struct& parent) { return *find_task(clone(parent, clone_flag::pthread)); }
+
+    task_struct* find_task(int pid)
+    {
+        auto it = std::find_if(tasks_.begin(), tasks_.end(), [&](const task_struct& x) { return x.pid == pid; });
+        return it == tasks_.end() ? nullptr : &*it;
     }
 
     // do_exit → exit_files: the last user of a table closes what is open in it.
     void exit(task_struct& t)
     {
         if (t.files.use_count() == 1) {
-            const current_guard g(*this, t);
+            context_type cx{*this, t};
             for (unsigned fd = 0; fd < t.files->fdt().max_fds; ++fd)
                 if (file* f = t.files->close_fd(static_cast<int>(fd)))
-                    fput(f);
+                    fput(cx, f);
         }
         tasks_.remove_if([&](const task_struct& x) { return &x == &t; });
     }
@@ -137,40 +216,34 @@ public:
             exit(tasks_.front());
     }
 
-    task_struct& current()
-    {
-        assert(current_ && "a kernel function ran outside a system call");
-        return *current_;
-    }
-
     // --- system calls ---------------------------------------------------------
     int socket(task_struct& t, int family, int type, int protocol)
     {
-        const current_guard g(*this, t);
-        return __sys_socket(*this, family, type, protocol);
+        context_type cx{*this, t};
+        return __sys_socket(cx, family, type, protocol);
     }
 
     int close(task_struct& t, int fd)
     {
-        const current_guard g(*this, t);
-        auto tr = trace::enter(*this, "close", [&] { return std::to_string(fd); });
-        file* f = file_close_fd(fd);
+        context_type cx{*this, t};
+        auto tr = trace::enter(cx, "close", [&] { return std::to_string(fd); });
+        file* f = file_close_fd(cx, fd);
         if (!f)
             return tr.ret(-EBADF);
-        fput(f);  // fput_close_sync: synchronous in close(2)
+        fput(cx, f);  // fput_close_sync: synchronous in close(2)
         return tr.ret(0);
     }
 
     int dup(task_struct& t, int oldfd)
     {
-        const current_guard g(*this, t);
+        context_type cx{*this, t};
         file* f = t.files->lookup(oldfd);
         if (!f)
             return -EBADF;
         ++f->f_count;
-        const int fd = get_unused_fd_flags(*this, 0);
+        const int fd = get_unused_fd_flags(cx, 0);
         if (fd < 0) {
-            fput(f);
+            fput(cx, f);
             return fd;
         }
         t.files->fd_install(static_cast<unsigned>(fd), f);
@@ -190,94 +263,119 @@ public:
         return -EINVAL;
     }
 
-    // getsockopt(SOL_SOCKET, SO_TYPE/SO_PROTOCOL/SO_DOMAIN) as sk_getsockopt answers.
+    // getsockopt(SOL_SOCKET, SO_TYPE/SO_PROTOCOL/SO_DOMAIN) as sk_getsockopt
+    // answers, with this ABI's option numbers; a null optval is EFAULT.
     int getsockopt(task_struct& t, int fd, int level, int optname, int* optval)
     {
         const file* f = t.files->lookup(fd);
         if (!f)
             return -EBADF;
-        if (f->f_op != &socket_file_ops<kernel>)
+        if (f->f_op != &socket_file_ops<context_type>)
             return -ENOTSOCK;
         const auto* sock = static_cast<const struct socket*>(f->private_data);
-        if (level != sol_socket)
+        if (level != abi::sol_socket)
             return -EOPNOTSUPP;  // protocol levels are not modelled
-        if (optname == so_type)
-            *optval = sock->sk->sk_type;
-        else if (optname == so_protocol)
-            *optval = sock->sk->sk_protocol;
-        else if (optname == so_domain)
-            *optval = sock->sk->sk_family;
+        int v = 0;
+        if (optname == abi::so_type)
+            v = sock->sk->sk_type;
+        else if (optname == abi::so_protocol)
+            v = sock->sk->sk_protocol;
+        else if (optname == abi::so_domain)
+            v = sock->sk->sk_family;
         else
             return -ENOPROTOOPT;
+        if (!optval)
+            return -EFAULT;
+        *optval = v;
         return 0;
     }
 
+    // getrlimit/setrlimit/prlimit64 (kernel/sys.c); resource numbers are the ABI's.
+    int getrlimit(task_struct& t, int resource, resource_limit* rlim)
+    {
+        if (!rlim)
+            return -EFAULT;
+        context_type cx{*this, t};
+        return do_prlimit(cx, t, resource, nullptr, rlim);
+    }
+
+    int setrlimit(task_struct& t, int resource, const resource_limit* rlim)
+    {
+        if (!rlim)
+            return -EFAULT;
+        context_type cx{*this, t};
+        return do_prlimit(cx, t, resource, rlim, nullptr);
+    }
+
+    // prlimit64(pid, ...): pid 0 is the caller.
+    int prlimit(task_struct& t, int pid, int resource, const resource_limit* new_rlim, resource_limit* old_rlim)
+    {
+        task_struct* target = pid == 0 ? &t : find_task(pid);
+        if (!target)
+            return -ESRCH;
+        if (int err = check_prlimit_permission(t, *target))
+            return err;
+        context_type cx{*this, t};
+        return do_prlimit(cx, *target, resource, new_rlim, old_rlim);
+    }
+
     // --- registration (what a module does at load time) ----------------------
-    int sock_register(const net_proto_family* ops) { return sockmodel::sock_register(*this, ops); }
-    void sock_unregister(int family) { sockmodel::sock_unregister(*this, family); }
-
-    // proto_register(prot, alloc_slab=1): the proto's own cache.
-    void proto_register(const proto& prot)
+    int sock_register(const net_proto_family* ops)
     {
-        if (find_slab(prot))
-            return;
-        proto_slabs_.push_back({&prot, std::make_unique<kmem_cache>(prot.name, prot.obj_size, prot.obj_align)});
-        modules.load(prot.owner);
+        context_type cx{*this, boot_task_};
+        return sockmodel::sock_register(cx, ops);
     }
-
-    kmem_cache* proto_slab(const proto& prot)
+    void sock_unregister(int family)
     {
-        kmem_cache* c = find_slab(prot);
-        if (!c)
-            throw std::logic_error("sk_alloc on a proto that was never proto_register()ed");
-        return c;
+        context_type cx{*this, boot_task_};
+        sockmodel::sock_unregister(cx, family);
     }
+    int proto_register(const proto& prot) { return protos.proto_register(prot, modules); }
+
+    // A family policy's tables and create function, as its module's init registers them.
+    template <class F>
+    int register_family() { return sockmodel::register_family<F>(*this); }
 
     // --- observation ----------------------------------------------------------
     kernel_counters counters() const
     {
         kernel_counters c;
-        c.sockets = sock_inode_cache.raw().active_objs();
-        c.files = filp_cache.raw().active_objs();
-        for (const auto& s : proto_slabs_)
-            c.socks += s.cache->active_objs();
-        c.nr_files = nr_files;
+        c.sockets = sockfs_in_use();
+        c.files = files.cache().raw().active_objs();
+        c.socks = protos.socks_in_use();
+        c.nr_files = files.nr_files();
         c.module_refs = modules.total_refs();
         c.net_refs = init_net.refcount;
         c.sock_inuse = init_net.sock_inuse;
-        for (const auto& e : init_net.prot_inuse)
-            c.prot_inuse += e.inuse;
-        c.unix_nr_socks = unix_nr_socks;
-        const files_struct* seen = nullptr;
+        c.prot_inuse = init_net.prot_inuse_total();
+        std::apply([&](const auto&... s) { ((c.family_state += state_in_use(s)), ...); }, family_states_);
+        std::vector<const files_struct*> seen;
         for (const auto& t : tasks_)
-            if (t.files.get() != seen) {
+            if (std::find(seen.begin(), seen.end(), t.files.get()) == seen.end()) {
+                seen.push_back(t.files.get());
                 c.open_fds += t.files->open_count();
-                seen = t.files.get();
             }
         return c;
     }
 
-    // fput: the last reference runs __fput.
-    void fput(file* f)
+private:
+    template <class L>
+    struct states_of;
+    template <class... F>
+    struct states_of<family_list<F...>> {
+        using type = std::tuple<typename family_state_of<F>::type...>;
+    };
+
+    template <class S>
+    static long state_in_use(const S& s)
     {
-        if (--f->f_count == 0)
-            __fput(f);
+        if constexpr (requires { s.in_use(); })
+            return s.in_use();
+        else
+            return 0;
     }
 
-private:
-    struct current_guard {
-        kernel& k;
-        task_struct* saved;
-        current_guard(kernel& kk, task_struct& t) : k(kk), saved(kk.current_) { kk.current_ = &t; }
-        ~current_guard() { k.current_ = saved; }
-        current_guard(const current_guard&) = delete;
-        current_guard& operator=(const current_guard&) = delete;
-    };
-
-    struct proto_slab_entry {
-        const proto* prot;
-        std::unique_ptr<kmem_cache> cache;
-    };
+    std::size_t sockfs_in_use() const { return sockfs.sockets_in_use(); }
 
     template <class... F>
     void boot(family_list<F...>)
@@ -288,42 +386,14 @@ private:
     template <class F>
     void boot_family()
     {
-        static_assert(protocol_family<F, kernel>, "a family policy must provide family, owner, protos, choose and create");
-        for (const proto* p : F::template protos<kernel>())
-            proto_register(*p);
-        const int err = sockmodel::sock_register(*this, &family_ops<kernel, F>);
+        const int err = sockmodel::register_family<F>(*this);
         assert(err == 0);
         (void)err;
     }
 
-    kmem_cache* find_slab(const proto& prot)
-    {
-        for (auto& s : proto_slabs_)
-            if (s.prot == &prot)
-                return s.cache.get();
-        return nullptr;
-    }
-
-    file* file_close_fd(int fd)
-    {
-        auto t = trace::enter(*this, "file_close_fd", [&] { return std::to_string(fd); });
-        file* f = current().files->close_fd(fd);
-        return t.ret_ptr(f);
-    }
-
-    // __fput: the file's release, the dentry's inode reference, the file itself.
-    void __fput(file* f)
-    {
-        auto t = trace::enter(*this, "__fput");
-        f->f_op->release(this, *f->f_inode, *f);
-        iput(*this, *f->f_inode);  // dput: the pseudo dentry held the inode
-        --nr_files;
-        filp_cache.free(f);
-    }
-
     std::list<task_struct> tasks_;
-    std::vector<proto_slab_entry> proto_slabs_;
-    task_struct* current_ = nullptr;
+    typename states_of<families>::type family_states_;
+    task_struct boot_task_;  // registration runs in process context with no task of its own
     int next_pid_ = 1;
 };
 

@@ -8,6 +8,7 @@
 #include <sockmodel/config.hpp>
 #include <sockmodel/net/family.hpp>
 #include <sockmodel/net/socket.hpp>
+#include <sockmodel/security/security.hpp>
 
 namespace sockmodel {
 
@@ -34,6 +35,14 @@ constexpr create_choice choose_family(family_list<F...>, const create_context& c
     ((F::family == family ? (found = true, c = F::template choose<K>(cx, type, protocol), 0) : 0), ...);
     return c;
 }
+
+template <class K, class... F>
+constexpr std::string_view create_name_of(family_list<F...>, int family)
+{
+    std::string_view name;
+    ((F::family == family ? (name = F::create_name, 0) : 0), ...);
+    return name;
+}
 }  // namespace detail
 
 template <class K>
@@ -54,11 +63,15 @@ constexpr socket_verdict socket_verdict_for(const net_sysctl& sysctl, const cred
         return socket_verdict::fail(err, "security_socket_create");
     bool found = false;
     const create_choice choice =
-        detail::choose_family<K>(typename config::families{}, {sysctl, c, 0}, family, type, protocol, found);
+        detail::choose_family<K>(typename K::families{}, {sysctl, c, 0}, family, type, protocol, found);
     if (!found)
         return socket_verdict::fail(-EAFNOSUPPORT, "__sock_create");
     if (choice.err)
-        return socket_verdict::fail(choice.err, choice.where);
+        return socket_verdict::fail(choice.err, detail::create_name_of<K>(typename K::families{}, family));
+    // prot->init, as far as it can refuse: the same check the run-time init calls.
+    if (choice.prot->init_check.is_set())
+        if (int err = choice.prot->init_check(sysctl, c))
+            return socket_verdict::fail(err, detail::create_name_of<K>(typename K::families{}, family));
     if (int err = lsm_first_nonzero(security, [&](const auto& m) {
             return m.socket_post_create(c, nullptr, family, type, protocol, 0);
         }))

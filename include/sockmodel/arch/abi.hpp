@@ -18,31 +18,61 @@ concept abi_constants = requires {
     { A::o_nonblock + A::o_cloexec + A::o_rdwr } -> std::same_as<int>;
     { A::sock_nonblock + A::sock_cloexec } -> std::same_as<int>;
     { A::af_max + A::nproto } -> std::same_as<int>;
+    { A::sol_socket + A::so_type + A::so_protocol + A::so_domain } -> std::same_as<int>;
+    { A::rlimit_nofile } -> std::convertible_to<int>;
 };
+
+// The kernel's build-time checks as plain predicates, one per check, so that a
+// test can state "this ABI is rejected" as an ordinary constant.
+template <class A>
+constexpr bool sock_cloexec_is_o_cloexec = A::sock_cloexec == A::o_cloexec;
+template <class A>
+constexpr bool sock_max_fits_mask = (A::sock_max | A::sock_type_mask) == A::sock_type_mask;
+template <class A>
+constexpr bool sock_cloexec_outside_mask = (A::sock_cloexec & A::sock_type_mask) == 0;
+template <class A>
+constexpr bool sock_nonblock_outside_mask = (A::sock_nonblock & A::sock_type_mask) == 0;
+template <class A>
+constexpr bool nproto_is_af_max = A::nproto == A::af_max;
+
+// An ABI the model accepts: all constants present and the kernel's checks
+// pass. A predicate: socket_abi<bad> is false, it does not stop the build.
+template <class A>
+concept socket_abi = abi_constants<A> && sock_cloexec_is_o_cloexec<A> && sock_max_fits_mask<A> &&
+                     sock_cloexec_outside_mask<A> && sock_nonblock_outside_mask<A> && nproto_is_af_max<A>;
 
 // BUILD_BUG_ON(cond) in the kernel fails the build when cond holds; each
-// static_assert here states the negation, with the kernel's place in the message.
-template <abi_constants A>
-struct build_bug_on {
-    static_assert(A::sock_cloexec == A::o_cloexec,
-                  "SOCK_CLOEXEC != O_CLOEXEC (net/socket.c, __sys_socket_create)");
-    static_assert((A::sock_max | A::sock_type_mask) == A::sock_type_mask,
-                  "SOCK_MAX does not fit SOCK_TYPE_MASK (net/socket.c, __sys_socket_create)");
-    static_assert((A::sock_cloexec & A::sock_type_mask) == 0,
-                  "SOCK_CLOEXEC overlaps SOCK_TYPE_MASK (net/socket.c, __sys_socket_create)");
-    static_assert((A::sock_nonblock & A::sock_type_mask) == 0,
-                  "SOCK_NONBLOCK overlaps SOCK_TYPE_MASK (net/socket.c, __sys_socket_create)");
-    // Not a kernel BUILD_BUG_ON, but the kernel relies on it: net_families[]
-    // is sized by NPROTO, which uapi/linux/net.h defines as AF_MAX.
-    static_assert(A::nproto == A::af_max,
-                  "NPROTO != AF_MAX (include/uapi/linux/net.h)");
-    static constexpr bool value = true;
-};
-
-// An ABI the model accepts: all constants present and the kernel's checks pass.
-// Naming a policy that fails a check stops compilation with that check's message.
+// static_assert here states the negation, with the kernel's place in the
+// message and the remedy. The model kernel checks its ABI through this.
 template <class A>
-concept socket_abi = abi_constants<A> && build_bug_on<A>::value;
+struct checked_abi {
+    static_assert(abi_constants<A>,
+                  "not a socket ABI: an ABI policy needs name, the SOCK_* types, sock_max, sock_type_mask, o_nonblock, "
+                  "o_cloexec, o_rdwr, sock_nonblock, sock_cloexec, af_max, nproto, sol_socket, so_type, so_protocol, "
+                  "so_domain and rlimit_nofile (derive from arch::common_abi and add the rest)");
+    static constexpr bool value = [] {
+        if constexpr (abi_constants<A>) {
+            static_assert(sock_cloexec_is_o_cloexec<A>,
+                          "SOCK_CLOEXEC != O_CLOEXEC (net/socket.c, __sys_socket_create BUILD_BUG_ON): "
+                          "set sock_cloexec = o_cloexec");
+            static_assert(sock_max_fits_mask<A>,
+                          "SOCK_MAX does not fit SOCK_TYPE_MASK (net/socket.c, __sys_socket_create BUILD_BUG_ON): "
+                          "sock_max | sock_type_mask must equal sock_type_mask");
+            static_assert(sock_cloexec_outside_mask<A>,
+                          "SOCK_CLOEXEC overlaps SOCK_TYPE_MASK (net/socket.c, __sys_socket_create BUILD_BUG_ON): "
+                          "move sock_cloexec above the type bits");
+            static_assert(sock_nonblock_outside_mask<A>,
+                          "SOCK_NONBLOCK overlaps SOCK_TYPE_MASK (net/socket.c, __sys_socket_create BUILD_BUG_ON): "
+                          "move sock_nonblock above the type bits");
+            // Not a kernel BUILD_BUG_ON, but the kernel relies on it: net_families[]
+            // is sized by NPROTO, which uapi/linux/net.h defines as AF_MAX.
+            static_assert(nproto_is_af_max<A>,
+                          "NPROTO != AF_MAX (include/uapi/linux/net.h sizes net_families[] by NPROTO): "
+                          "set nproto = af_max");
+        }
+        return socket_abi<A>;
+    }();
+};
 
 // Values shared by every architecture Linux supports; policies inherit them.
 struct common_abi {

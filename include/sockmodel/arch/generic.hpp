@@ -14,7 +14,13 @@ struct generic : common_abi {
     static constexpr int o_cloexec = 02000000;
     static constexpr int sock_nonblock = o_nonblock;
     static constexpr int sock_cloexec = o_cloexec;
+    // include/uapi/asm-generic/socket.h, asm-generic/resource.h
+    static constexpr int sol_socket = 1;
+    static constexpr int so_type = 3;
+    static constexpr int so_protocol = 38;
+    static constexpr int so_domain = 39;
+    static constexpr int rlimit_nofile = 7;
 };
-static_assert(socket_abi<generic>);
+static_assert(checked_abi<generic>::value);
 
 }  // namespace sockmodel::arch

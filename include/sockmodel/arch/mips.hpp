@@ -14,7 +14,13 @@ struct mips : common_abi {
     static constexpr int o_cloexec = 02000000;
     static constexpr int sock_nonblock = o_nonblock;
     static constexpr int sock_cloexec = o_cloexec;
+    // arch/mips/include/uapi/asm/socket.h, resource.h
+    static constexpr int sol_socket = 0xffff;
+    static constexpr int so_type = 0x1008;
+    static constexpr int so_protocol = 0x1028;
+    static constexpr int so_domain = 0x1029;
+    static constexpr int rlimit_nofile = 5;
 };
-static_assert(socket_abi<mips>);
+static_assert(checked_abi<mips>::value);
 
 }  // namespace sockmodel::arch

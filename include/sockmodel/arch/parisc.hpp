@@ -14,7 +14,13 @@ struct parisc : common_abi {
     static constexpr int o_cloexec = 1 << 21;
     static constexpr int sock_nonblock = 0x40000000;
     static constexpr int sock_cloexec = o_cloexec;
+    // arch/parisc/include/uapi/asm/socket.h; asm-generic/resource.h
+    static constexpr int sol_socket = 0xffff;
+    static constexpr int so_type = 0x1008;
+    static constexpr int so_protocol = 0x1028;
+    static constexpr int so_domain = 0x1029;
+    static constexpr int rlimit_nofile = 7;
 };
-static_assert(socket_abi<parisc>);
+static_assert(checked_abi<parisc>::value);
 
 }  // namespace sockmodel::arch

@@ -14,7 +14,13 @@ struct sparc : common_abi {
     static constexpr int o_cloexec = 0x400000;
     static constexpr int sock_nonblock = o_nonblock;
     static constexpr int sock_cloexec = o_cloexec;
+    // arch/sparc/include/uapi/asm/socket.h, resource.h
+    static constexpr int sol_socket = 0xffff;
+    static constexpr int so_type = 0x1008;
+    static constexpr int so_protocol = 0x1028;
+    static constexpr int so_domain = 0x1029;
+    static constexpr int rlimit_nofile = 6;
 };
-static_assert(socket_abi<sparc>);
+static_assert(checked_abi<sparc>::value);
 
 }  // namespace sockmodel::arch

@@ -1,7 +1,14 @@
 // The descriptor table (fs/file.c): files_struct, fdtable with its three
 // bitmaps, alloc_fd's lowest-free search with the find_next_fd fast path,
-// expand_files growth, fd_install and the close side.
+// expand_files growth, fd_install, the close side, dup_fd for fork, and the
+// traced entry points the socket path calls (get_unused_fd_flags, ...).
 #pragma once
+
+#include <sockmodel/arch/abi.hpp>
+#include <sockmodel/kernel/context.hpp>
+#include <sockmodel/linux/fs.hpp>
+#include <sockmodel/trace/decode.hpp>
+#include <sockmodel/trace/trace.hpp>
 
 #include <algorithm>
 #include <bit>
@@ -10,6 +17,7 @@
 #include <climits>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace sockmodel {
@@ -18,7 +26,6 @@ struct file;
 
 inline constexpr unsigned bits_per_long = sizeof(unsigned long) * CHAR_BIT;
 inline constexpr unsigned nr_open_default = bits_per_long;  // NR_OPEN_DEFAULT: the embedded table
-inline constexpr unsigned sysctl_nr_open_default = 1024 * 1024;
 
 struct fdtable {
     unsigned max_fds = 0;  // always a multiple of BITS_PER_LONG
@@ -118,6 +125,22 @@ public:
                fdt_.test(fdt_.close_on_exec, static_cast<unsigned>(fd));
     }
 
+    // dup_fd (fork without CLONE_FILES): the same table, every open file
+    // referenced once more by the copy; an fd another thread reserved but has
+    // not installed yet is not copied. `get` takes the reference.
+    template <class Get>
+    void dup_from(const files_struct& old, Get&& get)
+    {
+        fdt_ = fdtable(old.fdt_.max_fds);
+        for (unsigned fd = 0; fd < old.fdt_.max_fds; ++fd)
+            if (file* f = old.fdt_.fd[fd]) {
+                get(f);
+                fdt_.fd[fd] = f;
+                set_open_fd(fd, old.fdt_.test(old.fdt_.close_on_exec, fd));
+            }
+        next_fd_ = old.next_fd_;
+    }
+
     unsigned open_count() const
     {
         unsigned n = 0;
@@ -210,5 +233,53 @@ private:
     unsigned next_fd_ = 0;
     files_stats stats_;
 };
+
+// ---------------------------------------------------------------------------
+// The entry points, traced, on the calling task's table.
+
+// get_unused_fd_flags → alloc_fd(0, rlimit(RLIMIT_NOFILE), flags).
+template <class K>
+int get_unused_fd_flags(context<K>& cx, int flags)
+{
+    using abi = typename K::abi;
+    auto& current = cx.current;  // task_struct, complete where K is
+    auto t = trace::enter(cx, "get_unused_fd_flags", [&] { return trace::decode_open_flags<abi>(flags); });
+    const unsigned long nofile = current.rlimit(abi::rlimit_nofile).rlim_cur;
+    const unsigned nr_open = cx.k.files.nr_open();
+    const int fd = current.files->alloc_fd(0, static_cast<unsigned>(nofile), (flags & abi::o_cloexec) != 0, nr_open,
+                                           current.files.use_count() > 1);
+    trace::note(cx, "get_unused_fd_flags", [&] {
+        if (fd >= 0)
+            return "alloc_fd: lowest free fd is " + std::to_string(fd);
+        if (fd == -EMFILE)
+            return "alloc_fd: no free fd below RLIMIT_NOFILE " + std::to_string(nofile) + " (or nr_open " +
+                   std::to_string(nr_open) + ")";
+        return std::string("alloc_fd: the table could not grow");
+    });
+    return t.ret(fd);
+}
+
+template <class K>
+void put_unused_fd(context<K>& cx, int fd)
+{
+    auto t = trace::enter(cx, "put_unused_fd", [&] { return std::to_string(fd); });
+    cx.current.files->put_unused_fd(static_cast<unsigned>(fd));
+}
+
+template <class K>
+void fd_install(context<K>& cx, int fd, file* f)
+{
+    auto t = trace::enter(cx, "fd_install", [&] { return std::to_string(fd); });
+    cx.current.files->fd_install(static_cast<unsigned>(fd), f);
+}
+
+// file_close_fd: detach the file from fd under the table's lock.
+template <class K>
+file* file_close_fd(context<K>& cx, int fd)
+{
+    auto t = trace::enter(cx, "file_close_fd", [&] { return std::to_string(fd); });
+    file* f = cx.current.files->close_fd(fd);
+    return t.ret_ptr(f);
+}
 
 }  // namespace sockmodel

@@ -1,42 +1,119 @@
-// struct file (include/linux/fs.h) as fs/file_table.c allocates it for a
-// pseudo filesystem, with the f_mode bits alloc_file_pseudo and sock_alloc_file set.
+// fs/file_table.c: the filp cache and files_stat (nr_files against file-max),
+// alloc_empty_file, alloc_file_pseudo, and fput → __fput.
 #pragma once
 
+#include <sockmodel/arch/abi.hpp>
 #include <sockmodel/fs/inode.hpp>
+#include <sockmodel/kernel/context.hpp>
+#include <sockmodel/kernel/cred.hpp>
+#include <sockmodel/kernel/task.hpp>
+#include <sockmodel/linux/err.hpp>
+#include <sockmodel/linux/fs.hpp>
+#include <sockmodel/mm/slab.hpp>
+#include <sockmodel/trace/decode.hpp>
+#include <sockmodel/trace/trace.hpp>
+#include <sockmodel/uapi/errno.hpp>
 
+#include <string>
 #include <string_view>
 
 namespace sockmodel {
 
-struct file;
+inline constexpr unsigned sysctl_nr_open_default = 1024 * 1024;
 
-struct file_operations {
-    std::string_view name;  // "socket_file_ops"
-    int (*release)(void* k, inode& i, file& f);
+// The file subsystem's state: filp_cachep, files_stat, and the two sysctls
+// that bound descriptors (fs.file-max here, fs.nr_open of fs/file.c beside it).
+class file_table {
+public:
+    // get_empty_filp's accounting: a file from the cache, counted.
+    file* alloc()
+    {
+        file* f = filp_.alloc();
+        if (f)
+            ++nr_files_;
+        return f;
+    }
+
+    void free(file* f)
+    {
+        --nr_files_;
+        filp_.free(f);
+    }
+
+    long nr_files() const { return nr_files_; }
+    long max_files() const { return max_files_; }
+    void set_max_files(long n) { max_files_ = n; }  // sysctl fs.file-max
+    unsigned nr_open() const { return nr_open_; }
+    void set_nr_open(unsigned n) { nr_open_ = n; }  // sysctl fs.nr_open
+
+    object_cache<file>& cache() { return filp_; }
+    const object_cache<file>& cache() const { return filp_; }
+
+private:
+    object_cache<file> filp_{"filp"};
+    long nr_files_ = 0;
+    long max_files_ = 1L << 24;  // the kernel sizes it from memory
+    unsigned nr_open_ = sysctl_nr_open_default;
 };
 
-// f_mode bits; the model keeps their names, not their kernel bit positions.
-enum fmode : unsigned {
-    FMODE_READ = 1U << 0,
-    FMODE_WRITE = 1U << 1,
-    FMODE_LSEEK = 1U << 2,
-    FMODE_PREAD = 1U << 3,
-    FMODE_PWRITE = 1U << 4,
-    FMODE_ATOMIC_POS = 1U << 5,
-    FMODE_STREAM = 1U << 6,
-    FMODE_NOWAIT = 1U << 7,
-    FMODE_OPENED = 1U << 8,
-    FMODE_NONOTIFY_PERM = 1U << 9,
-};
+// alloc_empty_file: the file-max limit (CAP_SYS_ADMIN exempt), then the filp cache.
+template <class K>
+err_ptr<file> alloc_empty_file(context<K>& cx, int flags)
+{
+    using abi = typename K::abi;
+    auto t = trace::enter(cx, "alloc_empty_file", [&] { return trace::decode_open_flags<abi>(flags); });
+    file_table& files = cx.k.files;
+    if (files.nr_files() >= files.max_files() && !capable(cx.current.cred, capability::sys_admin)) {
+        trace::note(cx, "alloc_empty_file", [] { return std::string("VFS: file-max limit reached"); });
+        t.ret(-ENFILE);
+        return ERR_PTR<file>(-ENFILE);
+    }
+    file* f = files.alloc();
+    if (!f) {
+        t.ret(-ENOMEM);
+        return ERR_PTR<file>(-ENOMEM);
+    }
+    f->f_flags = static_cast<unsigned>(flags);
+    t.ret_ptr(f);
+    return f;
+}
 
-struct file {
-    long f_count = 1;   // file_ref_t: the reference alloc_empty_file returns
-    unsigned f_flags = 0;
-    unsigned f_mode = 0;
-    const file_operations* f_op = nullptr;
-    struct inode* f_inode = nullptr;
-    std::string_view f_dentry_name;  // d_name of the pseudo dentry: "TCP"
-    void* private_data = nullptr;    // the struct socket, for socket files
-};
+// alloc_file_pseudo: d_alloc_pseudo + d_instantiate (the dentry takes over the
+// inode reference), then the file.
+template <class K>
+err_ptr<file> alloc_file_pseudo(context<K>& cx, inode& i, std::string_view name, int flags,
+                                const file_operations* fops)
+{
+    auto t = trace::enter(cx, "alloc_file_pseudo", [&] { return "\"" + std::string(name) + "\""; });
+    err_ptr<file> f = alloc_empty_file(cx, flags);
+    if (f.IS_ERR()) {
+        t.ret(f.PTR_ERR());
+        return f;  // ihold + path_put: the inode stays with its owner
+    }
+    f.ptr->f_inode = &i;
+    f.ptr->f_op = fops;
+    f.ptr->f_dentry_name = name;
+    f.ptr->f_mode = FMODE_READ | FMODE_WRITE | FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE | FMODE_OPENED;
+    t.ret_ptr(f.ptr);
+    return f;
+}
+
+// __fput: the file's release, the dentry's inode reference, the file itself.
+template <class K>
+void __fput(context<K>& cx, file* f)
+{
+    auto t = trace::enter(cx, "__fput");
+    f->f_op->release(&cx, *f->f_inode, *f);
+    iput(cx, *f->f_inode);  // dput: the pseudo dentry held the inode
+    cx.k.files.free(f);
+}
+
+// fput: the last reference runs __fput (synchronously, as fput_close_sync in close(2)).
+template <class K>
+void fput(context<K>& cx, file* f)
+{
+    if (--f->f_count == 0)
+        __fput(cx, f);
+}
 
 }  // namespace sockmodel

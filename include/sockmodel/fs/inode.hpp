@@ -9,6 +9,9 @@ inline constexpr unsigned s_ifsock = 0140000;
 inline constexpr unsigned s_irwxugo = 0777;
 
 struct inode {
+    // i_sb->s_op->free_inode: what the last iput() calls (sockfs: the
+    // socket_alloc goes back to sock_inode_cache).
+    void (*free_inode)(void* cx, inode& i) = nullptr;
     unsigned long i_ino = 0;
     unsigned i_mode = 0;
     kuid_t i_uid = 0;
@@ -42,5 +45,13 @@ private:
     unsigned last_ino_ = 0;         // this CPU's last number
     unsigned shared_last_ino_ = 0;  // the shared atomic of fs/inode.c
 };
+
+// iput: the last reference frees the inode through its superblock.
+template <class Cx>
+void iput(Cx& cx, inode& i)
+{
+    if (--i.i_count == 0)
+        i.free_inode(&cx, i);
+}
 
 }  // namespace sockmodel

@@ -70,6 +70,7 @@ struct cred {
 // capable()/ns_capable(): the model has one user namespace, the initial one, so
 // a capability check is a look at the effective set.
 constexpr bool ns_capable(const cred& c, capability cap) { return c.cap_effective.raised(cap); }
+constexpr bool capable(const cred& c, capability cap) { return ns_capable(c, cap); }
 
 // in_group_p() (kernel/groups.c) checks fsgid; ping_init_sock uses egid and the
 // supplementary list, which this answers.

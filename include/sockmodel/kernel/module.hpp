@@ -1,10 +1,18 @@
 // Module reference counts (kernel/module/main.c): try_module_get/module_put on
 // the owners of families, ops and protos. NULL is a built-in owner: always
 // gettable and never counted, as with THIS_MODULE in a built-in object.
+//
+// A module is known to a model kernel once a table naming it is registered
+// (the family, every proto and every ops table a family brings); asking for a
+// module no registered table names is a bug in the caller, reported as such
+// rather than answered as an unloaded module.
 #pragma once
 
-#include <algorithm>
+#include <sockmodel/lib/ptr_index.hpp>
+
 #include <cassert>
+#include <stdexcept>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -26,21 +34,25 @@ public:
         module_state state;
     };
 
-    // Called when a family or proto naming `mod` is registered.
+    // Called when a family, proto or ops table naming `mod` is registered.
     void load(const module* mod)
     {
-        if (mod && !find(mod))
+        if (mod && index_.find(mod) == ptr_index::none) {
+            index_.insert(mod, static_cast<int>(entries_.size()));
             entries_.push_back({mod, 0, module_state::live});
+        }
     }
+
+    bool known(const module* mod) const { return !mod || index_.find(mod) != ptr_index::none; }
 
     bool try_get(const module* mod)
     {
         if (!mod)
             return true;
-        entry* e = find(mod);
-        if (!e || e->state != module_state::live)
+        entry& e = at(mod);
+        if (e.state != module_state::live)
             return false;
-        ++e->refcnt;
+        ++e.refcnt;
         return true;
     }
 
@@ -48,23 +60,19 @@ public:
     {
         if (!mod)
             return;
-        entry* e = find(mod);
-        assert(e && e->refcnt > 0 && "module_put without a matching try_module_get");
-        --e->refcnt;
+        entry& e = at(mod);
+        assert(e.refcnt > 0 && "module_put without a matching try_module_get");
+        --e.refcnt;
     }
 
     // delete_module(2) marks a module going before it waits for its users;
     // from then on try_module_get fails.
-    void set_state(const module* mod, module_state s)
-    {
-        if (entry* e = find(mod))
-            e->state = s;
-    }
+    void set_state(const module* mod, module_state s) { at(mod).state = s; }
 
     long refcount(const module* mod) const
     {
-        const entry* e = find(mod);
-        return e ? e->refcnt : 0;
+        const int i = mod ? index_.find(mod) : ptr_index::none;
+        return i == ptr_index::none ? 0 : entries_[static_cast<std::size_t>(i)].refcnt;
     }
 
     long total_refs() const
@@ -78,17 +86,16 @@ public:
     const std::vector<entry>& entries() const { return entries_; }
 
 private:
-    // One body for both constnesses.
-    template <class Self>
-    static auto* find_in(Self& self, const module* mod)
+    entry& at(const module* mod)
     {
-        auto it = std::find_if(self.entries_.begin(), self.entries_.end(),
-                               [&](const entry& e) { return e.mod == mod; });
-        return it == self.entries_.end() ? nullptr : &*it;
+        const int i = index_.find(mod);
+        if (i == ptr_index::none)
+            throw std::logic_error("module \"" + std::string(mod->name) +
+                                   "\" is named by no registered family, proto or ops table");
+        return entries_[static_cast<std::size_t>(i)];
     }
-    entry* find(const module* mod) { return find_in(*this, mod); }
-    const entry* find(const module* mod) const { return find_in(*this, mod); }
 
+    ptr_index index_;
     std::vector<entry> entries_;
 };
 

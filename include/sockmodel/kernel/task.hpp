@@ -1,28 +1,65 @@
-// A task as the socket path sees it (include/linux/sched.h): credentials, the
-// RLIMIT_NOFILE limit, its files_struct (shared by threads) and its network
-// namespace (nsproxy->net_ns).
+// A task as the socket path sees it (include/linux/sched.h): credentials, its
+// files_struct (shared with CLONE_FILES), its signal_struct with the resource
+// limits (shared by a thread group, CLONE_THREAD), and its network namespace
+// (nsproxy->net_ns).
 #pragma once
 
 #include <sockmodel/fs/file.hpp>
 #include <sockmodel/kernel/cred.hpp>
 
+#include <array>
 #include <memory>
 
 namespace sockmodel {
 
 struct net;
 
-struct resource_limit {  // struct rlimit; renamed: <sys/resource.h> has one
+// struct rlimit; named apart from <sys/resource.h>'s, which users include too.
+struct resource_limit {
     unsigned long rlim_cur;
     unsigned long rlim_max;
+
+    friend constexpr bool operator==(const resource_limit&, const resource_limit&) = default;
 };
+
+inline constexpr unsigned long rlim_infinity = ~0UL;
+inline constexpr int rlim_nlimits = 16;
+inline constexpr unsigned long inr_open_cur = 1024;  // INR_OPEN_CUR: init's soft RLIMIT_NOFILE
+inline constexpr unsigned long inr_open_max = 4096;  // INR_OPEN_MAX: init's hard RLIMIT_NOFILE
+
+// The part of signal_struct the model keeps: rlim[], indexed by the ABI's
+// resource numbers. Only RLIMIT_NOFILE acts on the socket path; the others
+// start unlimited and are kept as set.
+struct signal_struct {
+    std::array<resource_limit, rlim_nlimits> rlim;
+
+    explicit signal_struct(int nofile_resource)
+    {
+        rlim.fill({rlim_infinity, rlim_infinity});
+        rlim[static_cast<std::size_t>(nofile_resource)] = {inr_open_cur, inr_open_max};
+    }
+};
+
+// clone(2) flags the model acts on (include/uapi/linux/sched.h: CLONE_VM, ...).
+namespace clone_flag {
+inline constexpr unsigned long vm = 0x00000100;
+inline constexpr unsigned long files = 0x00000400;
+inline constexpr unsigned long sighand = 0x00000800;
+inline constexpr unsigned long thread = 0x00010000;
+// A pthread: what glibc's pthread_create passes, less the flags the model ignores.
+inline constexpr unsigned long pthread = vm | files | sighand | thread;
+}  // namespace clone_flag
 
 struct task_struct {
     struct cred cred;
     int pid = 0;
-    resource_limit rlimit_nofile{1024, 4096};  // INR_OPEN_CUR / INR_OPEN_MAX
-    std::shared_ptr<files_struct> files = std::make_shared<files_struct>();
+    int tgid = 0;  // the thread group leader's pid
+    std::shared_ptr<files_struct> files;
+    std::shared_ptr<signal_struct> signal;
     struct net* net_ns = nullptr;
+
+    // rlimit(): the task's limit for one resource (read lock-free in the kernel too).
+    const resource_limit& rlimit(int resource) const { return signal->rlim[static_cast<std::size_t>(resource)]; }
 };
 
 }  // namespace sockmodel

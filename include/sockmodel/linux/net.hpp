@@ -1,11 +1,18 @@
 // struct socket, its ops table and the family table entry (include/linux/net.h).
 //
 // Tables are constant data shared by every model kernel of one configuration;
-// the functions in them receive that kernel as `void* k` and are generated per
-// configuration (see kernel_fn), so the structs here stay plain, non-template
-// types that read like their kernel namesakes.
+// the functions in them receive the call context as `void* cx` and are
+// generated per configuration (see kernel_fn in kernel/context.hpp), so the
+// structs here stay plain, non-template types that read like their kernel
+// namesakes, written with designated initializers as the kernel writes them:
+//
+//     inline constexpr proto_ops my_ops{
+//         .family = af_can, .owner = &can_module, .name = "my_ops",
+//         .release = &kernel_fn<K, &my_release<K>>::call,
+//         .bind = {"my_bind"}, .connect = sock_no_connect, ...};
 #pragma once
 
+#include <sockmodel/kernel/context.hpp>
 #include <sockmodel/kernel/module.hpp>
 #include <sockmodel/uapi/errno.hpp>
 
@@ -59,11 +66,13 @@ inline constexpr op_slot sock_no_sendmsg{"sock_no_sendmsg", -EOPNOTSUPP};
 inline constexpr op_slot sock_no_recvmsg{"sock_no_recvmsg", -EOPNOTSUPP};
 inline constexpr op_slot sock_no_mmap{"sock_no_mmap", -ENODEV};
 
+// Every slot left out of an initializer stays unset, and an unset slot fails
+// the completeness check below: the kernel would dereference NULL there.
 struct proto_ops {
-    int family;
-    const module* owner;
+    int family = -1;
+    const module* owner = nullptr;
     std::string_view name;  // "inet_stream_ops"
-    int (*release)(void* k, socket& sock);
+    fn_slot<int(void* cx, socket& sock)> release;
     op_slot bind, connect, socketpair, accept, getname, poll, ioctl, listen, shutdown,
         setsockopt, getsockopt, sendmsg, recvmsg, mmap;
 };
@@ -71,35 +80,28 @@ struct proto_ops {
 // What the kernel would catch as a NULL dereference the model refuses to build.
 constexpr bool proto_ops_complete(const proto_ops& o)
 {
-    return o.release != nullptr && !o.name.empty() && o.bind.is_set() && o.connect.is_set() &&
+    return o.release.is_set() && !o.name.empty() && o.bind.is_set() && o.connect.is_set() &&
            o.socketpair.is_set() && o.accept.is_set() && o.getname.is_set() && o.poll.is_set() &&
            o.ioctl.is_set() && o.listen.is_set() && o.shutdown.is_set() &&
            o.setsockopt.is_set() && o.getsockopt.is_set() && o.sendmsg.is_set() &&
            o.recvmsg.is_set() && o.mmap.is_set();
 }
 
-// The same, as a compile-time check of one table.
+// The same, as a compile-time check of one table; the table's name appears in
+// the instantiation that fails.
 template <const proto_ops* Ops>
 struct checked_ops {
     static_assert(proto_ops_complete(*Ops),
-                  "proto_ops table incomplete: every op needs a function or a sock_no_* stub (include/linux/net.h)");
+                  "proto_ops table incomplete (include/linux/net.h: the kernel calls every op without a NULL "
+                  "check): give every slot a function or a sock_no_* stub");
     static constexpr bool value = true;
 };
 
 // net_families[] entries, as sock_register() takes them.
 struct net_proto_family {
-    int family;
-    int (*create)(void* k, net& net, socket& sock, int protocol, int kern);
-    const module* owner;
-};
-
-// Binds a kernel-templated function to the `void* k` signature of the tables.
-template <class K, auto Fn>
-struct kernel_fn;
-
-template <class K, class R, class... Args, R (*Fn)(K&, Args...)>
-struct kernel_fn<K, Fn> {
-    static R call(void* k, Args... args) { return Fn(*static_cast<K*>(k), args...); }
+    int family = -1;
+    fn_slot<int(void* cx, net& net, socket& sock, int protocol, int kern)> create;
+    const module* owner = nullptr;
 };
 
 }  // namespace sockmodel

@@ -1,51 +1,196 @@
-// What a protocol family plugs into the model: its number, its owner module,
-// the protos it registers at boot, its create function (net_proto_family.create)
-// and the constexpr decision that create function acts on.
+// What a protocol family plugs into the model, and the library code every
+// family shares: the family list of a configuration, the constexpr decision a
+// family's create function acts on, family_create (net_proto_family.create
+// for every family), and boot-time registration of a family's tables.
+//
+// A family states each decision once, in a constexpr `choose`; the run-time
+// create function and the constexpr verdict (verdict.hpp) are both derived
+// from it, so the two cannot disagree. A family policy provides:
+//
+//     struct my_family {
+//         static constexpr int family = 29;                   // AF_CAN
+//         static constexpr const module* owner = &can_module;  // nullptr: built in
+//         static constexpr std::string_view create_name = "can_create";
+//         template <class K> using protosw = my_table<K>;     // ::entries, each with .prot and .ops
+//         template <class K>                                  // every check before allocation
+//         static constexpr create_choice choose(const create_context&, int type, int protocol);
+//         template <class K>                                  // allocation and init of the chosen entry
+//         static int construct(context<K>&, net&, socket&, const create_choice&, int kern);
+//         // optional: template <class K> static void explain(context<K>&, const create_choice&, int type, int protocol);
+//         // optional: template <class K> static std::string describe(int type, int protocol, int kern);
+//         // optional: struct state { long in_use() const; };   // the family's own kernel state
+//     };
 #pragma once
 
+#include <sockmodel/arch/abi.hpp>
+#include <sockmodel/kernel/context.hpp>
 #include <sockmodel/kernel/cred.hpp>
 #include <sockmodel/linux/net.hpp>
 #include <sockmodel/net/net_namespace.hpp>
 #include <sockmodel/net/sock.hpp>
+#include <sockmodel/trace/decode.hpp>
+#include <sockmodel/trace/trace.hpp>
 
-#include <span>
+#include <concepts>
+#include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace sockmodel {
 
-// What a family's create would do with (type, protocol) for these credentials
-// and sysctls, allocation aside: the errno and the function that returns it,
-// or what the socket gets.
+struct task_struct;
+
+// The families registered at boot, in registration order.
+template <class... F>
+struct family_list {};
+
+// A family list, or a named one (struct X : family_list<...> { using list = ...; }).
+template <class T>
+struct as_family_list {
+    using type = typename T::list;
+};
+template <class... F>
+struct as_family_list<family_list<F...>> {
+    using type = family_list<F...>;
+};
+
+// What a family's create decides about (type, protocol) for these credentials
+// and sysctls, before it allocates anything: the errno, the step of the
+// family's own that decided (for its trace notes), and what the socket gets.
+// On a failure after the table lookup, ops/prot/protocol say what was found.
 struct create_choice {
     int err = 0;
-    std::string_view where;          // the family's create function ("inet_create"), prot->init included
+    int step = 0;                    // family-defined: which check decided
     const proto_ops* ops = nullptr;  // sock->ops
     const proto* prot = nullptr;     // sk->sk_prot
     int type = 0;                    // sock->type afterwards (AF_UNIX turns RAW into DGRAM)
     int protocol = 0;                // sk->sk_protocol (SO_PROTOCOL)
     int family = 0;                  // sk->sk_family (SO_DOMAIN)
+    unsigned flags = 0;              // the chosen entry's flags (INET_PROTOSW_*)
 
-    static constexpr create_choice fail(int e, std::string_view fn) { return {e, fn}; }
+    static constexpr create_choice fail(int e, int at) { return {e, at}; }
 };
 
-// The inputs of a verdict beyond (family, type, protocol).
+// The inputs of a decision beyond (type, protocol).
 struct create_context {
     const net_sysctl& sysctl;
     const struct cred& cred;
     int kern = 0;
 };
 
+// A family's protocol table: constant entries naming a proto and an ops table.
+template <class T>
+concept protocol_table = requires {
+    { T::entries.size() } -> std::convertible_to<std::size_t>;
+    { T::entries[0].prot } -> std::convertible_to<const proto&>;
+    { T::entries[0].ops } -> std::convertible_to<const proto_ops&>;
+};
+
+// A predicate, so "this is not a family" can be tested as a constant; the
+// static_asserts with messages are in checked_family.
 template <class F, class K>
-concept protocol_family = requires(K& k, net& n, socket& s, const create_context& cx) {
+concept protocol_family = requires(context<K>& cx, net& n, socket& s, const create_context& in,
+                                   const create_choice& c) {
     { F::family } -> std::convertible_to<int>;
     { F::owner } -> std::convertible_to<const module*>;
-    { F::template create<K>(k, n, s, 0, 0) } -> std::same_as<int>;
-    { F::template choose<K>(cx, 0, 0) } -> std::same_as<create_choice>;
-    { F::template protos<K>() } -> std::convertible_to<std::span<const proto* const>>;
+    { F::create_name } -> std::convertible_to<std::string_view>;
+    requires protocol_table<typename F::template protosw<K>>;
+    { F::template choose<K>(in, 0, 0) } -> std::same_as<create_choice>;
+    { F::template construct<K>(cx, n, s, c, 0) } -> std::same_as<int>;
 };
+
+namespace detail {
+template <class F, class K>
+concept family_explains = requires(context<K>& cx, const create_choice& c) { F::template explain<K>(cx, c, 0, 0); };
+template <class F, class K>
+concept family_describes = requires { { F::template describe<K>(0, 0, 0) } -> std::convertible_to<std::string>; };
+template <class F>
+concept family_has_state = requires { typename F::state; };
+
+template <class T>
+constexpr bool table_complete()
+{
+    for (const auto& e : T::entries)
+        if (!proto_ops_complete(e.ops) || !proto_complete(e.prot))
+            return false;
+    return true;
+}
+}  // namespace detail
+
+// The boot-time checks of one family, with messages; the failing family is
+// the template argument in the compiler's instantiation note.
+template <class F, class K>
+struct checked_family {
+    static_assert(protocol_family<F, K>,
+                  "not a protocol family: sock_register needs a net_proto_family (include/linux/net.h); give the "
+                  "policy family, owner, create_name, protosw<K>, choose<K> and construct<K> (README: Writing a "
+                  "family)");
+    static constexpr bool table_ok = [] {
+        if constexpr (protocol_family<F, K>)
+            return detail::table_complete<typename F::template protosw<K>>();
+        else
+            return true;
+    }();
+    static_assert(table_ok,
+                  "an entry of the family's protocol table has an incomplete proto_ops or proto (include/linux/net.h, "
+                  "include/net/sock.h: the kernel calls these without NULL checks): fill every op, and give each "
+                  "proto a name, .obj and .close");
+    static constexpr bool value = true;
+};
+
+// The family's own state in a kernel (unix_nr_socks, ...), or nothing.
+template <class F>
+struct family_state_of {
+    struct type {};
+};
+template <detail::family_has_state F>
+struct family_state_of<F> {
+    using type = typename F::state;
+};
+
+// net_proto_family.create for every family: the decision, its trace notes,
+// then the construction of what was chosen.
+template <class K, class F>
+int family_create(context<K>& cx, net& n, socket& sock, int protocol, int kern)
+{
+    using abi = typename K::abi;
+    auto t = trace::enter(cx, F::create_name, [&] {
+        if constexpr (detail::family_describes<F, K>)
+            return std::string(F::template describe<K>(sock.type, protocol, kern));
+        else
+            return trace::decode_type<abi>(sock.type) + ", " + std::to_string(protocol) + ", kern=" +
+                   std::to_string(kern);
+    });
+    const create_choice c = F::template choose<K>({n.sysctl, cx.current.cred, kern}, sock.type, protocol);
+    if constexpr (detail::family_explains<F, K>)
+        F::template explain<K>(cx, c, sock.type, protocol);
+    if (c.err)
+        return t.ret(c.err);
+    return t.ret(F::template construct<K>(cx, n, sock, c, kern));
+}
 
 // The family's net_proto_family entry for one kernel type.
 template <class K, class F>
-inline constexpr net_proto_family family_ops{F::family, &kernel_fn<K, &F::template create<K>>::call, F::owner};
+inline constexpr net_proto_family family_ops{
+    .family = F::family,
+    .create = &kernel_fn<K, &family_create<K, F>>::call,
+    .owner = F::owner,
+};
+
+// Boot: every proto of the family's table registered (each once), every module
+// any of its tables names made known, then sock_register. Also what a module's
+// init does for a family added at run time.
+template <class F, class K>
+int register_family(K& k)
+{
+    static_assert(checked_family<F, K>::value);
+    for (const auto& e : F::template protosw<K>::entries) {
+        if (int err = k.proto_register(e.prot))
+            return err;
+        k.modules.load(e.ops.owner);
+    }
+    k.modules.load(F::owner);
+    return k.sock_register(&family_ops<K, F>);
+}
 
 }  // namespace sockmodel

@@ -4,7 +4,7 @@
 
 #include <sockmodel/kernel/cred.hpp>
 
-#include <vector>
+#include <array>
 
 namespace sockmodel {
 
@@ -29,28 +29,17 @@ struct net {
     long refcount = 0;    // references held by sockets (sk_net_refcnt) and tasks
     long sock_inuse = 0;  // "sockets: used": sock_inuse_add() from sk_alloc/__sk_free
 
-    struct prot_inuse_entry {
-        const proto* prot;
-        long inuse;
-    };
-    std::vector<prot_inuse_entry> prot_inuse;  // sock_prot_inuse_add(), per proto
+    // struct prot_inuse: one counter per proto, indexed by the inuse_idx that
+    // proto_register gave it (net/core/sock.c, PROTO_INUSE_NR slots).
+    static constexpr int proto_inuse_nr = 64;
+    std::array<long, proto_inuse_nr> prot_inuse{};
 
-    void sock_prot_inuse_add(const proto* prot, long delta)
+    long prot_inuse_total() const
     {
-        for (auto& e : prot_inuse)
-            if (e.prot == prot) {
-                e.inuse += delta;
-                return;
-            }
-        prot_inuse.push_back({prot, delta});
-    }
-
-    long sock_prot_inuse_get(const proto* prot) const
-    {
-        for (const auto& e : prot_inuse)
-            if (e.prot == prot)
-                return e.inuse;
-        return 0;
+        long n = 0;
+        for (long v : prot_inuse)
+            n += v;
+        return n;
     }
 };
 

@@ -15,12 +15,13 @@ enum inet_protosw_flags : unsigned {
     INET_PROTOSW_ICSK = 0x04,       // an inet_connection_sock
 };
 
+// prot and ops are references: an entry without them cannot be written.
 struct inet_protosw {
     int type;
     int protocol;  // 0 in the single wildcard entry of SOCK_RAW
-    const proto* prot;
-    const proto_ops* ops;
-    unsigned flags;
+    const proto& prot;
+    const proto_ops& ops;
+    unsigned flags = 0;
 };
 
 template <class A, class Table>
@@ -48,19 +49,29 @@ template <class Table>
 constexpr bool protosw_ops_complete()
 {
     for (const auto& e : Table::entries)
-        if (!e.ops || !proto_ops_complete(*e.ops) || !e.prot || !e.prot->close || !e.prot->construct)
+        if (!proto_ops_complete(e.ops) || !proto_complete(e.prot))
             return false;
     return true;
+}
+
+// The same rules as a predicate, for tests of rejection as plain constants.
+template <class A, class Table>
+constexpr bool protosw_valid()
+{
+    return protosw_types_below_max<A, Table>() && protosw_permanent_unique<Table>() && protosw_ops_complete<Table>();
 }
 
 template <class A, class Table>
 struct checked_protosw {
     static_assert(protosw_types_below_max<A, Table>(),
-                  "inet_register_protosw: protosw type >= SOCK_MAX (net/ipv4/af_inet.c)");
+                  "inet_register_protosw: protosw type >= SOCK_MAX (net/ipv4/af_inet.c, \"Attempt to register "
+                  "invalid socket type\"): use a type below the ABI's sock_max");
     static_assert(protosw_permanent_unique<Table>(),
-                  "inet_register_protosw: two permanent entries for one (type, protocol) (net/ipv4/af_inet.c)");
+                  "inet_register_protosw: two permanent entries for one (type, protocol) (net/ipv4/af_inet.c, "
+                  "\"Attempt to override permanent protocol\"): drop one or clear INET_PROTOSW_PERMANENT");
     static_assert(protosw_ops_complete<Table>(),
-                  "inet_register_protosw: an entry's proto_ops or proto is incomplete (net/ipv4/af_inet.c)");
+                  "inet_register_protosw: an entry's proto_ops or proto is incomplete (net/ipv4/af_inet.c; the "
+                  "kernel calls them without NULL checks): fill every op, and give each proto a name, .obj and .close");
     static constexpr bool value = true;
 };
 

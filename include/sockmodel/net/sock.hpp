@@ -18,7 +18,7 @@
 
 namespace sockmodel {
 
-class kmem_cache;
+struct proto_state;
 
 inline constexpr int tcp_close_state = 7;  // TCP_CLOSE, the state sock_init_data sets
 inline constexpr long max_schedule_timeout = LONG_MAX;
@@ -50,42 +50,67 @@ struct sock {
     const struct proto* sk_prot = nullptr;
     const struct proto* sk_prot_creator = nullptr;
     struct net* sk_net = nullptr;
-    kmem_cache* sk_slab = nullptr;  // prot->slab in the kernel; per model kernel here
-    void (*sk_destruct)(void* k, sock& sk) = nullptr;
+    // prot->slab and prot->inuse_idx in the kernel; per model kernel here, so
+    // kept with the sock by sk_prot_alloc (net/core/sock.hpp).
+    proto_state* sk_prot_state = nullptr;
+    void (*sk_destruct)(void* cx, sock& sk) = nullptr;
 
     constexpr bool flag(sock_flag f) const { return (sk_flags >> static_cast<unsigned>(f)) & 1UL; }
     constexpr void set_flag(sock_flag f) { sk_flags |= 1UL << static_cast<unsigned>(f); }
     constexpr void reset_flag(sock_flag f) { sk_flags &= ~(1UL << static_cast<unsigned>(f)); }
 };
 
-// A transport's table (struct proto). obj_size and the constructor stand in for
-// the kernel's slab of that size: each proto's sock type derives from sock.
-struct proto {
-    std::string_view name;  // the dentry name of its files: "TCP", "UNIX-STREAM"
-    const module* owner;
-    std::size_t obj_size;
-    std::size_t obj_align;
-    sock* (*construct)(void* mem);
-    void (*destroy_obj)(sock* sk);
-    int (*init)(void* k, sock& sk);       // may be null
-    // The part of init that can refuse, as a constexpr test of the sysctls and
-    // the caller's credentials, shared by init and the verdict (may be null).
-    int (*init_check)(const net_sysctl& sysctl, const cred& c);
-    void (*close)(void* k, sock& sk, long timeout);
-    int (*hash)(void* k, sock& sk);       // may be null
-    void (*unhash)(void* k, sock& sk);    // may be null
-    void (*destroy)(void* k, sock& sk);   // may be null
-};
-
-// The zeroed object sk_prot_alloc hands out, as the proto's own type.
+// The zeroed object sk_prot_alloc hands out, as the proto's own type. The
+// kernel reads a proto's sock through sk_to_xxx casts that assume the struct
+// sock sits at the start of the object.
 template <class T>
 struct proto_object {
-    static_assert(std::is_base_of_v<sock, T>, "a proto's object type must derive from struct sock");
+    static_assert(std::is_base_of_v<sock, T>,
+                  "proto object type does not start with struct sock (include/net/sock.h: sk_alloc hands out "
+                  "obj_size bytes and the stack casts them to struct sock *): derive the type from sockmodel::sock");
     static sock* construct(void* mem) { return ::new (mem) T{}; }
     static void destroy(sock* sk) { static_cast<T*>(sk)->~T(); }
     static constexpr std::size_t size = sizeof(T);
     static constexpr std::size_t align = alignof(T);
 };
+
+// A transport's table (struct proto), written with designated initializers.
+// .obj = proto_object<T>{} fixes the object type (which must derive from
+// sock), its size and its constructor: the kernel's slab of obj_size.
+struct proto {
+    struct object_type {
+        std::size_t size = 0;
+        std::size_t align = 0;
+        fn_slot<sock*(void* mem)> construct;
+        fn_slot<void(sock* sk)> destroy;
+
+        constexpr object_type() = default;
+        template <class T>
+        constexpr object_type(proto_object<T>)  // NOLINT: implicit, reads as `.obj = proto_object<T>{}`
+            : size(proto_object<T>::size), align(proto_object<T>::align),
+              construct(&proto_object<T>::construct), destroy(&proto_object<T>::destroy)
+        {
+        }
+    };
+
+    std::string_view name;  // the dentry name of its files: "TCP", "UNIX-STREAM"
+    const module* owner = nullptr;
+    object_type obj;
+    fn_slot<int(void* cx, sock& sk)> init;  // may be unset
+    // The part of init that can refuse, as a constexpr test of the sysctls and
+    // the caller's credentials, shared by init and the verdict (may be unset).
+    fn_slot<int(const net_sysctl& sysctl, const cred& c)> init_check;
+    fn_slot<void(void* cx, sock& sk, long timeout)> close;
+    fn_slot<int(void* cx, sock& sk)> hash;      // may be unset
+    fn_slot<void(void* cx, sock& sk)> unhash;   // may be unset
+    fn_slot<void(void* cx, sock& sk)> destroy;  // may be unset
+};
+
+// What the kernel would dereference without a NULL check.
+constexpr bool proto_complete(const proto& p)
+{
+    return !p.name.empty() && p.obj.construct.is_set() && p.obj.destroy.is_set() && p.close.is_set();
+}
 
 // include/linux/container_of.h: the parent of a member, with the kernel's
 // check that the pointer really is of the member's type.

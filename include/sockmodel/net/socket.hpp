@@ -9,16 +9,22 @@
 #pragma once
 
 #include <sockmodel/arch/abi.hpp>
+#include <sockmodel/fs/file.hpp>
 #include <sockmodel/fs/file_table.hpp>
+#include <sockmodel/fs/inode.hpp>
+#include <sockmodel/kernel/context.hpp>
 #include <sockmodel/kernel/task.hpp>
 #include <sockmodel/linux/err.hpp>
+#include <sockmodel/linux/fs.hpp>
 #include <sockmodel/linux/socket.hpp>
+#include <sockmodel/mm/slab.hpp>
 #include <sockmodel/net/core/sock.hpp>
 #include <sockmodel/net/sock.hpp>
 #include <sockmodel/security/security.hpp>
 #include <sockmodel/trace/decode.hpp>
 #include <sockmodel/trace/trace.hpp>
 
+#include <array>
 #include <stdexcept>
 #include <string>
 
@@ -67,118 +73,86 @@ constexpr int sock_rewrite_family(int family, int type)
     return family == af_inet && type == A::sock_packet ? af_packet : family;
 }
 
-// The LSM chain: the first module that answers non-zero decides.
-template <class Chain, class Hook>
-constexpr int lsm_first_nonzero(Chain& chain, Hook&& hook)
-{
-    return std::apply([&](auto&... m) {
-        int rc = 0;
-        ((rc == 0 ? (rc = hook(m)) : 0), ...);
-        return rc;
-    }, chain.modules);
-}
-
-// ---------------------------------------------------------------------------
-// security/security.c
-
-template <class K>
-int security_socket_create(K& k, int family, int type, int protocol, int kern)
-{
-    using abi = typename K::abi;
-    auto t = trace::enter(k, "security_socket_create", [&] {
-        return trace::decode_socket_args<abi>(family, type, protocol) + ", kern=" + std::to_string(kern);
-    });
-    const cred& c = k.current().cred;
-    return t.ret(lsm_first_nonzero(k.security, [&](auto& m) {
-        const int rc = m.socket_create(c, family, type, protocol, kern);
-        trace::note(k, "security_socket_create", [&] {
-            return std::string(m.name) + ": " + (rc ? std::string(errno_name(rc)) : std::string("allow"));
-        });
-        return rc;
-    }));
-}
-
-template <class K>
-int security_socket_post_create(K& k, socket& sock, int family, int type, int protocol, int kern)
-{
-    using abi = typename K::abi;
-    auto t = trace::enter(k, "security_socket_post_create", [&] {
-        return trace::decode_socket_args<abi>(family, type, protocol) + ", kern=" + std::to_string(kern);
-    });
-    const cred& c = k.current().cred;
-    return t.ret(lsm_first_nonzero(k.security, [&](auto& m) {
-        const int rc = m.socket_post_create(c, &sock, family, type, protocol, kern);
-        trace::note(k, "security_socket_post_create", [&] {
-            return std::string(m.name) + ": " + (rc ? std::string(errno_name(rc)) : std::string("allow"));
-        });
-        return rc;
-    }));
-}
-
 // ---------------------------------------------------------------------------
 // sockfs
+
+// sockfs's state: sock_inode_cachep and the inode numbers get_next_ino hands
+// out (fs/inode.c; sockfs is their only user in the model).
+class sockfs {
+public:
+    socket_alloc* alloc_inode() { return inode_cache_.alloc(); }
+    void free_inode(socket_alloc* ei) { inode_cache_.free(ei); }
+    unsigned get_next_ino() { return ino_.get_next_ino(); }
+
+    std::size_t sockets_in_use() const { return inode_cache_.raw().active_objs(); }
+    kmem_cache& cache() { return inode_cache_.raw(); }
+
+private:
+    object_cache<socket_alloc> inode_cache_{"sock_inode_cache"};
+    ino_allocator ino_;
+};
+
+// sockfs_ops.free_inode (sock_free_inode): back to the cache, after RCU.
+template <class K>
+void sock_free_inode(context<K>& cx, inode& i)
+{
+    cx.k.sockfs.free_inode(&container_of(i, &socket_alloc::vfs_inode));
+}
 
 // sock_alloc: a socket_alloc from sock_inode_cachep (sock_alloc_inode), then
 // the inode fields new_inode_pseudo leaves to it.
 template <class K>
-socket* sock_alloc(K& k)
+socket* sock_alloc(context<K>& cx)
 {
-    auto t = trace::enter(k, "sock_alloc");
-    socket_alloc* ei = k.sock_inode_cache.alloc();
+    auto t = trace::enter(cx, "sock_alloc");
+    socket_alloc* ei = cx.k.sockfs.alloc_inode();
     if (!ei)
         return t.ret_ptr(static_cast<socket*>(nullptr));
     inode& i = ei->vfs_inode;
-    i.i_ino = k.ino.get_next_ino();
+    i.free_inode = &kernel_fn<K, &sock_free_inode<K>>::call;
+    i.i_ino = cx.k.sockfs.get_next_ino();
     i.i_mode = s_ifsock | s_irwxugo;
-    i.i_uid = k.current().cred.fsuid;
-    i.i_gid = k.current().cred.fsgid;
-    trace::note(k, "sock_alloc", [&] { return "inode " + std::to_string(i.i_ino) + ", mode 0140777"; });
+    i.i_uid = cx.current.cred.fsuid;
+    i.i_gid = cx.current.cred.fsgid;
+    trace::note(cx, "sock_alloc", [&] { return "inode " + std::to_string(i.i_ino) + ", mode 0140777"; });
     return t.ret_ptr(&ei->socket);
-}
-
-// iput: the last reference frees the socket_alloc (sock_free_inode, after RCU).
-template <class K>
-void iput(K& k, inode& i)
-{
-    if (--i.i_count == 0)
-        k.sock_inode_cache.free(&container_of(i, &socket_alloc::vfs_inode));
 }
 
 // __sock_release: the family's release, its module reference, and the inode
 // unless a file still owns it.
 template <class K>
-void __sock_release(K& k, socket& sock, inode* i)
+void __sock_release(context<K>& cx, socket& sock, inode* i)
 {
-    auto t = trace::enter(k, "__sock_release");
+    auto t = trace::enter(cx, "__sock_release");
     if (const proto_ops* ops = sock.ops) {
         const module* owner = ops->owner;
-        trace::note(k, "__sock_release", [&] { return std::string(ops->name) + "->release"; });
-        ops->release(&k, sock);
+        trace::note(cx, "__sock_release", [&] { return std::string(ops->name) + "->release"; });
+        ops->release(&cx, sock);
         sock.sk = nullptr;
         sock.ops = nullptr;
-        k.modules.put(owner);
+        cx.k.modules.put(owner);
     }
     (void)i;  // the inode lock the kernel takes when called from sock_close
     if (!sock.file) {
-        iput(k, SOCK_INODE(sock));
+        iput(cx, SOCK_INODE(sock));
         return;
     }
     sock.file = nullptr;  // the dentry still holds the inode; __fput drops it
 }
 
 template <class K>
-void sock_release(K& k, socket& sock)
+void sock_release(context<K>& cx, socket& sock)
 {
-    auto t = trace::enter(k, "sock_release");
-    __sock_release(k, sock, nullptr);
+    auto t = trace::enter(cx, "sock_release");
+    __sock_release(cx, sock, nullptr);
 }
 
 // socket_file_ops.release
 template <class K>
-int sock_close(K& k, inode& i, file&)
+int sock_close(context<K>& cx, inode& i, file&)
 {
-    auto t = trace::enter(k, "sock_close");
-    __sock_release(k, SOCKET_I(i), &i);
+    auto t = trace::enter(cx, "sock_close");
+    __sock_release(cx, SOCKET_I(i), &i);
     return t.ret(0);
 }
 
@@ -188,35 +162,54 @@ inline constexpr file_operations socket_file_ops{"socket_file_ops", &kernel_fn<K
 // ---------------------------------------------------------------------------
 // Families
 
+// net_families[]: one entry per family number, NULL where none is registered.
+// Readers take the entry under RCU in the kernel; the lock policy of the
+// threads issue decides how the model guards it.
+template <int Nproto>
+class net_families_table {
+public:
+    const net_proto_family* get(int family) const { return table_[static_cast<unsigned>(family)]; }
+    bool set(const net_proto_family* ops)
+    {
+        const net_proto_family*& slot = table_[static_cast<unsigned>(ops->family)];
+        if (slot)
+            return false;
+        slot = ops;
+        return true;
+    }
+    void clear(int family) { table_[static_cast<unsigned>(family)] = nullptr; }
+
+private:
+    std::array<const net_proto_family*, Nproto> table_{};
+};
+
 template <class K>
-int sock_register(K& k, const net_proto_family* ops)
+int sock_register(context<K>& cx, const net_proto_family* ops)
 {
     using abi = typename K::abi;
-    auto t = trace::enter(k, "sock_register", [&] { return trace::decode_family(ops->family); });
+    auto t = trace::enter(cx, "sock_register", [&] { return trace::decode_family(ops->family); });
     if (ops->family < 0)
         throw std::invalid_argument("sock_register: negative family (the kernel would index out of bounds)");
     if (ops->family >= abi::nproto)
         return t.ret(-ENOBUFS);
     int err = 0;
-    if (k.net_families[static_cast<unsigned>(ops->family)])
+    if (!cx.k.net_families.set(ops))
         err = -EEXIST;
-    else {
-        k.net_families[static_cast<unsigned>(ops->family)] = ops;
-        k.modules.load(ops->owner);
-    }
-    trace::note(k, "sock_register", [&] { return "NET: Registered " + trace::decode_family(ops->family) + " protocol family"; });
+    else
+        cx.k.modules.load(ops->owner);
+    trace::note(cx, "sock_register", [&] { return "NET: Registered " + trace::decode_family(ops->family) + " protocol family"; });
     return t.ret(err);
 }
 
 template <class K>
-void sock_unregister(K& k, int family)
+void sock_unregister(context<K>& cx, int family)
 {
     using abi = typename K::abi;
-    auto t = trace::enter(k, "sock_unregister", [&] { return trace::decode_family(family); });
+    auto t = trace::enter(cx, "sock_unregister", [&] { return trace::decode_family(family); });
     if (family < 0 || family >= abi::nproto)
         throw std::invalid_argument("sock_unregister: family out of range (BUG_ON in net/socket.c)");
-    k.net_families[static_cast<unsigned>(family)] = nullptr;
-    trace::note(k, "sock_unregister", [&] { return "NET: Unregistered " + trace::decode_family(family) + " protocol family"; });
+    cx.k.net_families.clear(family);
+    trace::note(cx, "sock_unregister", [&] { return "NET: Unregistered " + trace::decode_family(family) + " protocol family"; });
 }
 
 // ---------------------------------------------------------------------------
@@ -238,57 +231,57 @@ constexpr std::string_view label_name(sock_create_label l)
 }
 
 template <class K>
-int __sock_create(K& k, net& n, int family, int type, int protocol, socket** res, int kern)
+int __sock_create(context<K>& cx, net& n, int family, int type, int protocol, socket** res, int kern)
 {
     using abi = typename K::abi;
-    auto t = trace::enter(k, "__sock_create", [&] {
+    auto t = trace::enter(cx, "__sock_create", [&] {
         return trace::decode_socket_args<abi>(family, type, protocol) + ", kern=" + std::to_string(kern);
     });
 
     if (int err = sock_check_ranges<abi>(family, type)) {
-        trace::note(k, "__sock_create", [&] {
+        trace::note(cx, "__sock_create", [&] {
             return err == -EAFNOSUPPORT ? std::string("family outside 0..NPROTO-1")
                                         : std::string("type outside 0..SOCK_MAX-1");
         });
         return t.ret(err);
     }
     if (const int rewritten = sock_rewrite_family<abi>(family, type); rewritten != family) {
-        trace::note(k, "__sock_create", [] {
+        trace::note(cx, "__sock_create", [] {
             return std::string("uses obsolete (PF_INET,SOCK_PACKET): family becomes PF_PACKET");
         });
         family = rewritten;
     }
 
-    if (int err = security_socket_create(k, family, type, protocol, kern))
+    if (int err = security_socket_create(cx, family, type, protocol, kern))
         return t.ret(err);
 
-    socket* sock = sock_alloc(k);
+    socket* sock = sock_alloc(cx);
     if (!sock) {
-        trace::note(k, "__sock_create", [] { return std::string("socket: no more sockets"); });
+        trace::note(cx, "__sock_create", [] { return std::string("socket: no more sockets"); });
         return t.ret(-ENFILE);
     }
     sock->type = static_cast<short>(type);
 
     int err = -EAFNOSUPPORT;
-    const net_proto_family* pf = k.net_families[static_cast<unsigned>(family)];
+    const net_proto_family* pf = cx.k.net_families.get(family);
     sock_create_label label = sock_create_label::none;
     if (!pf) {
-        trace::note(k, "__sock_create", [&] { return "net_families[" + trace::decode_family(family) + "] is NULL"; });
+        trace::note(cx, "__sock_create", [&] { return "net_families[" + trace::decode_family(family) + "] is NULL"; });
         label = sock_create_label::out_release;
-    } else if (!k.modules.try_get(pf->owner)) {
-        trace::note(k, "__sock_create", [] { return std::string("try_module_get(pf->owner) failed"); });
+    } else if (!cx.k.modules.try_get(pf->owner)) {
+        trace::note(cx, "__sock_create", [] { return std::string("try_module_get(pf->owner) failed"); });
         label = sock_create_label::out_release;
     } else {
-        err = pf->create(&k, n, *sock, protocol, kern);
+        err = pf->create(&cx, n, *sock, protocol, kern);
         if (err < 0) {
             if (sock->sk)
                 throw std::logic_error("pf->create must clear sock->sk on failure (net/socket.c, __sock_create)");
             label = sock_create_label::out_module_put;
-        } else if (!k.modules.try_get(sock->ops->owner)) {
+        } else if (!cx.k.modules.try_get(sock->ops->owner)) {
             label = sock_create_label::out_module_busy;
         } else {
-            k.modules.put(pf->owner);
-            err = security_socket_post_create(k, *sock, family, type, protocol, kern);
+            cx.k.modules.put(pf->owner);
+            err = security_socket_post_create(cx, *sock, family, type, protocol, kern);
             if (err)
                 label = sock_create_label::out_sock_release;
         }
@@ -298,50 +291,50 @@ int __sock_create(K& k, net& n, int family, int type, int protocol, socket** res
         return t.ret(0);
     }
 
-    trace::note(k, "__sock_create", [&] { return "goto " + std::string(label_name(label)); });
+    trace::note(cx, "__sock_create", [&] { return "goto " + std::string(label_name(label)); });
     // The labels fall through into each other, as in net/socket.c.
     switch (label) {
     case sock_create_label::out_module_busy:
         err = -EAFNOSUPPORT;
         if (sock->sk)  // ops is cleared below, so ops->release never frees it
-            trace::note(k, "__sock_create", [] { return std::string("sock->sk is left allocated (ops cleared before sock_release)"); });
+            trace::note(cx, "__sock_create", [] { return std::string("sock->sk is left allocated (ops cleared before sock_release)"); });
         [[fallthrough]];
     case sock_create_label::out_module_put:
         sock->ops = nullptr;
-        k.modules.put(pf->owner);
+        cx.k.modules.put(pf->owner);
         [[fallthrough]];
     case sock_create_label::out_sock_release:
     case sock_create_label::out_release:  // rcu_read_unlock, then out_sock_release
     case sock_create_label::none:
-        sock_release(k, *sock);
+        sock_release(cx, *sock);
     }
     return t.ret(err);
 }
 
 template <class K>
-int sock_create(K& k, int family, int type, int protocol, socket** res)
+int sock_create(context<K>& cx, int family, int type, int protocol, socket** res)
 {
     using abi = typename K::abi;
-    auto t = trace::enter(k, "sock_create", [&] { return trace::decode_socket_args<abi>(family, type, protocol); });
-    return t.ret(__sock_create(k, *k.current().net_ns, family, type, protocol, res, 0));
+    auto t = trace::enter(cx, "sock_create", [&] { return trace::decode_socket_args<abi>(family, type, protocol); });
+    return t.ret(__sock_create(cx, *cx.current.net_ns, family, type, protocol, res, 0));
 }
 
 template <class K>
-err_ptr<socket> __sys_socket_create(K& k, int family, int type, int protocol)
+err_ptr<socket> __sys_socket_create(context<K>& cx, int family, int type, int protocol)
 {
     using abi = typename K::abi;
-    auto t = trace::enter(k, "__sys_socket_create", [&] { return trace::decode_socket_args<abi>(family, type, protocol); });
+    auto t = trace::enter(cx, "__sys_socket_create", [&] { return trace::decode_socket_args<abi>(family, type, protocol); });
     if (int err = sock_check_type_flags<abi>(type)) {
-        trace::note(k, "__sys_socket_create", [&] {
+        trace::note(cx, "__sys_socket_create", [&] {
             return "type has bits outside SOCK_TYPE_MASK|SOCK_CLOEXEC|SOCK_NONBLOCK: " + trace::hex(type);
         });
         t.ret(err);
         return ERR_PTR<socket>(err);
     }
     type = sock_mask_type<abi>(type);
-    trace::note(k, "__sys_socket_create", [&] { return "type &= SOCK_TYPE_MASK: " + trace::decode_type<abi>(type); });
+    trace::note(cx, "__sys_socket_create", [&] { return "type &= SOCK_TYPE_MASK: " + trace::decode_type<abi>(type); });
     socket* sock = nullptr;
-    if (int err = sock_create(k, family, type, protocol, &sock)) {
+    if (int err = sock_create(cx, family, type, protocol, &sock)) {
         t.ret(err);
         return ERR_PTR<socket>(err);
     }
@@ -351,11 +344,11 @@ err_ptr<socket> __sys_socket_create(K& k, int family, int type, int protocol)
 
 // The BPF fmod_ret hook: sees the raw type, runs before every check.
 template <class K>
-int update_socket_protocol(K& k, int family, int type, int protocol)
+int update_socket_protocol(context<K>& cx, int family, int type, int protocol)
 {
     using hook = typename K::config::update_socket_protocol;
     using abi = typename K::abi;
-    auto t = trace::enter(k, "update_socket_protocol", [&] { return trace::decode_socket_args<abi>(family, type, protocol); });
+    auto t = trace::enter(cx, "update_socket_protocol", [&] { return trace::decode_socket_args<abi>(family, type, protocol); });
     return t.ret(hook::apply(family, type, protocol));
 }
 
@@ -363,90 +356,16 @@ int update_socket_protocol(K& k, int family, int type, int protocol)
 // The descriptor
 
 template <class K>
-int get_unused_fd_flags(K& k, int flags)
+err_ptr<file> sock_alloc_file(context<K>& cx, socket& sock, int flags, const char* dname)
 {
     using abi = typename K::abi;
-    task_struct& current = k.current();
-    auto t = trace::enter(k, "get_unused_fd_flags", [&] { return trace::decode_open_flags<abi>(flags); });
-    const int fd = current.files->alloc_fd(0, static_cast<unsigned>(current.rlimit_nofile.rlim_cur),
-                                           (flags & abi::o_cloexec) != 0, k.sysctl_nr_open,
-                                           current.files.use_count() > 1);
-    trace::note(k, "get_unused_fd_flags", [&] {
-        if (fd >= 0)
-            return "alloc_fd: lowest free fd is " + std::to_string(fd);
-        if (fd == -EMFILE)
-            return "alloc_fd: no free fd below RLIMIT_NOFILE " + std::to_string(current.rlimit_nofile.rlim_cur) +
-                   " (or nr_open " + std::to_string(k.sysctl_nr_open) + ")";
-        return std::string("alloc_fd: the table could not grow");
-    });
-    return t.ret(fd);
-}
-
-template <class K>
-void put_unused_fd(K& k, int fd)
-{
-    auto t = trace::enter(k, "put_unused_fd", [&] { return std::to_string(fd); });
-    k.current().files->put_unused_fd(static_cast<unsigned>(fd));
-}
-
-template <class K>
-void fd_install(K& k, int fd, file* f)
-{
-    auto t = trace::enter(k, "fd_install", [&] { return std::to_string(fd); });
-    k.current().files->fd_install(static_cast<unsigned>(fd), f);
-}
-
-// alloc_empty_file: the file-max limit (CAP_SYS_ADMIN exempt), then the filp cache.
-template <class K>
-err_ptr<file> alloc_empty_file(K& k, int flags)
-{
-    using abi = typename K::abi;
-    auto t = trace::enter(k, "alloc_empty_file", [&] { return trace::decode_open_flags<abi>(flags); });
-    if (k.nr_files >= k.max_files && !ns_capable(k.current().cred, capability::sys_admin)) {
-        trace::note(k, "alloc_empty_file", [] { return std::string("VFS: file-max limit reached"); });
-        t.ret(-ENFILE);
-        return ERR_PTR<file>(-ENFILE);
-    }
-    file* f = k.filp_cache.alloc();
-    if (!f) {
-        t.ret(-ENOMEM);
-        return ERR_PTR<file>(-ENOMEM);
-    }
-    f->f_flags = static_cast<unsigned>(flags);
-    ++k.nr_files;
-    t.ret_ptr(f);
-    return f;
-}
-
-template <class K>
-err_ptr<file> alloc_file_pseudo(K& k, inode& i, std::string_view name, int flags, const file_operations* fops)
-{
-    auto t = trace::enter(k, "alloc_file_pseudo", [&] { return "\"" + std::string(name) + "\""; });
-    // d_alloc_pseudo + d_instantiate: the dentry takes over the inode reference.
-    err_ptr<file> f = alloc_empty_file(k, flags);
-    if (f.IS_ERR()) {
-        t.ret(f.PTR_ERR());
-        return f;  // ihold + path_put: the inode stays with its socket
-    }
-    f.ptr->f_inode = &i;
-    f.ptr->f_op = fops;
-    f.ptr->f_dentry_name = name;
-    f.ptr->f_mode = FMODE_READ | FMODE_WRITE | FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE | FMODE_OPENED;
-    t.ret_ptr(f.ptr);
-    return f;
-}
-
-template <class K>
-err_ptr<file> sock_alloc_file(K& k, socket& sock, int flags, const char* dname)
-{
-    using abi = typename K::abi;
-    auto t = trace::enter(k, "sock_alloc_file", [&] { return trace::decode_open_flags<abi>(flags); });
+    auto t = trace::enter(cx, "sock_alloc_file", [&] { return trace::decode_open_flags<abi>(flags); });
     const std::string_view name = dname ? std::string_view(dname)
                                   : sock.sk ? sock.sk->sk_prot_creator->name : std::string_view();
-    err_ptr<file> f = alloc_file_pseudo(k, SOCK_INODE(sock), name, abi::o_rdwr | (flags & abi::o_nonblock),
+    err_ptr<file> f = alloc_file_pseudo(cx, SOCK_INODE(sock), name, abi::o_rdwr | (flags & abi::o_nonblock),
                                         &socket_file_ops<K>);
     if (f.IS_ERR()) {
-        sock_release(k, sock);
+        sock_release(cx, sock);
         t.ret(f.PTR_ERR());
         return f;
     }
@@ -461,40 +380,35 @@ err_ptr<file> sock_alloc_file(K& k, socket& sock, int flags, const char* dname)
 }
 
 template <class K>
-int sock_map_fd(K& k, socket& sock, int flags)
+int sock_map_fd(context<K>& cx, socket& sock, int flags)
 {
     using abi = typename K::abi;
-    auto t = trace::enter(k, "sock_map_fd", [&] { return trace::decode_open_flags<abi>(flags); });
-    const int fd = get_unused_fd_flags(k, flags);
+    auto t = trace::enter(cx, "sock_map_fd", [&] { return trace::decode_open_flags<abi>(flags); });
+    const int fd = get_unused_fd_flags(cx, flags);
     if (fd < 0) {
-        sock_release(k, sock);
+        sock_release(cx, sock);
         return t.ret(fd);
     }
-    err_ptr<file> newfile = sock_alloc_file(k, sock, flags, nullptr);
+    err_ptr<file> newfile = sock_alloc_file(cx, sock, flags, nullptr);
     if (!newfile.IS_ERR()) {
-        fd_install(k, fd, newfile.ptr);
+        fd_install(cx, fd, newfile.ptr);
         return t.ret(fd);
     }
-    put_unused_fd(k, fd);
+    put_unused_fd(cx, fd);
     return t.ret(newfile.PTR_ERR());
 }
 
 template <class K>
-int __sys_socket(K& k, int family, int type, int protocol)
+int __sys_socket(context<K>& cx, int family, int type, int protocol)
 {
     using abi = typename K::abi;
-    auto t = trace::enter(k, "__sys_socket", [&] { return trace::decode_socket_args<abi>(family, type, protocol); });
-    protocol = update_socket_protocol(k, family, type, protocol);
-    err_ptr<socket> sock = __sys_socket_create(k, family, type, protocol);
+    auto t = trace::enter(cx, "__sys_socket", [&] { return trace::decode_socket_args<abi>(family, type, protocol); });
+    protocol = update_socket_protocol(cx, family, type, protocol);
+    err_ptr<socket> sock = __sys_socket_create(cx, family, type, protocol);
     if (sock.IS_ERR())
         return t.ret(sock.PTR_ERR());
     const int flags = sock_file_flags<abi>(type);
-    return t.ret(sock_map_fd(k, *sock.ptr, flags));
+    return t.ret(sock_map_fd(cx, *sock.ptr, flags));
 }
-
-// The default update_socket_protocol: no BPF program attached.
-struct no_bpf_protocol_hook {
-    static constexpr int apply(int, int, int protocol) { return protocol; }
-};
 
 }  // namespace sockmodel

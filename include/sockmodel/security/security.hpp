@@ -2,11 +2,19 @@
 // type with a name and two hooks; a chain runs them in order and the first
 // non-zero answer wins, as call_int_hook does. The empty chain is the default
 // and costs nothing: security_socket_create folds over no modules.
+// security_socket_create and security_socket_post_create are here too.
 #pragma once
 
+#include <sockmodel/arch/abi.hpp>
+#include <sockmodel/kernel/context.hpp>
 #include <sockmodel/kernel/cred.hpp>
+#include <sockmodel/kernel/task.hpp>
 #include <sockmodel/linux/net.hpp>
+#include <sockmodel/trace/decode.hpp>
+#include <sockmodel/trace/trace.hpp>
+#include <sockmodel/uapi/errno.hpp>
 
+#include <string>
 #include <string_view>
 #include <tuple>
 
@@ -44,3 +52,52 @@ struct settable {
 };
 
 }  // namespace sockmodel::lsm
+
+namespace sockmodel {
+
+// call_int_hook: the first module that answers non-zero decides.
+template <class Chain, class Hook>
+constexpr int lsm_first_nonzero(Chain& chain, Hook&& hook)
+{
+    return std::apply([&](auto&... m) {
+        int rc = 0;
+        ((rc == 0 ? (rc = hook(m)) : 0), ...);
+        return rc;
+    }, chain.modules);
+}
+
+template <class K>
+int security_socket_create(context<K>& cx, int family, int type, int protocol, int kern)
+{
+    using abi = typename K::abi;
+    auto t = trace::enter(cx, "security_socket_create", [&] {
+        return trace::decode_socket_args<abi>(family, type, protocol) + ", kern=" + std::to_string(kern);
+    });
+    const cred& c = cx.current.cred;
+    return t.ret(lsm_first_nonzero(cx.k.security, [&](auto& m) {
+        const int rc = m.socket_create(c, family, type, protocol, kern);
+        trace::note(cx, "security_socket_create", [&] {
+            return std::string(m.name) + ": " + (rc ? std::string(errno_name(rc)) : std::string("allow"));
+        });
+        return rc;
+    }));
+}
+
+template <class K>
+int security_socket_post_create(context<K>& cx, socket& sock, int family, int type, int protocol, int kern)
+{
+    using abi = typename K::abi;
+    auto t = trace::enter(cx, "security_socket_post_create", [&] {
+        return trace::decode_socket_args<abi>(family, type, protocol) + ", kern=" + std::to_string(kern);
+    });
+    const cred& c = cx.current.cred;
+    return t.ret(lsm_first_nonzero(cx.k.security, [&](auto& m) {
+        const int rc = m.socket_post_create(c, &sock, family, type, protocol, kern);
+        trace::note(cx, "security_socket_post_create", [&] {
+            return std::string(m.name) + ": " + (rc ? std::string(errno_name(rc)) : std::string("allow"));
+        });
+        return rc;
+    }));
+}
+
+}  // namespace sockmodel

@@ -98,12 +98,13 @@ private:
     std::string_view fn_;
 };
 
-// The kernel object of any configuration exposes `tracer` of its policy type.
-template <class K, class Describe>
-auto enter(K& k, std::string_view fn, Describe&& describe)
+// A call context (kernel/context.hpp) reaches its kernel's `tracer`, of the
+// configuration's policy type.
+template <class Cx, class Describe>
+auto enter(Cx& cx, std::string_view fn, Describe&& describe)
 {
-    if constexpr (enabled<std::remove_cvref_t<decltype(k.tracer)>>) {
-        auto& r = k.tracer;
+    if constexpr (enabled<std::remove_cvref_t<decltype(cx.k.tracer)>>) {
+        auto& r = cx.k.tracer;
         r.events.push_back({kind::enter, r.depth, fn, std::string(std::forward<Describe>(describe)())});
         ++r.depth;
         return scope<true>(&r, fn);
@@ -112,17 +113,17 @@ auto enter(K& k, std::string_view fn, Describe&& describe)
     }
 }
 
-template <class K>
-auto enter(K& k, std::string_view fn)
+template <class Cx>
+auto enter(Cx& cx, std::string_view fn)
 {
-    return enter(k, fn, [] { return std::string(); });
+    return enter(cx, fn, [] { return std::string(); });
 }
 
-template <class K, class Describe>
-void note(K& k, std::string_view fn, Describe&& describe)
+template <class Cx, class Describe>
+void note(Cx& cx, std::string_view fn, Describe&& describe)
 {
-    if constexpr (enabled<std::remove_cvref_t<decltype(k.tracer)>>) {
-        auto& r = k.tracer;
+    if constexpr (enabled<std::remove_cvref_t<decltype(cx.k.tracer)>>) {
+        auto& r = cx.k.tracer;
         r.events.push_back({kind::note, r.depth, fn, std::string(std::forward<Describe>(describe)())});
     }
 }

@@ -1,32 +1,107 @@
-// net/core/sock.c: allocating and initialising a struct sock, the reference
-// counts that free it, sk_common_release, and the SOL_SOCKET getsockopt values.
+// net/core/sock.c: the proto registry (proto_register), allocating and
+// initialising a struct sock, the reference counts that free it,
+// sk_common_release, and the per-netns in-use counters.
 #pragma once
 
 #include <sockmodel/fs/inode.hpp>
+#include <sockmodel/kernel/context.hpp>
+#include <sockmodel/kernel/module.hpp>
+#include <sockmodel/lib/ptr_index.hpp>
 #include <sockmodel/mm/slab.hpp>
 #include <sockmodel/net/net_namespace.hpp>
 #include <sockmodel/net/sock.hpp>
 #include <sockmodel/trace/trace.hpp>
+#include <sockmodel/uapi/errno.hpp>
 
+#include <memory>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace sockmodel {
 
+// What proto_register(prot, alloc_slab=1) leaves behind for one proto in one
+// kernel: the fields the kernel writes into struct proto itself.
+struct proto_state {
+    const proto* prot;
+    kmem_cache slab;  // prot->slab
+    int inuse_idx;    // prot->inuse_idx, from assign_proto_idx
+
+    proto_state(const proto& p, int idx) : prot(&p), slab(p.name, p.obj.size, p.obj.align), inuse_idx(idx) {}
+};
+
+// proto_list: every registered proto, found by its address in O(1).
+class proto_list {
+public:
+    // proto_register: the slab, the in-use index (-ENOSPC when PROTO_INUSE_NR
+    // are taken, as assign_proto_idx answers) and the owner module. A proto
+    // already registered is left as it is (families may share one).
+    int proto_register(const proto& prot, module_table& modules)
+    {
+        if (find(prot))
+            return 0;
+        const int idx = static_cast<int>(protos_.size());
+        if (idx >= net::proto_inuse_nr)
+            return -ENOSPC;
+        protos_.push_back(std::make_unique<proto_state>(prot, idx));
+        index_.insert(&prot, idx);
+        modules.load(prot.owner);
+        return 0;
+    }
+
+    proto_state* find(const proto& prot) const
+    {
+        const int i = index_.find(&prot);
+        return i == ptr_index::none ? nullptr : protos_[static_cast<std::size_t>(i)].get();
+    }
+
+    // The registered proto sk_alloc draws from; a proto nobody registered is a
+    // bug in the family that chose it.
+    proto_state& get(const proto& prot) const
+    {
+        proto_state* s = find(prot);
+        if (!s)
+            throw std::logic_error("sk_alloc on proto \"" + std::string(prot.name) +
+                                   "\", which was never proto_register()ed (name it in the family's protocol table)");
+        return *s;
+    }
+
+    std::size_t socks_in_use() const
+    {
+        std::size_t n = 0;
+        for (const auto& p : protos_)
+            n += p->slab.active_objs();
+        return n;
+    }
+
+    const std::vector<std::unique_ptr<proto_state>>& all() const { return protos_; }
+
+private:
+    ptr_index index_;
+    std::vector<std::unique_ptr<proto_state>> protos_;
+};
+
+// sock_prot_inuse_add: /proc/net/sockstat's per-proto count.
+inline void sock_prot_inuse_add(net& n, const sock& sk, long val)
+{
+    n.prot_inuse[static_cast<std::size_t>(sk.sk_prot_state->inuse_idx)] += val;
+}
+
 // sk_prot_alloc: a zeroed object from the proto's cache, then the owner's module.
 template <class K>
-sock* sk_prot_alloc(K& k, const proto& prot)
+sock* sk_prot_alloc(context<K>& cx, const proto& prot)
 {
-    auto t = trace::enter(k, "sk_prot_alloc", [&] { return std::string(prot.name); });
-    kmem_cache* cache = k.proto_slab(prot);
-    void* mem = cache->alloc();
+    auto t = trace::enter(cx, "sk_prot_alloc", [&] { return std::string(prot.name); });
+    proto_state& ps = cx.k.protos.get(prot);
+    void* mem = ps.slab.alloc();
     if (!mem)
         return t.ret_ptr(static_cast<sock*>(nullptr));
-    sock* sk = prot.construct(mem);
-    sk->sk_slab = cache;
-    if (!k.modules.try_get(prot.owner)) {
-        trace::note(k, "sk_prot_alloc", [] { return std::string("try_module_get(prot->owner) failed"); });
-        prot.destroy_obj(sk);
-        cache->free(mem);
+    sock* sk = prot.obj.construct(mem);
+    sk->sk_prot_state = &ps;
+    if (!cx.k.modules.try_get(prot.owner)) {
+        trace::note(cx, "sk_prot_alloc", [] { return std::string("try_module_get(prot->owner) failed"); });
+        prot.obj.destroy(sk);
+        ps.slab.free(mem);
         return t.ret_ptr(static_cast<sock*>(nullptr));
     }
     return t.ret_ptr(sk);
@@ -34,21 +109,21 @@ sock* sk_prot_alloc(K& k, const proto& prot)
 
 // sk_prot_free: back to the cache, and the module reference dropped.
 template <class K>
-void sk_prot_free(K& k, sock& sk)
+void sk_prot_free(context<K>& cx, sock& sk)
 {
-    auto t = trace::enter(k, "sk_prot_free", [&] { return std::string(sk.sk_prot_creator->name); });
+    auto t = trace::enter(cx, "sk_prot_free", [&] { return std::string(sk.sk_prot_creator->name); });
     const proto& prot = *sk.sk_prot_creator;
-    kmem_cache* cache = sk.sk_slab;
-    prot.destroy_obj(&sk);
-    cache->free(&sk);
-    k.modules.put(prot.owner);
+    proto_state& ps = *sk.sk_prot_state;
+    prot.obj.destroy(&sk);
+    ps.slab.free(&sk);
+    cx.k.modules.put(prot.owner);
 }
 
 template <class K>
-sock* sk_alloc(K& k, net& n, int family, const proto& prot, int kern)
+sock* sk_alloc(context<K>& cx, net& n, int family, const proto& prot, int kern)
 {
-    auto t = trace::enter(k, "sk_alloc", [&] { return std::string(prot.name); });
-    sock* sk = sk_prot_alloc(k, prot);
+    auto t = trace::enter(cx, "sk_alloc", [&] { return std::string(prot.name); });
+    sock* sk = sk_prot_alloc(cx, prot);
     if (!sk)
         return t.ret_ptr(sk);
     sk->sk_family = static_cast<unsigned short>(family);
@@ -66,9 +141,9 @@ sock* sk_alloc(K& k, net& n, int family, const proto& prot, int kern)
 
 // sock_init_data_uid with the owner of the socket's inode.
 template <class K>
-void sock_init_data(K& k, socket* sock, struct sock& sk)
+void sock_init_data(context<K>& cx, socket* sock, struct sock& sk)
 {
-    auto t = trace::enter(k, "sock_init_data");
+    auto t = trace::enter(cx, "sock_init_data");
     sk.sk_state = tcp_close_state;
     sk.sk_rcvbuf = sk.sk_net->sysctl.rmem_default;
     sk.sk_sndbuf = sk.sk_net->sysctl.wmem_default;
@@ -90,41 +165,41 @@ void sock_init_data(K& k, socket* sock, struct sock& sk)
 
 // __sk_destruct: the family's destructor, the netns reference, the memory.
 template <class K>
-void __sk_destruct(K& k, sock& sk)
+void __sk_destruct(context<K>& cx, sock& sk)
 {
-    auto t = trace::enter(k, "__sk_destruct");
+    auto t = trace::enter(cx, "__sk_destruct");
     if (sk.sk_destruct)
-        sk.sk_destruct(&k, sk);
+        sk.sk_destruct(&cx, sk);
     if (sk.sk_net_refcnt)
         --sk.sk_net->refcount;
-    sk_prot_free(k, sk);
+    sk_prot_free(cx, sk);
 }
 
 // __sk_free → sk_destruct. SOCK_RCU_FREE sockets are freed after a grace
 // period in the kernel; nothing in the model can still be reading them.
 template <class K>
-void __sk_free(K& k, sock& sk)
+void __sk_free(context<K>& cx, sock& sk)
 {
-    auto t = trace::enter(k, "__sk_free");
+    auto t = trace::enter(cx, "__sk_free");
     if (sk.sk_net_refcnt)
         --sk.sk_net->sock_inuse;
     if (sk.flag(sock_flag::rcu_free))
-        trace::note(k, "__sk_free", [] { return std::string("SOCK_RCU_FREE: destruct after an RCU grace period"); });
-    __sk_destruct(k, sk);
+        trace::note(cx, "__sk_free", [] { return std::string("SOCK_RCU_FREE: destruct after an RCU grace period"); });
+    __sk_destruct(cx, sk);
 }
 
 template <class K>
-void sk_free(K& k, sock& sk)
+void sk_free(context<K>& cx, sock& sk)
 {
     if (--sk.sk_wmem_alloc == 0)
-        __sk_free(k, sk);
+        __sk_free(cx, sk);
 }
 
 template <class K>
-void sock_put(K& k, sock& sk)
+void sock_put(context<K>& cx, sock& sk)
 {
     if (--sk.sk_refcnt == 0)
-        sk_free(k, sk);
+        sk_free(cx, sk);
 }
 
 inline void sock_hold(sock& sk) { ++sk.sk_refcnt; }
@@ -139,17 +214,17 @@ inline void sock_orphan(sock& sk)
 
 // sk_common_release: what udp/raw/ping close and inet_create's error path share.
 template <class K>
-void sk_common_release(K& k, sock& sk)
+void sk_common_release(context<K>& cx, sock& sk)
 {
-    auto t = trace::enter(k, "sk_common_release");
+    auto t = trace::enter(cx, "sk_common_release");
     if (sk.sk_prot->destroy)
-        sk.sk_prot->destroy(&k, sk);
+        sk.sk_prot->destroy(&cx, sk);
     if (sk.sk_prot->unhash)
-        sk.sk_prot->unhash(&k, sk);
+        sk.sk_prot->unhash(&cx, sk);
     if (sk.sk_socket)
         sk.sk_socket->sk = nullptr;
     sock_orphan(sk);
-    sock_put(k, sk);
+    sock_put(cx, sk);
 }
 
 }  // namespace sockmodel

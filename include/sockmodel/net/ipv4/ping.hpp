@@ -8,6 +8,9 @@
 #include <sockmodel/net/net_namespace.hpp>
 #include <sockmodel/trace/trace.hpp>
 
+#include <sockmodel/linux/compiler.hpp>
+
+SOCKMODEL_TABLES_BEGIN
 namespace sockmodel {
 
 // ping_init_sock's test: egid, then each supplementary group, against the range.
@@ -24,15 +27,15 @@ constexpr int ping_group_check(const net_sysctl& sysctl, const cred& c)
 }
 
 template <class K>
-int ping_init_sock(K& k, sock& sk)
+int ping_init_sock(context<K>& cx, sock& sk)
 {
-    auto t = trace::enter(k, "ping_init_sock");
+    auto t = trace::enter(cx, "ping_init_sock");
     if (sk.sk_family == 10)  // AF_INET6
         sk.sk_ipv6only = true;
-    const int err = ping_group_check(sk.sk_net->sysctl, k.current().cred);
-    trace::note(k, "ping_init_sock", [&] {
+    const int err = ping_group_check(sk.sk_net->sysctl, cx.current.cred);
+    trace::note(cx, "ping_init_sock", [&] {
         const auto& r = sk.sk_net->sysctl.ping_group_range;
-        const cred& c = k.current().cred;
+        const cred& c = cx.current.cred;
         const std::string range = "ping_group_range " + std::to_string(r.low) + " " + std::to_string(r.high);
         if (!err && r.low <= c.egid && c.egid <= r.high)
             return "egid " + std::to_string(c.egid) + " inside " + range;
@@ -46,23 +49,27 @@ int ping_init_sock(K& k, sock& sk)
 }
 
 template <class K>
-void ping_close(K& k, sock& sk, long)
+void ping_close(context<K>& cx, sock& sk, long)
 {
-    auto t = trace::enter(k, "ping_close");
-    sk_common_release(k, sk);
+    auto t = trace::enter(cx, "ping_close");
+    sk_common_release(cx, sk);
 }
 
 template <class K>
-void ping_unhash(K& k, sock&)
+void ping_unhash(context<K>& cx, sock&)
 {
-    auto t = trace::enter(k, "ping_unhash");
+    auto t = trace::enter(cx, "ping_unhash");
 }
 
 template <class K>
 inline constexpr proto ping_prot{
-    "PING", nullptr, proto_object<inet_sock>::size, proto_object<inet_sock>::align,
-    &proto_object<inet_sock>::construct, &proto_object<inet_sock>::destroy,
-    &kernel_fn<K, &ping_init_sock<K>>::call, &ping_group_check, &kernel_fn<K, &ping_close<K>>::call,
-    nullptr, &kernel_fn<K, &ping_unhash<K>>::call, nullptr};
+    .name = "PING",
+    .obj = proto_object<inet_sock>{},
+    .init = &kernel_fn<K, &ping_init_sock<K>>::call,
+    .init_check = &ping_group_check,
+    .close = &kernel_fn<K, &ping_close<K>>::call,
+    .unhash = &kernel_fn<K, &ping_unhash<K>>::call,
+};
 
 }  // namespace sockmodel
+SOCKMODEL_TABLES_END

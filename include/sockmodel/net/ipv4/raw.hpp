@@ -6,6 +6,9 @@
 #include <sockmodel/net/inet_sock.hpp>
 #include <sockmodel/trace/trace.hpp>
 
+#include <sockmodel/linux/compiler.hpp>
+
+SOCKMODEL_TABLES_BEGIN
 namespace sockmodel {
 
 struct raw_sock : inet_sock {
@@ -15,56 +18,60 @@ struct raw_sock : inet_sock {
 
 // raw_hash_sk: the hash table holds a reference; freeing waits for RCU.
 template <class K>
-int raw_hash_sk(K& k, sock& sk)
+int raw_hash_sk(context<K>& cx, sock& sk)
 {
-    auto t = trace::enter(k, "raw_hash_sk", [&] { return "inet_num=" + std::to_string(inet_sk(sk).inet_num); });
+    auto t = trace::enter(cx, "raw_hash_sk", [&] { return "inet_num=" + std::to_string(inet_sk(sk).inet_num); });
     static_cast<raw_sock&>(sk).hashed = true;
     sock_hold(sk);
     sk.set_flag(sock_flag::rcu_free);
-    sk.sk_net->sock_prot_inuse_add(sk.sk_prot, 1);
+    sock_prot_inuse_add(*sk.sk_net, sk, 1);
     return t.ret(0);
 }
 
 template <class K>
-void raw_unhash_sk(K& k, sock& sk)
+void raw_unhash_sk(context<K>& cx, sock& sk)
 {
-    auto t = trace::enter(k, "raw_unhash_sk");
+    auto t = trace::enter(cx, "raw_unhash_sk");
     auto& rs = static_cast<raw_sock&>(sk);
     if (rs.hashed) {
         rs.hashed = false;
         --sk.sk_refcnt;  // __sock_put: never the last reference here
-        sk.sk_net->sock_prot_inuse_add(sk.sk_prot, -1);
+        sock_prot_inuse_add(*sk.sk_net, sk, -1);
     }
 }
 
 template <class K>
-int raw_sk_init(K& k, sock& sk)
+int raw_sk_init(context<K>& cx, sock& sk)
 {
-    auto t = trace::enter(k, "raw_sk_init");
+    auto t = trace::enter(cx, "raw_sk_init");
     if (inet_sk(sk).inet_num == 1)  // IPPROTO_ICMP: an empty ICMP filter
         static_cast<raw_sock&>(sk).icmp_filter = 0;
     return t.ret(0);
 }
 
 template <class K>
-void raw_destroy(K& k, sock&)
+void raw_destroy(context<K>& cx, sock&)
 {
-    auto t = trace::enter(k, "raw_destroy");
+    auto t = trace::enter(cx, "raw_destroy");
 }
 
 template <class K>
-void raw_close(K& k, sock& sk, long)
+void raw_close(context<K>& cx, sock& sk, long)
 {
-    auto t = trace::enter(k, "raw_close");
-    sk_common_release(k, sk);
+    auto t = trace::enter(cx, "raw_close");
+    sk_common_release(cx, sk);
 }
 
 template <class K>
 inline constexpr proto raw_prot{
-    "RAW", nullptr, proto_object<raw_sock>::size, proto_object<raw_sock>::align,
-    &proto_object<raw_sock>::construct, &proto_object<raw_sock>::destroy,
-    &kernel_fn<K, &raw_sk_init<K>>::call, nullptr, &kernel_fn<K, &raw_close<K>>::call,
-    &kernel_fn<K, &raw_hash_sk<K>>::call, &kernel_fn<K, &raw_unhash_sk<K>>::call,
-    &kernel_fn<K, &raw_destroy<K>>::call};
+    .name = "RAW",
+    .obj = proto_object<raw_sock>{},
+    .init = &kernel_fn<K, &raw_sk_init<K>>::call,
+    .close = &kernel_fn<K, &raw_close<K>>::call,
+    .hash = &kernel_fn<K, &raw_hash_sk<K>>::call,
+    .unhash = &kernel_fn<K, &raw_unhash_sk<K>>::call,
+    .destroy = &kernel_fn<K, &raw_destroy<K>>::call,
+};
 
 }  // namespace sockmodel
+SOCKMODEL_TABLES_END

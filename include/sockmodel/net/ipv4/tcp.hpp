@@ -6,6 +6,9 @@
 #include <sockmodel/net/inet_sock.hpp>
 #include <sockmodel/trace/trace.hpp>
 
+#include <sockmodel/linux/compiler.hpp>
+
+SOCKMODEL_TABLES_BEGIN
 namespace sockmodel {
 
 struct tcp_sock : inet_connection_sock {
@@ -15,9 +18,9 @@ struct tcp_sock : inet_connection_sock {
 };
 
 template <class K>
-int tcp_v4_init_sock(K& k, sock& sk)
+int tcp_v4_init_sock(context<K>& cx, sock& sk)
 {
-    auto t = trace::enter(k, "tcp_v4_init_sock");
+    auto t = trace::enter(cx, "tcp_v4_init_sock");
     auto& tp = static_cast<tcp_sock&>(sk);
     tp.snd_cwnd = 10;             // TCP_INIT_CWND
     tp.mss_cache = 536;           // TCP_MSS_DEFAULT
@@ -27,41 +30,44 @@ int tcp_v4_init_sock(K& k, sock& sk)
 }
 
 template <class K>
-void tcp_v4_destroy_sock(K& k, sock&)
+void tcp_v4_destroy_sock(context<K>& cx, sock&)
 {
-    auto t = trace::enter(k, "tcp_v4_destroy_sock");
+    auto t = trace::enter(cx, "tcp_v4_destroy_sock");
 }
 
 // inet_csk_destroy_sock: the protocol's destroy, then the reference it owned.
 template <class K>
-void inet_csk_destroy_sock(K& k, sock& sk)
+void inet_csk_destroy_sock(context<K>& cx, sock& sk)
 {
-    auto t = trace::enter(k, "inet_csk_destroy_sock");
-    sk.sk_prot->destroy(&k, sk);
-    sock_put(k, sk);
+    auto t = trace::enter(cx, "inet_csk_destroy_sock");
+    sk.sk_prot->destroy(&cx, sk);
+    sock_put(cx, sk);
 }
 
 // tcp_close → __tcp_close: an unconnected socket goes straight to
 // adjudge_to_death, is orphaned and destroyed; tcp_close drops the last ref.
 template <class K>
-void tcp_close(K& k, sock& sk, long timeout)
+void tcp_close(context<K>& cx, sock& sk, long timeout)
 {
-    auto t = trace::enter(k, "tcp_close", [&] { return "timeout=" + std::to_string(timeout); });
+    auto t = trace::enter(cx, "tcp_close", [&] { return "timeout=" + std::to_string(timeout); });
     const bool never_connected = sk.sk_state == tcp_close_state;
     sock_hold(sk);
     sock_orphan(sk);
     if (never_connected) {
-        trace::note(k, "tcp_close", [] { return std::string("TCP_CLOSE: adjudge_to_death"); });
-        inet_csk_destroy_sock(k, sk);
+        trace::note(cx, "tcp_close", [] { return std::string("TCP_CLOSE: adjudge_to_death"); });
+        inet_csk_destroy_sock(cx, sk);
     }
-    sock_put(k, sk);
+    sock_put(cx, sk);
 }
 
 template <class K>
 inline constexpr proto tcp_prot{
-    "TCP", nullptr, proto_object<tcp_sock>::size, proto_object<tcp_sock>::align,
-    &proto_object<tcp_sock>::construct, &proto_object<tcp_sock>::destroy,
-    &kernel_fn<K, &tcp_v4_init_sock<K>>::call, nullptr, &kernel_fn<K, &tcp_close<K>>::call,
-    nullptr, nullptr, &kernel_fn<K, &tcp_v4_destroy_sock<K>>::call};
+    .name = "TCP",
+    .obj = proto_object<tcp_sock>{},
+    .init = &kernel_fn<K, &tcp_v4_init_sock<K>>::call,
+    .close = &kernel_fn<K, &tcp_close<K>>::call,
+    .destroy = &kernel_fn<K, &tcp_v4_destroy_sock<K>>::call,
+};
 
 }  // namespace sockmodel
+SOCKMODEL_TABLES_END

@@ -5,6 +5,9 @@
 #include <sockmodel/net/inet_sock.hpp>
 #include <sockmodel/trace/trace.hpp>
 
+#include <sockmodel/linux/compiler.hpp>
+
+SOCKMODEL_TABLES_BEGIN
 namespace sockmodel {
 
 struct udp_sock : inet_sock {
@@ -12,46 +15,51 @@ struct udp_sock : inet_sock {
 };
 
 template <class K>
-int udp_init_sock(K& k, sock&)
+int udp_init_sock(context<K>& cx, sock&)
 {
-    auto t = trace::enter(k, "udp_init_sock");
+    auto t = trace::enter(cx, "udp_init_sock");
     return t.ret(0);
 }
 
 template <class K>
-int udplite_sk_init(K& k, sock& sk)
+int udplite_sk_init(context<K>& cx, sock& sk)
 {
-    auto t = trace::enter(k, "udplite_sk_init");
+    auto t = trace::enter(cx, "udplite_sk_init");
     static_cast<udp_sock&>(sk).pcflag = 1;
     return t.ret(0);
 }
 
 template <class K>
-void udp_destroy_sock(K& k, sock&)
+void udp_destroy_sock(context<K>& cx, sock&)
 {
-    auto t = trace::enter(k, "udp_destroy_sock");
+    auto t = trace::enter(cx, "udp_destroy_sock");
 }
 
 // udp_lib_close
 template <class K>
-void udp_lib_close(K& k, sock& sk, long)
+void udp_lib_close(context<K>& cx, sock& sk, long)
 {
-    auto t = trace::enter(k, "udp_lib_close");
-    sk_common_release(k, sk);
+    auto t = trace::enter(cx, "udp_lib_close");
+    sk_common_release(cx, sk);
 }
 
 template <class K>
 inline constexpr proto udp_prot{
-    "UDP", nullptr, proto_object<udp_sock>::size, proto_object<udp_sock>::align,
-    &proto_object<udp_sock>::construct, &proto_object<udp_sock>::destroy,
-    &kernel_fn<K, &udp_init_sock<K>>::call, nullptr, &kernel_fn<K, &udp_lib_close<K>>::call,
-    nullptr, nullptr, &kernel_fn<K, &udp_destroy_sock<K>>::call};
+    .name = "UDP",
+    .obj = proto_object<udp_sock>{},
+    .init = &kernel_fn<K, &udp_init_sock<K>>::call,
+    .close = &kernel_fn<K, &udp_lib_close<K>>::call,
+    .destroy = &kernel_fn<K, &udp_destroy_sock<K>>::call,
+};
 
 template <class K>
 inline constexpr proto udplite_prot{
-    "UDP-Lite", nullptr, proto_object<udp_sock>::size, proto_object<udp_sock>::align,
-    &proto_object<udp_sock>::construct, &proto_object<udp_sock>::destroy,
-    &kernel_fn<K, &udplite_sk_init<K>>::call, nullptr, &kernel_fn<K, &udp_lib_close<K>>::call,
-    nullptr, nullptr, &kernel_fn<K, &udp_destroy_sock<K>>::call};
+    .name = "UDP-Lite",
+    .obj = proto_object<udp_sock>{},
+    .init = &kernel_fn<K, &udplite_sk_init<K>>::call,
+    .close = &kernel_fn<K, &udp_lib_close<K>>::call,
+    .destroy = &kernel_fn<K, &udp_destroy_sock<K>>::call,
+};
 
 }  // namespace sockmodel
+SOCKMODEL_TABLES_END

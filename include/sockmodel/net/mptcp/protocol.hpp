@@ -7,6 +7,9 @@
 #include <sockmodel/net/net_namespace.hpp>
 #include <sockmodel/trace/trace.hpp>
 
+#include <sockmodel/linux/compiler.hpp>
+
+SOCKMODEL_TABLES_BEGIN
 namespace sockmodel {
 
 struct mptcp_sock : inet_connection_sock {
@@ -16,33 +19,37 @@ struct mptcp_sock : inet_connection_sock {
 constexpr int mptcp_check(const net_sysctl& sysctl, const cred&) { return sysctl.mptcp_enabled ? 0 : -ENOPROTOOPT; }
 
 template <class K>
-int mptcp_init_sock(K& k, sock& sk)
+int mptcp_init_sock(context<K>& cx, sock& sk)
 {
-    auto t = trace::enter(k, "mptcp_init_sock");
-    return t.ret(mptcp_check(sk.sk_net->sysctl, k.current().cred));
+    auto t = trace::enter(cx, "mptcp_init_sock");
+    return t.ret(mptcp_check(sk.sk_net->sysctl, cx.current.cred));
 }
 
 template <class K>
-void mptcp_destroy(K& k, sock&)
+void mptcp_destroy(context<K>& cx, sock&)
 {
-    auto t = trace::enter(k, "mptcp_destroy");
+    auto t = trace::enter(cx, "mptcp_destroy");
 }
 
 // mptcp_close of a socket with no subflow: orphan, destroy, drop the reference.
 template <class K>
-void mptcp_close(K& k, sock& sk, long)
+void mptcp_close(context<K>& cx, sock& sk, long)
 {
-    auto t = trace::enter(k, "mptcp_close");
+    auto t = trace::enter(cx, "mptcp_close");
     sock_orphan(sk);
-    sk.sk_prot->destroy(&k, sk);
-    sock_put(k, sk);
+    sk.sk_prot->destroy(&cx, sk);
+    sock_put(cx, sk);
 }
 
 template <class K>
 inline constexpr proto mptcp_prot{
-    "MPTCP", nullptr, proto_object<mptcp_sock>::size, proto_object<mptcp_sock>::align,
-    &proto_object<mptcp_sock>::construct, &proto_object<mptcp_sock>::destroy,
-    &kernel_fn<K, &mptcp_init_sock<K>>::call, &mptcp_check, &kernel_fn<K, &mptcp_close<K>>::call,
-    nullptr, nullptr, &kernel_fn<K, &mptcp_destroy<K>>::call};
+    .name = "MPTCP",
+    .obj = proto_object<mptcp_sock>{},
+    .init = &kernel_fn<K, &mptcp_init_sock<K>>::call,
+    .init_check = &mptcp_check,
+    .close = &kernel_fn<K, &mptcp_close<K>>::call,
+    .destroy = &kernel_fn<K, &mptcp_destroy<K>>::call,
+};
 
 }  // namespace sockmodel
+SOCKMODEL_TABLES_END

@@ -8,9 +8,11 @@
 #include <sockmodel/trace/trace.hpp>
 
 #include <array>
-#include <span>
 #include <string>
 
+#include <sockmodel/linux/compiler.hpp>
+
+SOCKMODEL_TABLES_BEGIN
 namespace sockmodel {
 
 // af_unix.c's THIS_MODULE: CONFIG_UNIX may be a module, so its references count.
@@ -24,53 +26,59 @@ struct unix_sock : sock {
 
 // unix_close: the BPF sockmap hook point; nothing to do for a plain socket.
 template <class K>
-void unix_close(K& k, sock&, long)
+void unix_close(context<K>& cx, sock&, long)
 {
-    auto t = trace::enter(k, "unix_close");
+    auto t = trace::enter(cx, "unix_close");
 }
+
+struct unix_family;
 
 // unix_sock_destruct: the counters unix_create1 raised.
 template <class K>
-void unix_sock_destruct(K& k, sock& sk)
+void unix_sock_destruct(context<K>& cx, sock& sk)
 {
-    auto t = trace::enter(k, "unix_sock_destruct");
-    --k.unix_nr_socks;
-    sk.sk_net->sock_prot_inuse_add(sk.sk_prot, -1);
+    auto t = trace::enter(cx, "unix_sock_destruct");
+    --cx.k.template family_state<unix_family>().unix_nr_socks;
+    sock_prot_inuse_add(*sk.sk_net, sk, -1);
 }
 
 template <class K>
-void unix_release_sock(K& k, sock& sk)
+void unix_release_sock(context<K>& cx, sock& sk)
 {
-    auto t = trace::enter(k, "unix_release_sock");
+    auto t = trace::enter(cx, "unix_release_sock");
     sk.sk_state = tcp_close_state;
     sock_orphan(sk);
-    sock_put(k, sk);
+    sock_put(cx, sk);
 }
 
 template <class K>
-int unix_release(K& k, socket& sock)
+int unix_release(context<K>& cx, socket& sock)
 {
-    auto t = trace::enter(k, "unix_release");
+    auto t = trace::enter(cx, "unix_release");
     struct sock* sk = sock.sk;
     if (!sk)
         return t.ret(0);
-    sk->sk_prot->close(&k, *sk, 0);
-    unix_release_sock(k, *sk);
+    sk->sk_prot->close(&cx, *sk, 0);
+    unix_release_sock(cx, *sk);
     sock.sk = nullptr;
     return t.ret(0);
 }
 
 template <class K>
 inline constexpr proto unix_dgram_proto{
-    "UNIX", &unix_module, proto_object<unix_sock>::size, proto_object<unix_sock>::align,
-    &proto_object<unix_sock>::construct, &proto_object<unix_sock>::destroy,
-    nullptr, nullptr, &kernel_fn<K, &unix_close<K>>::call, nullptr, nullptr, nullptr};
+    .name = "UNIX",
+    .owner = &unix_module,
+    .obj = proto_object<unix_sock>{},
+    .close = &kernel_fn<K, &unix_close<K>>::call,
+};
 
 template <class K>
 inline constexpr proto unix_stream_proto{
-    "UNIX-STREAM", &unix_module, proto_object<unix_sock>::size, proto_object<unix_sock>::align,
-    &proto_object<unix_sock>::construct, &proto_object<unix_sock>::destroy,
-    nullptr, nullptr, &kernel_fn<K, &unix_close<K>>::call, nullptr, nullptr, nullptr};
+    .name = "UNIX-STREAM",
+    .owner = &unix_module,
+    .obj = proto_object<unix_sock>{},
+    .close = &kernel_fn<K, &unix_close<K>>::call,
+};
 
 // setsockopt/getsockopt are NULL in the unix tables: __sys_setsockopt answers
 // EOPNOTSUPP for levels other than SOL_SOCKET.
@@ -78,100 +86,170 @@ inline constexpr op_slot unset_sockopt{"(NULL: __sys_[gs]etsockopt answers EOPNO
 
 template <class K>
 inline constexpr proto_ops unix_stream_ops{
-    af_unix, &unix_module, "unix_stream_ops", &kernel_fn<K, &unix_release<K>>::call,
-    {"unix_bind"}, {"unix_stream_connect"}, {"unix_socketpair"}, {"unix_accept"},
-    {"unix_getname"}, {"unix_poll"}, {"unix_ioctl"}, {"unix_listen"}, {"unix_shutdown"},
-    unset_sockopt, unset_sockopt, {"unix_stream_sendmsg"}, {"unix_stream_recvmsg"}, sock_no_mmap};
+    .family = af_unix,
+    .owner = &unix_module,
+    .name = "unix_stream_ops",
+    .release = &kernel_fn<K, &unix_release<K>>::call,
+    .bind = {"unix_bind"},
+    .connect = {"unix_stream_connect"},
+    .socketpair = {"unix_socketpair"},
+    .accept = {"unix_accept"},
+    .getname = {"unix_getname"},
+    .poll = {"unix_poll"},
+    .ioctl = {"unix_ioctl"},
+    .listen = {"unix_listen"},
+    .shutdown = {"unix_shutdown"},
+    .setsockopt = unset_sockopt,
+    .getsockopt = unset_sockopt,
+    .sendmsg = {"unix_stream_sendmsg"},
+    .recvmsg = {"unix_stream_recvmsg"},
+    .mmap = sock_no_mmap,
+};
 
 template <class K>
 inline constexpr proto_ops unix_dgram_ops{
-    af_unix, &unix_module, "unix_dgram_ops", &kernel_fn<K, &unix_release<K>>::call,
-    {"unix_bind"}, {"unix_dgram_connect"}, {"unix_socketpair"}, sock_no_accept,
-    {"unix_getname"}, {"unix_dgram_poll"}, {"unix_ioctl"}, sock_no_listen, {"unix_shutdown"},
-    unset_sockopt, unset_sockopt, {"unix_dgram_sendmsg"}, {"unix_dgram_recvmsg"}, sock_no_mmap};
+    .family = af_unix,
+    .owner = &unix_module,
+    .name = "unix_dgram_ops",
+    .release = &kernel_fn<K, &unix_release<K>>::call,
+    .bind = {"unix_bind"},
+    .connect = {"unix_dgram_connect"},
+    .socketpair = {"unix_socketpair"},
+    .accept = sock_no_accept,
+    .getname = {"unix_getname"},
+    .poll = {"unix_dgram_poll"},
+    .ioctl = {"unix_ioctl"},
+    .listen = sock_no_listen,
+    .shutdown = {"unix_shutdown"},
+    .setsockopt = unset_sockopt,
+    .getsockopt = unset_sockopt,
+    .sendmsg = {"unix_dgram_sendmsg"},
+    .recvmsg = {"unix_dgram_recvmsg"},
+    .mmap = sock_no_mmap,
+};
 
 template <class K>
 inline constexpr proto_ops unix_seqpacket_ops{
-    af_unix, &unix_module, "unix_seqpacket_ops", &kernel_fn<K, &unix_release<K>>::call,
-    {"unix_bind"}, {"unix_stream_connect"}, {"unix_socketpair"}, {"unix_accept"},
-    {"unix_getname"}, {"unix_dgram_poll"}, {"unix_ioctl"}, {"unix_listen"}, {"unix_shutdown"},
-    unset_sockopt, unset_sockopt, {"unix_seqpacket_sendmsg"}, {"unix_seqpacket_recvmsg"}, sock_no_mmap};
+    .family = af_unix,
+    .owner = &unix_module,
+    .name = "unix_seqpacket_ops",
+    .release = &kernel_fn<K, &unix_release<K>>::call,
+    .bind = {"unix_bind"},
+    .connect = {"unix_stream_connect"},
+    .socketpair = {"unix_socketpair"},
+    .accept = {"unix_accept"},
+    .getname = {"unix_getname"},
+    .poll = {"unix_dgram_poll"},
+    .ioctl = {"unix_ioctl"},
+    .listen = {"unix_listen"},
+    .shutdown = {"unix_shutdown"},
+    .setsockopt = unset_sockopt,
+    .getsockopt = unset_sockopt,
+    .sendmsg = {"unix_seqpacket_sendmsg"},
+    .recvmsg = {"unix_seqpacket_recvmsg"},
+    .mmap = sock_no_mmap,
+};
+
+// unix_create's type switch as a table: which ops and proto each type gets.
+// SOCK_RAW is not in it: unix_create turns it into SOCK_DGRAM first.
+struct unix_protosw {
+    int type;
+    const proto& prot;
+    const proto_ops& ops;
+};
+
+template <class K>
+struct unix_protosw_table {
+    using abi = typename K::abi;
+    static constexpr std::array<unix_protosw, 3> entries{{
+        {.type = abi::sock_stream, .prot = unix_stream_proto<K>, .ops = unix_stream_ops<K>},
+        {.type = abi::sock_dgram, .prot = unix_dgram_proto<K>, .ops = unix_dgram_ops<K>},
+        {.type = abi::sock_seqpacket, .prot = unix_dgram_proto<K>, .ops = unix_seqpacket_ops<K>},
+    }};
+};
+
+// unix_create1: the socket count against file-max, then the sock.
+template <class K>
+sock* unix_create1(context<K>& cx, net& n, socket& sock, int kern, const proto& prot, int* err)
+{
+    auto t = trace::enter(cx, "unix_create1");
+    long& nr_socks = cx.k.template family_state<unix_family>().unix_nr_socks;
+    ++nr_socks;
+    if (nr_socks > 2 * cx.k.files.max_files()) {
+        --nr_socks;
+        *err = -ENFILE;
+        return t.ret_ptr(static_cast<struct sock*>(nullptr));
+    }
+    struct sock* sk = sk_alloc(cx, n, af_unix, prot, kern);
+    if (!sk) {
+        --nr_socks;
+        *err = -ENOMEM;
+        return t.ret_ptr(static_cast<struct sock*>(nullptr));
+    }
+    sock_init_data(cx, &sock, *sk);
+    sk->sk_destruct = &kernel_fn<K, &unix_sock_destruct<K>>::call;
+    sock_prot_inuse_add(n, *sk, 1);
+    return t.ret_ptr(sk);
+}
 
 struct unix_family {
     static constexpr int family = af_unix;
     static constexpr const module* owner = &unix_module;
+    static constexpr std::string_view create_name = "unix_create";
 
     template <class K>
-    static constexpr std::array<const proto*, 2> proto_list{&unix_dgram_proto<K>, &unix_stream_proto<K>};
+    using protosw = unix_protosw_table<K>;
+
+    // af_unix.c's own state: unix_nr_socks, the count unix_create1 checks.
+    struct state {
+        long unix_nr_socks = 0;
+        long in_use() const { return unix_nr_socks; }
+    };
+
+    enum step : int { bad_protocol = 1, bad_type, chosen };
 
     template <class K>
-    static constexpr std::span<const proto* const> protos() { return proto_list<K>; }
+    static std::string describe(int type, int protocol, int)
+    {
+        return trace::decode_type<typename K::abi>(type) + ", " + std::to_string(protocol);
+    }
 
     // unix_create's decisions: protocol first, then the type switch.
     template <class K>
     static constexpr create_choice choose(const create_context&, int type, int protocol)
     {
         using abi = typename K::abi;
-        static_assert(checked_ops<&unix_stream_ops<K>>::value && checked_ops<&unix_dgram_ops<K>>::value &&
-                      checked_ops<&unix_seqpacket_ops<K>>::value);
         if (protocol && protocol != af_unix)
-            return create_choice::fail(-EPROTONOSUPPORT, "unix_create");
-        if (type == abi::sock_stream)
-            return {0, "unix_create", &unix_stream_ops<K>, &unix_stream_proto<K>, type, 0, af_unix};
-        if (type == abi::sock_raw || type == abi::sock_dgram)
-            return {0, "unix_create", &unix_dgram_ops<K>, &unix_dgram_proto<K>, abi::sock_dgram, 0, af_unix};
-        if (type == abi::sock_seqpacket)
-            return {0, "unix_create", &unix_seqpacket_ops<K>, &unix_dgram_proto<K>, type, 0, af_unix};
-        return create_choice::fail(-ESOCKTNOSUPPORT, "unix_create");
+            return create_choice::fail(-EPROTONOSUPPORT, bad_protocol);
+        const int as = type == abi::sock_raw ? abi::sock_dgram : type;
+        for (const unix_protosw& e : protosw<K>::entries)
+            if (e.type == as)
+                return {0, chosen, &e.ops, &e.prot, as, 0, af_unix};
+        return create_choice::fail(-ESOCKTNOSUPPORT, bad_type);
     }
 
     template <class K>
-    static int create(K& k, net& n, socket& sock, int protocol, int kern);
+    static void explain(context<K>& cx, const create_choice& c, int type, int)
+    {
+        if (c.err)
+            return;
+        if (c.type != type)
+            trace::note(cx, "unix_create", [] { return std::string("SOCK_RAW becomes SOCK_DGRAM"); });
+        trace::note(cx, "unix_create", [&] { return "sock->ops = &" + std::string(c.ops->name); });
+    }
+
+    template <class K>
+    static int construct(context<K>& cx, net& n, socket& sock, const create_choice& c, int kern)
+    {
+        sock.state = SS_UNCONNECTED;
+        sock.type = static_cast<short>(c.type);
+        sock.ops = c.ops;
+        int err = 0;
+        if (!unix_create1(cx, n, sock, kern, *c.prot, &err))
+            return err;
+        return 0;
+    }
 };
 
-// unix_create1: the socket count against file-max, then the sock.
-template <class K>
-sock* unix_create1(K& k, net& n, socket& sock, int kern, const proto& prot, int* err)
-{
-    auto t = trace::enter(k, "unix_create1");
-    ++k.unix_nr_socks;
-    if (k.unix_nr_socks > 2 * k.max_files) {
-        --k.unix_nr_socks;
-        *err = -ENFILE;
-        return t.ret_ptr(static_cast<struct sock*>(nullptr));
-    }
-    struct sock* sk = sk_alloc(k, n, af_unix, prot, kern);
-    if (!sk) {
-        --k.unix_nr_socks;
-        *err = -ENOMEM;
-        return t.ret_ptr(static_cast<struct sock*>(nullptr));
-    }
-    sock_init_data(k, &sock, *sk);
-    sk->sk_destruct = &kernel_fn<K, &unix_sock_destruct<K>>::call;
-    n.sock_prot_inuse_add(sk->sk_prot, 1);
-    return t.ret_ptr(sk);
-}
-
-template <class K>
-int unix_family::create(K& k, net& n, socket& sock, int protocol, int kern)
-{
-    using abi = typename K::abi;
-    auto t = trace::enter(k, "unix_create", [&] {
-        return trace::decode_type<abi>(sock.type) + ", " + std::to_string(protocol);
-    });
-    const create_choice c = choose<K>({n.sysctl, k.current().cred, kern}, sock.type, protocol);
-    if (c.err)
-        return t.ret(c.err);
-    sock.state = SS_UNCONNECTED;
-    if (c.type != sock.type)
-        trace::note(k, "unix_create", [] { return std::string("SOCK_RAW becomes SOCK_DGRAM"); });
-    sock.type = static_cast<short>(c.type);
-    sock.ops = c.ops;
-    trace::note(k, "unix_create", [&] { return "sock->ops = &" + std::string(c.ops->name); });
-    int err = 0;
-    if (!unix_create1(k, n, sock, kern, *c.prot, &err))
-        return t.ret(err);
-    return t.ret(0);
-}
-
 }  // namespace sockmodel
+SOCKMODEL_TABLES_END

@@ -1,0 +1,54 @@
+// kernel/sys.c: getrlimit, setrlimit and prlimit64 over do_prlimit, with the
+// kernel's checks in its order and its errnos.
+#pragma once
+
+#include <sockmodel/kernel/context.hpp>
+#include <sockmodel/kernel/cred.hpp>
+#include <sockmodel/kernel/task.hpp>
+#include <sockmodel/uapi/errno.hpp>
+
+namespace sockmodel {
+
+// do_prlimit: read and/or replace one of tsk's limits. The caller (current)
+// needs CAP_SYS_RESOURCE to raise a hard limit; RLIMIT_NOFILE may never go
+// above fs.nr_open, not even for root.
+template <class K>
+int do_prlimit(context<K>& cx, task_struct& tsk, int resource, const resource_limit* new_rlim,
+               resource_limit* old_rlim)
+{
+    using abi = typename K::abi;
+    if (resource < 0 || resource >= rlim_nlimits)
+        return -EINVAL;
+    if (new_rlim) {
+        if (new_rlim->rlim_cur > new_rlim->rlim_max)
+            return -EINVAL;
+        if (resource == abi::rlimit_nofile && new_rlim->rlim_max > cx.k.files.nr_open())
+            return -EPERM;
+    }
+    resource_limit& rlim = tsk.signal->rlim[static_cast<std::size_t>(resource)];
+    if (new_rlim && new_rlim->rlim_max > rlim.rlim_max && !capable(cx.current.cred, capability::sys_resource))
+        return -EPERM;
+    // security_task_setrlimit: no LSM in the model acts on it.
+    if (old_rlim)
+        *old_rlim = rlim;
+    if (new_rlim)
+        rlim = *new_rlim;
+    return 0;
+}
+
+// check_prlimit_permission: another task's limits need all of its uids and
+// gids to be the caller's, or CAP_SYS_RESOURCE.
+inline int check_prlimit_permission(const task_struct& current, const task_struct& task)
+{
+    if (&current == &task)
+        return 0;
+    const cred& c = current.cred;
+    const cred& t = task.cred;
+    const bool id_match = c.uid == t.euid && c.uid == t.suid && c.uid == t.uid && c.gid == t.egid &&
+                          c.gid == t.sgid && c.gid == t.gid;
+    if (!id_match && !ns_capable(c, capability::sys_resource))
+        return -EPERM;
+    return 0;  // security_task_prlimit
+}
+
+}  // namespace sockmodel
