@@ -77,6 +77,13 @@ inline constexpr name_value ipproto_names[] = {
     {"IPPROTO_AGGFRAG", 144}, {"IPPROTO_RAW", 255}, {"IPPROTO_SMC", 256}, {"IPPROTO_MPTCP", 262},
 };
 
+// include/uapi/linux/if_ether.h: the ethertypes an AF_PACKET protocol is
+// named by, in host order; socket() takes them as htons(ETH_P_ALL) etc.
+inline constexpr name_value ethertype_names[] = {
+    {"ETH_P_ALL", 0x0003}, {"ETH_P_IP", 0x0800}, {"ETH_P_ARP", 0x0806},
+    {"ETH_P_IPV6", 0x86DD}, {"ETH_P_8021Q", 0x8100},
+};
+
 template <arch::socket_abi A>
 constexpr std::string_view sock_type_name(int base)
 {
