@@ -5,6 +5,7 @@
 #include <sockmodel/arch/abi.hpp>
 #include <sockmodel/linux/socket.hpp>
 
+#include <bit>
 #include <cstdio>
 #include <optional>
 #include <span>
@@ -114,8 +115,15 @@ inline std::string decode_protocol(int family, int protocol)
     if (family == af_inet || family == af_inet6)
         if (const std::string_view name = name_of(ipproto_names, protocol); !name.empty())
             return std::string(name);
-    if (family == af_packet && protocol == 0x0300)
-        return "htons(ETH_P_ALL)";
+    if (family == af_packet && protocol >= 0 && protocol <= 0xffff) {
+        // The protocol is in network byte order: back to host order for the table.
+        const auto be = static_cast<unsigned>(protocol);
+        const int host_order = std::endian::native == std::endian::little
+                             ? static_cast<int>(((be & 0xffU) << 8) | (be >> 8))
+                             : protocol;
+        if (const std::string_view name = name_of(ethertype_names, host_order); !name.empty())
+            return "htons(" + std::string(name) + ")";
+    }
     return std::to_string(protocol);
 }
 
