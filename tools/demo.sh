@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build (preset "release") and run the demo tool with the given arguments:
-# sockmodel-trace if tools/sockmodel-trace.cpp exists, else sockmodel-demo.
+# sockmodel-trace if tools/sockmodel-trace/main.cpp exists, else sockmodel-demo.
 # Build chatter goes to stderr so the tool's stdout can be piped.
 set -euo pipefail
 
@@ -8,12 +8,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash tools/deps.sh >&2
 
-if [[ -f tools/sockmodel-trace.cpp ]]; then
+if [[ -f tools/sockmodel-trace/main.cpp ]]; then
     tool=sockmodel-trace
 elif [[ -f tools/sockmodel-demo.cpp ]]; then
     tool=sockmodel-demo
 else
-    echo "demo.sh: neither tools/sockmodel-trace.cpp nor tools/sockmodel-demo.cpp exists" >&2
+    echo "demo.sh: neither tools/sockmodel-trace/main.cpp nor tools/sockmodel-demo.cpp exists" >&2
     exit 1
 fi
 

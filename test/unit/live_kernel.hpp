@@ -11,10 +11,12 @@
 
 #include <sockmodel/sockmodel.hpp>
 
+#include <host/bytes.hpp>
+#include <host/child.hpp>
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <linux/capability.h>
 #include <linux/if_ether.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
@@ -68,124 +70,10 @@ inline std::string hex(int v)
 }
 
 // ---------------------------------------------------------------------------
-// Serialisation through the child's pipe
+// Serialisation through the child's pipe: shared with sockmodel-trace
 
-class byte_sink {
-public:
-    template <class T>
-        requires std::is_trivially_copyable_v<T>
-    void put(const T& v)
-    {
-        const auto* p = reinterpret_cast<const unsigned char*>(&v);
-        bytes_.insert(bytes_.end(), p, p + sizeof v);
-    }
-
-    void put_string(std::string_view s)
-    {
-        put<std::uint64_t>(s.size());
-        bytes_.insert(bytes_.end(), s.begin(), s.end());
-    }
-
-    template <class T>
-        requires std::is_trivially_copyable_v<T>
-    void put_vector(const std::vector<T>& v)
-    {
-        put<std::uint64_t>(v.size());
-        const auto* p = reinterpret_cast<const unsigned char*>(v.data());
-        bytes_.insert(bytes_.end(), p, p + v.size() * sizeof(T));
-    }
-
-    void append(const std::vector<unsigned char>& more) { bytes_.insert(bytes_.end(), more.begin(), more.end()); }
-    const std::vector<unsigned char>& bytes() const { return bytes_; }
-
-private:
-    std::vector<unsigned char> bytes_;
-};
-
-class byte_source {
-public:
-    explicit byte_source(std::span<const unsigned char> data) : data_(data) {}
-
-    template <class T>
-        requires std::is_trivially_copyable_v<T>
-    T get()
-    {
-        need(sizeof(T));
-        T v;
-        std::memcpy(&v, data_.data() + pos_, sizeof v);
-        pos_ += sizeof v;
-        return v;
-    }
-
-    std::string get_string()
-    {
-        const auto n = static_cast<std::size_t>(get<std::uint64_t>());
-        need(n);
-        std::string s(reinterpret_cast<const char*>(data_.data() + pos_), n);
-        pos_ += n;
-        return s;
-    }
-
-    template <class T>
-        requires std::is_trivially_copyable_v<T>
-    std::vector<T> get_vector()
-    {
-        const auto n = static_cast<std::size_t>(get<std::uint64_t>());
-        if (n > (data_.size() - pos_) / sizeof(T))
-            throw std::runtime_error("live_kernel: truncated record stream from the child");
-        std::vector<T> v(n);
-        if (n)
-            std::memcpy(v.data(), data_.data() + pos_, n * sizeof(T));
-        pos_ += n * sizeof(T);
-        return v;
-    }
-
-    bool done() const { return pos_ == data_.size(); }
-    std::span<const unsigned char> rest() const { return data_.subspan(pos_); }
-
-private:
-    void need(std::size_t n) const
-    {
-        if (data_.size() - pos_ < n)
-            throw std::runtime_error("live_kernel: truncated record stream from the child");
-    }
-
-    std::span<const unsigned char> data_;
-    std::size_t pos_ = 0;
-};
-
-// write(2) until everything is out: partial writes and EINTR continue.
-inline bool write_all(int fd, const unsigned char* p, std::size_t n)
-{
-    while (n > 0) {
-        const ssize_t w = ::write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return false;
-        }
-        p += w;
-        n -= static_cast<std::size_t>(w);
-    }
-    return true;
-}
-
-// read(2) to end of file: partial reads and EINTR continue.
-inline void read_all(int fd, std::vector<unsigned char>& out)
-{
-    unsigned char buf[65536];
-    for (;;) {
-        const ssize_t r = ::read(fd, buf, sizeof buf);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            throw_errno("live_kernel: read from the child's pipe");
-        }
-        if (r == 0)
-            return;
-        out.insert(out.end(), buf, buf + r);
-    }
-}
+using sockmodel_host::byte_sink;
+using sockmodel_host::byte_source;
 
 // ---------------------------------------------------------------------------
 // The process's state that the model task has to mirror
@@ -299,111 +187,32 @@ inline sockmodel::cred model_cred(identity who)
 inline bool running_as_root() { return ::geteuid() == 0; }
 
 // Drops to nobody and proves it: every id is 65534, no supplementary groups,
-// no effective or permitted capability. Returns an error message, or "" on success.
-inline std::string drop_privileges(uid_t uid = nobody_uid, gid_t gid = nobody_gid)
+// no effective or permitted capability. Throws sockmodel_host::setup_error.
+inline void drop_privileges()
 {
-    const auto fail = [](const char* what) { return std::string(what) + ": " + std::strerror(errno); };
-    if (::setgroups(0, nullptr) != 0)
-        return fail("setgroups(0, NULL)");
-    if (::setresgid(gid, gid, gid) != 0)
-        return fail("setresgid");
-    if (::setresuid(uid, uid, uid) != 0)
-        return fail("setresuid");
-
-    uid_t ru = 0, eu = 0, su = 0;
-    gid_t rg = 0, eg = 0, sg = 0;
-    if (::getresuid(&ru, &eu, &su) != 0 || ::getresgid(&rg, &eg, &sg) != 0)
-        return fail("getresuid/getresgid");
-    if (ru != uid || eu != uid || su != uid || rg != gid || eg != gid || sg != gid)
-        return "ids did not change";
-    if (::getgroups(0, nullptr) != 0)
-        return "supplementary groups remain";
-
-    __user_cap_header_struct hdr{};
-    hdr.version = _LINUX_CAPABILITY_VERSION_3;
-    hdr.pid = 0;
-    __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3]{};
-    if (::syscall(SYS_capget, &hdr, data) != 0)
-        return fail("capget");
-    for (const auto& d : data)
-        if (d.effective != 0 || d.permitted != 0)
-            return "capabilities remain after setresuid: effective " + hex(static_cast<int>(d.effective)) +
-                   ", permitted " + hex(static_cast<int>(d.permitted));
-    return {};
+    const sockmodel::cred nobody = model_cred(identity::nobody);
+    sockmodel_host::apply_credentials(nobody);
+    sockmodel_host::check_credentials(nobody);
 }
 
 // Runs fn(byte_sink&) in a forked child with the given identity and returns
-// what it wrote. The child _exit()s; the parent reaps it and throws if it did
-// not finish cleanly or could not drop its privileges.
+// what it wrote (sockmodel_host::run_in_child, which sockmodel-trace's
+// --compare-host uses too). Throws if the child did not finish cleanly or
+// could not drop its privileges.
 template <class Fn>
 std::vector<unsigned char> run_in_child(identity who, Fn&& fn)
 {
-    int p[2];
-    if (::pipe2(p, O_CLOEXEC) != 0)
-        throw_errno("live_kernel: pipe2");
-    std::fflush(nullptr);
-    const pid_t pid = ::fork();
-    if (pid < 0) {
-        const int err = errno;
-        ::close(p[0]);
-        ::close(p[1]);
-        throw_errno("live_kernel: fork", err);
-    }
-    if (pid == 0) {
-        ::close(p[0]);
-        byte_sink body;
-        int status = 0;
-        std::string message;
-        try {
-            if (who == identity::nobody)
-                message = drop_privileges();
-            if (!message.empty())
-                status = 1;
-            else
-                fn(body);
-        } catch (const std::exception& e) {
-            status = 2;
-            message = e.what();
-        } catch (...) {
-            status = 3;
-            message = "unknown exception";
-        }
-        byte_sink out;
-        out.put<std::int32_t>(status);
-        out.put_string(message);
-        if (status == 0)
-            out.append(body.bytes());
-        const bool ok = write_all(p[1], out.bytes().data(), out.bytes().size());
-        ::_exit(ok ? 0 : 4);
-    }
-
-    ::close(p[1]);
-    std::vector<unsigned char> data;
-    std::exception_ptr read_error;
     try {
-        read_all(p[0], data);
-    } catch (...) {
-        read_error = std::current_exception();
+        return sockmodel_host::run_in_child([&](sockmodel_host::child_context& c) {
+            if (who == identity::nobody)
+                drop_privileges();
+            fn(c.out);
+        });
+    } catch (const sockmodel_host::harness_error& e) {
+        throw std::runtime_error(std::string("live_kernel: ") + e.what());
+    } catch (const sockmodel_host::child_failure& e) {
+        throw std::runtime_error(std::string("live_kernel: ") + e.what());
     }
-    ::close(p[0]);
-    int wstatus = 0;
-    while (::waitpid(pid, &wstatus, 0) < 0)
-        if (errno != EINTR)
-            throw_errno("live_kernel: waitpid");
-    if (read_error)
-        std::rethrow_exception(read_error);
-    if (!WIFEXITED(wstatus))
-        throw std::runtime_error("live_kernel: child killed by signal " + std::to_string(WTERMSIG(wstatus)));
-    if (WEXITSTATUS(wstatus) != 0)
-        throw std::runtime_error("live_kernel: child exited with status " + std::to_string(WEXITSTATUS(wstatus)));
-
-    byte_source in(data);
-    const auto status = in.get<std::int32_t>();
-    const std::string message = in.get_string();
-    if (status != 0)
-        throw std::runtime_error("live_kernel: child failed (" + std::to_string(status) + "): " + message);
-    const auto rest = in.rest();
-    return {rest.begin(), rest.end()};
 }
 
 // ---------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <string_view>
 #include <vector>
 
 namespace sockmodel {
@@ -23,6 +24,22 @@ enum class capability : unsigned {
     sys_resource = 24,
 };
 inline constexpr unsigned cap_last_cap = 40;
+
+// The enumerators by name, as they are spelled above (CAP_NET_RAW is
+// "net_raw"): one table for whatever prints or parses them.
+struct capability_name {
+    std::string_view name;
+    capability cap;
+};
+inline constexpr capability_name capability_names[] = {
+    {"net_bind_service", capability::net_bind_service},
+    {"net_broadcast", capability::net_broadcast},
+    {"net_admin", capability::net_admin},
+    {"net_raw", capability::net_raw},
+    {"sys_module", capability::sys_module},
+    {"sys_admin", capability::sys_admin},
+    {"sys_resource", capability::sys_resource},
+};
 
 struct kernel_cap_t {
     std::uint64_t val = 0;

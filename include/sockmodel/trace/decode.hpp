@@ -5,6 +5,7 @@
 #include <sockmodel/arch/abi.hpp>
 #include <sockmodel/linux/socket.hpp>
 
+#include <bit>
 #include <cstdio>
 #include <optional>
 #include <span>
@@ -77,6 +78,13 @@ inline constexpr name_value ipproto_names[] = {
     {"IPPROTO_AGGFRAG", 144}, {"IPPROTO_RAW", 255}, {"IPPROTO_SMC", 256}, {"IPPROTO_MPTCP", 262},
 };
 
+// include/uapi/linux/if_ether.h: the ethertypes an AF_PACKET protocol is
+// named by, in host order; socket() takes them as htons(ETH_P_ALL) etc.
+inline constexpr name_value ethertype_names[] = {
+    {"ETH_P_ALL", 0x0003}, {"ETH_P_IP", 0x0800}, {"ETH_P_ARP", 0x0806},
+    {"ETH_P_IPV6", 0x86DD}, {"ETH_P_8021Q", 0x8100},
+};
+
 template <arch::socket_abi A>
 constexpr std::string_view sock_type_name(int base)
 {
@@ -107,8 +115,15 @@ inline std::string decode_protocol(int family, int protocol)
     if (family == af_inet || family == af_inet6)
         if (const std::string_view name = name_of(ipproto_names, protocol); !name.empty())
             return std::string(name);
-    if (family == af_packet && protocol == 0x0300)
-        return "htons(ETH_P_ALL)";
+    if (family == af_packet && protocol >= 0 && protocol <= 0xffff) {
+        // The protocol is in network byte order: back to host order for the table.
+        const auto be = static_cast<unsigned>(protocol);
+        const int host_order = std::endian::native == std::endian::little
+                             ? static_cast<int>(((be & 0xffU) << 8) | (be >> 8))
+                             : protocol;
+        if (const std::string_view name = name_of(ethertype_names, host_order); !name.empty())
+            return "htons(" + std::string(name) + ")";
+    }
     return std::to_string(protocol);
 }
 

@@ -1,0 +1,426 @@
+// sockmodel-trace's command line.
+#include "args.hpp"
+
+#include "abi.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <climits>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <utility>
+
+#include <arpa/inet.h>
+
+namespace sockmodel_trace {
+
+namespace sm = sockmodel;
+
+void bad(const std::string& msg) { throw usage_error(msg); }
+
+namespace {
+
+std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+// ---------------------------------------------------------------------------
+// Help
+
+constexpr const char* help_text = R"(usage: sockmodel-trace [options] [FAMILY TYPE PROTOCOL]
+
+Runs socket(FAMILY, TYPE, PROTOCOL) through the sockmodel model of the Linux
+6.18 socket path and prints the traced call tree, then one strace-style line
+per system call ("socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3").
+Without arguments it traces socket(AF_INET, SOCK_STREAM, 0) and its close().
+
+The model task starts like a program launched from a shell: three untraced
+AF_UNIX sockets are opened first so that fds 0, 1 and 2 are in use and the
+first traced socket gets fd 3. --fill-fds opens more untraced sockets after
+those; --rlimit-nofile is applied after all of them, like a process that
+lowers its limit keeps the descriptors it already has.
+
+Arguments
+  FAMILY    AF_INET, PF_INET, INET, inet, ... (every name of pf_family_names,
+            AF_LOCAL/AF_FILE/AF_ROUTE aliases) or a number: 2, 0x2, -1, 999
+  TYPE      '|'-joined parts, each a name for the chosen ABI (SOCK_STREAM,
+            SOCK_DGRAM, SOCK_RAW, SOCK_RDM, SOCK_SEQPACKET, SOCK_DCCP,
+            SOCK_PACKET, SOCK_CLOEXEC, SOCK_NONBLOCK, O_CLOEXEC, O_NONBLOCK)
+            or a number: 'SOCK_STREAM|SOCK_CLOEXEC', 'SOCK_STREAM|0x10', 12
+  PROTOCOL  IPPROTO_* names (IPPROTO_TCP, IPPROTO_ICMP, ...), htons(ETH_P_ALL)
+            or htons(N), or a number
+  Numbers are C literals: decimal, 0x hex, 0 octal, optionally negative.
+
+Options
+  --as root|user        credentials: root (uid 0, every capability; the default)
+                        or user (uid/gid 65534, no groups, no capabilities)
+  --uid N, --gid N      set every uid (gid) of the chosen credentials
+  --groups A,B,...      supplementary groups ('' or none: no groups)
+  --caps none|all|LIST  effective capabilities, LIST like net_raw,net_admin
+  --abi NAME            @ABIS@ (the
+                        default; the ABI of this machine)
+  --close, --no-close   also trace close() of the new fd (default: on without
+                        positional arguments, off with them)
+  --format tree|json|dot
+                        tree (default), JSON Lines, or a Graphviz digraph
+  --ping-group LOW-HIGH net.ipv4.ping_group_range of the model's netns (default
+                        1-0, empty; HIGH < LOW empties it, as the sysctl does)
+  --rlimit-nofile N     RLIMIT_NOFILE soft limit of the task (default 1024)
+  --fill-fds N          open N more untraced sockets (fds 3..N+2) first
+  --compare-host        also call socket() on the running kernel with the same
+                        arguments, credentials, fds, rlimit and ping_group_range
+                        and print "host: ...; model: ...; agree|DISAGREE"; exit
+                        status 1 if they disagree. Needs root and --abi host.
+                        A forked child makes the call: it enters a new network
+                        namespace (fresh sysctls, ping_group_range set as
+                        above), closes inherited descriptors above 2, opens the
+                        --fill-fds sockets, sets the rlimit, then drops to the
+                        credentials with setgroups/setresgid/setresuid (and
+                        capset), and reports through a pipe. fd numbers are
+                        compared only when the host process has exactly fds
+                        0, 1 and 2 open; otherwise only success/errno.
+  -h, --help            this text
+
+Exit status: 0 done, 1 the host disagreed with the model, 2 bad input.
+
+Examples
+  sockmodel-trace
+  sockmodel-trace AF_INET SOCK_STREAM IPPROTO_UDP
+  sockmodel-trace AF_UNIX SOCK_RAW 0
+  sockmodel-trace --as user AF_INET SOCK_RAW IPPROTO_ICMP
+  sockmodel-trace --as user --ping-group 65534-65534 AF_INET SOCK_DGRAM IPPROTO_ICMP
+  sockmodel-trace --rlimit-nofile 4 --fill-fds 1 AF_INET SOCK_STREAM 0
+  sockmodel-trace --abi mips AF_INET 'SOCK_DGRAM|SOCK_NONBLOCK' 0
+  sockmodel-trace --format dot | dot -Tsvg -o trace.svg
+  sockmodel-trace --compare-host --as user AF_INET SOCK_DGRAM IPPROTO_ICMP
+)";
+
+void print_help()
+{
+    std::string text = help_text;
+    const std::string_view marker = "@ABIS@";
+    text.replace(text.find(marker), marker.size(), abi_choices());
+    std::fputs(text.c_str(), stdout);
+}
+
+// ---------------------------------------------------------------------------
+// Numbers and names
+
+std::string lower(std::string_view s)
+{
+    std::string out(s);
+    for (char& c : out)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+std::string_view trim(std::string_view s)
+{
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
+        s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
+        s.remove_suffix(1);
+    return s;
+}
+
+bool looks_numeric(std::string_view s)
+{
+    return !s.empty() && (std::isdigit(static_cast<unsigned char>(s[0])) || s[0] == '-' || s[0] == '+');
+}
+
+// A C integer literal (decimal, 0x hex, 0 octal), optionally signed.
+std::optional<long long> parse_ll(std::string_view s)
+{
+    if (s.empty() || !(std::isdigit(static_cast<unsigned char>(s[0])) || s[0] == '-' || s[0] == '+'))
+        return std::nullopt;
+    const std::string str(s);
+    errno = 0;
+    char* end = nullptr;
+    const long long v = std::strtoll(str.c_str(), &end, 0);
+    if (errno == ERANGE || end == str.c_str() || *end != '\0')
+        return std::nullopt;
+    // strtoll accepts "0x" as 0 followed by garbage only if the x is left over;
+    // "-" alone or "+" alone do not reach here with a full parse.
+    return v;
+}
+
+// A system-call int argument: anything from INT_MIN to UINT_MAX, the upper
+// half wrapping as the register would (0xffffffff is -1).
+int parse_int_arg(std::string_view s, std::string_view what)
+{
+    const auto v = parse_ll(s);
+    if (!v)
+        bad("bad " + std::string(what) + " number " + quoted(s));
+    if (*v < INT_MIN || *v > static_cast<long long>(UINT_MAX))
+        bad(std::string(what) + " number out of range " + quoted(s));
+    return static_cast<int>(static_cast<std::uint32_t>(static_cast<std::int64_t>(*v)));
+}
+
+unsigned long parse_unsigned(std::string_view s, std::string_view what, unsigned long max)
+{
+    const auto v = parse_ll(s);
+    if (!v || *v < 0 || static_cast<unsigned long long>(*v) > max)
+        bad("bad " + std::string(what) + " value " + quoted(s));
+    return static_cast<unsigned long>(*v);
+}
+
+sm::capability parse_cap_name(std::string_view s)
+{
+    std::string l = lower(trim(s));
+    if (l.starts_with("cap_"))
+        l = l.substr(4);
+    for (const auto& [name, cap] : sm::capability_names)
+        if (l == name)
+            return cap;
+    bad("unknown capability " + quoted(s));
+}
+
+sm::kernel_cap_t parse_caps(std::string_view s)
+{
+    const std::string l = lower(trim(s));
+    if (l == "none" || l.empty())
+        return sm::kernel_cap_t::empty();
+    if (l == "all")
+        return sm::kernel_cap_t::full();
+    sm::kernel_cap_t caps;
+    std::size_t pos = 0;
+    while (true) {
+        const std::size_t comma = s.find(',', pos);
+        caps.raise(parse_cap_name(s.substr(pos, comma == std::string_view::npos ? comma : comma - pos)));
+        if (comma == std::string_view::npos)
+            break;
+        pos = comma + 1;
+    }
+    return caps;
+}
+
+// A gid as the kernel accepts it: (gid_t)-1 is INVALID_GID.
+sm::kgid_t parse_id(std::string_view s, std::string_view what)
+{
+    return static_cast<sm::kgid_t>(parse_unsigned(trim(s), what, 0xfffffffeUL));
+}
+
+std::vector<sm::kgid_t> parse_groups(std::string_view s)
+{
+    std::vector<sm::kgid_t> out;
+    if (trim(s).empty() || lower(trim(s)) == "none")
+        return out;
+    std::size_t pos = 0;
+    while (true) {
+        const std::size_t comma = s.find(',', pos);
+        out.push_back(parse_id(s.substr(pos, comma == std::string_view::npos ? comma : comma - pos), "--groups"));
+        if (comma == std::string_view::npos)
+            break;
+        pos = comma + 1;
+    }
+    return out;
+}
+
+}  // namespace
+
+int parse_family(std::string_view s)
+{
+    s = trim(s);
+    if (looks_numeric(s))
+        return parse_int_arg(s, "family");
+    const std::string l = lower(s);
+    for (int i = 0; i < sm::family_names_count; ++i) {
+        const std::string name = lower(sm::family_names[i]);  // "af_inet"
+        const std::string bare = name.substr(3);
+        if (l == name || l == "pf_" + bare || l == bare)
+            return i;
+    }
+    static constexpr std::pair<std::string_view, int> aliases[] = {
+        {"local", sm::af_unix}, {"file", sm::af_unix}, {"route", sm::af_netlink}};
+    for (const auto& [bare, number] : aliases)
+        if (l == bare || l == "af_" + std::string(bare) || l == "pf_" + std::string(bare))
+            return number;
+    bad("unknown family " + quoted(s));
+}
+
+int parse_type(std::string_view s, const type_names& names)
+{
+    if (trim(s).empty())
+        bad("empty type");
+    std::uint32_t type = 0;
+    std::size_t pos = 0;
+    while (true) {
+        const std::size_t bar = s.find('|', pos);
+        const std::string_view part = trim(s.substr(pos, bar == std::string_view::npos ? bar : bar - pos));
+        if (part.empty())
+            bad("empty part in type " + quoted(s));
+        if (looks_numeric(part)) {
+            type |= static_cast<std::uint32_t>(parse_int_arg(part, "type"));
+        } else {
+            const std::string up = [&] {
+                std::string u(part);
+                for (char& c : u)
+                    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+                return u;
+            }();
+            std::optional<int> value = sm::trace::value_of(names.types, up);
+            if (!value)
+                value = sm::trace::value_of(names.flags, up);
+            if (!value)
+                value = sm::trace::value_of(names.open_flags, up);
+            if (!value)
+                bad("unknown type " + quoted(part) + " for ABI " + std::string(names.abi));
+            type |= static_cast<std::uint32_t>(*value);
+        }
+        if (bar == std::string_view::npos)
+            break;
+        pos = bar + 1;
+    }
+    return static_cast<int>(type);
+}
+
+int parse_protocol(std::string_view s)
+{
+    s = trim(s);
+    if (looks_numeric(s))
+        return parse_int_arg(s, "protocol");
+    std::string up(s);
+    for (char& c : up)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (up.starts_with("IPPROTO_")) {
+        if (const std::optional<int> value = sm::trace::value_of(sm::trace::ipproto_names, up))
+            return *value;
+        bad("unknown protocol " + quoted(s));
+    }
+    if (up.starts_with("HTONS(") && up.ends_with(")")) {
+        const std::string_view inner = trim(std::string_view(up).substr(6, up.size() - 7));
+        unsigned v = 0;
+        if (const std::optional<int> value = sm::trace::value_of(sm::trace::ethertype_names, inner)) {
+            v = static_cast<unsigned>(*value);
+        } else {
+            if (!looks_numeric(inner))
+                bad("unknown ethertype " + quoted(inner) + " in protocol " + quoted(s));
+            v = static_cast<unsigned>(parse_unsigned(inner, "htons()", 0xffff));
+        }
+        const std::uint16_t h = static_cast<std::uint16_t>(v);
+        return static_cast<int>(htons(h));
+    }
+    bad("unknown protocol " + quoted(s));
+}
+
+// Upper bound for --fill-fds: the model's sysctl_nr_open, less the stdio three.
+constexpr unsigned max_fill = sm::sysctl_nr_open_default - 4;
+
+options parse_options(int argc, char** argv)
+{
+    options o;
+    bool only_positional = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        const bool is_option = !only_positional && arg.size() > 1 && arg[0] == '-' &&
+                               !std::isdigit(static_cast<unsigned char>(arg[1]));
+        if (!is_option) {
+            o.positional.emplace_back(arg);
+            continue;
+        }
+        if (arg == "--") {
+            only_positional = true;
+            continue;
+        }
+        if (arg == "-h" || arg == "--help") {
+            print_help();
+            std::exit(0);
+        }
+        std::string_view name = arg;
+        std::optional<std::string_view> inline_value;
+        if (const std::size_t eq = arg.find('='); arg.starts_with("--") && eq != std::string_view::npos) {
+            name = arg.substr(0, eq);
+            inline_value = arg.substr(eq + 1);
+        }
+        auto flag = [&] {
+            if (inline_value)
+                bad("option " + quoted(name) + " takes no value");
+        };
+        auto value = [&]() -> std::string_view {
+            if (inline_value)
+                return *inline_value;
+            if (i + 1 >= argc)
+                bad("option " + quoted(name) + " needs a value");
+            return argv[++i];
+        };
+        if (name == "--as") {
+            const std::string_view v = value();
+            if (v != "root" && v != "user")
+                bad("bad --as value " + quoted(v) + " (root or user)");
+            o.as = v;
+        } else if (name == "--uid") {
+            o.uid = parse_id(value(), "--uid");
+        } else if (name == "--gid") {
+            o.gid = parse_id(value(), "--gid");
+        } else if (name == "--groups") {
+            o.groups = parse_groups(value());
+        } else if (name == "--caps") {
+            o.caps = parse_caps(value());
+        } else if (name == "--abi") {
+            const std::string_view v = value();
+            if (!is_abi_name(v))
+                bad("unknown ABI " + quoted(v) + " (" + abi_choices() + ")");
+            o.abi = v;
+        } else if (name == "--close") {
+            flag();
+            o.close = true;
+        } else if (name == "--no-close") {
+            flag();
+            o.close = false;
+        } else if (name == "--compare-host") {
+            flag();
+            o.compare_host = true;
+        } else if (name == "--format") {
+            const std::string_view v = value();
+            if (v == "tree")
+                o.format = output_format::tree;
+            else if (v == "json" || v == "jsonl")
+                o.format = output_format::json;
+            else if (v == "dot")
+                o.format = output_format::dot;
+            else
+                bad("unknown format " + quoted(v) + " (tree, json or dot)");
+        } else if (name == "--ping-group") {
+            const std::string_view v = value();
+            std::size_t sep = v.find_first_of("-, \t", 1);  // from 1: "-" can't start LOW anyway
+            if (sep == std::string_view::npos)
+                bad("bad --ping-group value " + quoted(v) + " (LOW-HIGH)");
+            const sm::kgid_t low = parse_id(v.substr(0, sep), "--ping-group");
+            const sm::kgid_t high = parse_id(v.substr(sep + 1), "--ping-group");
+            // ipv4_ping_group_range: a reversed range is stored as the empty "1 0".
+            if (high < low) {
+                o.ping_low = 1;
+                o.ping_high = 0;
+            } else {
+                o.ping_low = low;
+                o.ping_high = high;
+            }
+        } else if (name == "--rlimit-nofile") {
+            o.rlimit_nofile = parse_unsigned(value(), "--rlimit-nofile", sm::sysctl_nr_open_default);
+        } else if (name == "--fill-fds") {
+            o.fill_fds = static_cast<unsigned>(parse_unsigned(value(), "--fill-fds", max_fill));
+        } else {
+            bad("unknown option " + quoted(name));
+        }
+    }
+    if (!o.positional.empty() && o.positional.size() != 3)
+        bad("expected FAMILY TYPE PROTOCOL (3 arguments), got " + std::to_string(o.positional.size()));
+    return o;
+}
+
+sm::cred options::credentials() const
+{
+    sm::cred c = as == "user" ? sm::cred::user(65534, 65534) : sm::cred::root();
+    if (uid)
+        c.uid = c.euid = c.suid = c.fsuid = *uid;
+    if (gid)
+        c.gid = c.egid = c.sgid = c.fsgid = *gid;
+    if (groups)
+        c.group_info = *groups;
+    if (caps)
+        c.cap_effective = *caps;
+    return c;
+}
+
+}  // namespace sockmodel_trace

@@ -1,0 +1,78 @@
+// sockmodel-trace's command line: options, and the FAMILY TYPE PROTOCOL
+// arguments parsed for an ABI. Bad input throws usage_error.
+#pragma once
+
+#include <sockmodel/config.hpp>
+#include <sockmodel/kernel/cred.hpp>
+#include <sockmodel/linux/socket.hpp>
+#include <sockmodel/trace/decode.hpp>
+
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sockmodel_trace {
+
+// Bad input: one line on stderr, exit status 2.
+struct usage_error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+[[noreturn]] void bad(const std::string& msg);
+
+enum class output_format { tree, json, dot };
+
+struct options {
+    std::string abi = "host";
+    std::string as = "root";
+    std::optional<sockmodel::kuid_t> uid;
+    std::optional<sockmodel::kgid_t> gid;
+    std::optional<std::vector<sockmodel::kgid_t>> groups;
+    std::optional<sockmodel::kernel_cap_t> caps;
+    std::optional<bool> close;
+    bool compare_host = false;
+    output_format format = output_format::tree;
+    sockmodel::kgid_t ping_low = 1, ping_high = 0;
+    std::optional<unsigned long> rlimit_nofile;
+    unsigned fill_fds = 0;
+    std::vector<std::string> positional;
+
+    bool do_close() const { return close.value_or(positional.empty()); }
+    sockmodel::cred credentials() const;
+};
+
+// Prints the help and exits 0 for -h/--help.
+options parse_options(int argc, char** argv);
+
+struct socket_args {
+    int family, type, protocol;
+};
+
+// The names a TYPE may be made of for one ABI.
+struct type_names {
+    std::string_view abi;
+    std::span<const sockmodel::trace::name_value> types, flags, open_flags;
+};
+
+int parse_family(std::string_view s);
+int parse_type(std::string_view s, const type_names& names);
+int parse_protocol(std::string_view s);
+
+template <class A>
+socket_args parse_socket_args(const options& o)
+{
+    if (o.positional.empty())
+        return {sockmodel::af_inet, A::sock_stream, 0};
+    // O_CLOEXEC and O_NONBLOCK are accepted too: on alpha the latter shows its quirk.
+    static constexpr sockmodel::trace::name_value open_flags[] = {{"O_CLOEXEC", A::o_cloexec},
+                                                                  {"O_NONBLOCK", A::o_nonblock}};
+    const type_names names{A::name, sockmodel::trace::sock_type_names<A>, sockmodel::trace::sock_flag_names<A>,
+                           open_flags};
+    // Braced initialisation runs left to right: the family is checked first.
+    return {parse_family(o.positional[0]), parse_type(o.positional[1], names), parse_protocol(o.positional[2])};
+}
+
+}  // namespace sockmodel_trace

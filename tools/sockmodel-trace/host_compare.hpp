@@ -1,0 +1,26 @@
+// --compare-host: the same socket() call on the running kernel, made by a
+// forked child shaped like the model task (support/host/child.hpp, which the
+// differential unit tests use too).
+#pragma once
+
+#include "args.hpp"
+#include "output.hpp"
+
+#include <sockmodel/kernel/cred.hpp>
+
+namespace sockmodel_trace {
+
+struct host_request {
+    socket_args call;
+    sockmodel::cred cred;
+    unsigned fill_fds = 0;
+    unsigned long rlimit_nofile = 0;  // the limit the model task ran under
+    sockmodel::kgid_t ping_low = 1, ping_high = 0;
+    bool do_close = false;
+};
+
+// Makes the call on the host and compares it with the model's result.
+// Throws usage_error if the child cannot mirror the model task.
+host_comparison compare_with_host(const host_request& q, int model_ret);
+
+}  // namespace sockmodel_trace

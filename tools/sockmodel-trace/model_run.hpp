@@ -1,0 +1,76 @@
+// The model side of sockmodel-trace: a traced kernel, a task set up like a
+// program started from a shell, and the socket() (and close()) under trace.
+//
+// The only file of the tool that touches the kernel object (k->socket,
+// k->spawn, k->close, k->tracer, k->init_net.sysctl, t.rlimit_nofile): when
+// that API changes, this is the file to adapt.
+#pragma once
+
+#include "args.hpp"
+#include "output.hpp"
+
+#include <sockmodel/config.hpp>
+#include <sockmodel/kernel.hpp>
+#include <sockmodel/trace/trace.hpp>
+
+#include <algorithm>
+#include <iterator>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sockmodel_trace {
+
+template <class A>
+struct traced_config : sockmodel::default_config {
+    using abi = A;
+    using tracer = sockmodel::trace::recorder;
+};
+
+struct model_run {
+    traced_run run;                   // call is left for the caller to fill
+    unsigned long rlimit_nofile = 0;  // RLIMIT_NOFILE the call ran under
+};
+
+template <class A>
+model_run run_model(const options& o, const socket_args& call)
+{
+    namespace sm = sockmodel;
+    using K = sm::kernel<traced_config<A>>;
+
+    const auto k = std::make_unique<K>();
+    k->init_net.sysctl.ping_group_range.low = o.ping_low;
+    k->init_net.sysctl.ping_group_range.high = o.ping_high;
+    sm::task_struct& t = k->spawn(o.credentials());
+
+    // Setup, untraced in effect (the recorder is cleared afterwards): fds
+    // 0, 1, 2 as a shell leaves them, then --fill-fds more, under a limit
+    // that lets them all open; then the limit the run asked for.
+    const unsigned long final_cur = o.rlimit_nofile.value_or(t.rlimit_nofile.rlim_cur);
+    t.rlimit_nofile.rlim_cur = std::max<unsigned long>(t.rlimit_nofile.rlim_cur, 3UL + o.fill_fds);
+    t.rlimit_nofile.rlim_max = std::max(t.rlimit_nofile.rlim_max, t.rlimit_nofile.rlim_cur);
+    for (unsigned i = 0; i < 3 + o.fill_fds; ++i) {
+        const int fd = k->socket(t, sm::af_unix, A::sock_stream, 0);
+        if (fd != static_cast<int>(i))
+            bad("setup: model socket(AF_UNIX, SOCK_STREAM, 0) for fd " + std::to_string(i) + " returned " +
+                strace_result(fd));
+    }
+    t.rlimit_nofile.rlim_cur = final_cur;
+    t.rlimit_nofile.rlim_max = std::max(t.rlimit_nofile.rlim_max, final_cur);
+    k->tracer.clear();
+
+    model_run m;
+    m.rlimit_nofile = final_cur;
+    m.run.fd = k->socket(t, call.family, call.type, call.protocol);
+    m.run.events = std::move(k->tracer.events);
+    if (m.run.fd >= 0 && o.do_close()) {
+        k->tracer.clear();
+        m.run.close_ret = k->close(t, m.run.fd);
+        m.run.events.insert(m.run.events.end(), std::make_move_iterator(k->tracer.events.begin()),
+                            std::make_move_iterator(k->tracer.events.end()));
+    }
+    return m;
+}
+
+}  // namespace sockmodel_trace
