@@ -270,7 +270,7 @@ public:
         const file* f = t.files->lookup(fd);
         if (!f)
             return -EBADF;
-        if (f->f_op != &socket_file_ops<context_type>)
+        if (f->f_op != &socket_file_ops<kernel>)
             return -ENOTSOCK;
         const auto* sock = static_cast<const struct socket*>(f->private_data);
         if (level != abi::sol_socket)

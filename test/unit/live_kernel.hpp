@@ -322,9 +322,19 @@ void mirror_fds(K& k, sockmodel::task_struct& t, const fd_snapshot& snap)
     using abi = typename K::abi;
     if (t.files->open_count() != 0)
         throw std::logic_error("mirror_fds: the model task already has open fds");
+    // The setup runs as root (a process sets its table and limits up before it
+    // drops its privileges), then the task gets its credentials back.
+    const sockmodel::cred who = t.cred;
+    t.cred = sockmodel::cred::root();
+    auto set_nofile = [&](unsigned long cur, unsigned long max) {
+        const sockmodel::resource_limit lim{cur, max};
+        if (const int r = k.setrlimit(t, abi::rlimit_nofile, &lim); r != 0)
+            throw std::logic_error("mirror_fds: model setrlimit gave " + ret_name(r));
+    };
     if (!snap.open_fds.empty()) {
         const int top = snap.open_fds.back();
-        t.rlimit_nofile.rlim_cur = static_cast<unsigned long>(top) + 1;
+        set_nofile(static_cast<unsigned long>(top) + 1,
+                   std::max<unsigned long>(static_cast<unsigned long>(top) + 1, snap.nofile_max));
         for (int want = 0; want <= top; ++want) {
             const int fd = k.socket(t, sockmodel::af_unix, abi::sock_stream, 0);
             if (fd != want)
@@ -336,8 +346,8 @@ void mirror_fds(K& k, sockmodel::task_struct& t, const fd_snapshot& snap)
                 if (const int r = k.close(t, fd); r != 0)
                     throw std::logic_error("mirror_fds: model close(" + std::to_string(fd) + ") gave " + ret_name(r));
     }
-    t.rlimit_nofile.rlim_cur = snap.nofile_cur;
-    t.rlimit_nofile.rlim_max = snap.nofile_max;
+    set_nofile(snap.nofile_cur, snap.nofile_max);
+    t.cred = who;
     if (t.files->open_count() != snap.open_fds.size())
         throw std::logic_error("mirror_fds: open counts differ after mirroring");
 }
@@ -537,17 +547,14 @@ public:
     int dup(int fd) { return k_.dup(t_, fd); }
     int fcntl(int fd, int cmd) { return k_.fcntl(t_, fd, cmd); }
     int getsockopt(int fd, int optname) { return model_getsockopt_int(k_, t_, fd, optname); }
-    // setrlimit is not part of the model; this is do_prlimit's check for a
-    // soft limit above the hard one, which is kept.
+    // setrlimit(RLIMIT_NOFILE) keeping the hard limit, as the live side does.
     int set_nofile(unsigned long soft)
     {
-        if (soft > t_.rlimit_nofile.rlim_max)
-            return -EINVAL;
-        t_.rlimit_nofile.rlim_cur = soft;
-        return 0;
+        const sockmodel::resource_limit lim{soft, nofile_max()};
+        return k_.setrlimit(t_, K::abi::rlimit_nofile, &lim);
     }
-    unsigned long nofile() const { return t_.rlimit_nofile.rlim_cur; }
-    unsigned long nofile_max() const { return t_.rlimit_nofile.rlim_max; }
+    unsigned long nofile() const { return t_.rlimit(K::abi::rlimit_nofile).rlim_cur; }
+    unsigned long nofile_max() const { return t_.rlimit(K::abi::rlimit_nofile).rlim_max; }
     int open_count() const { return static_cast<int>(t_.files->open_count()); }
 
 private:

@@ -3,6 +3,8 @@
 
 #include "abi.hpp"
 
+#include <sockmodel/fs/file_table.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>

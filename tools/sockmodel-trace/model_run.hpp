@@ -2,14 +2,15 @@
 // program started from a shell, and the socket() (and close()) under trace.
 //
 // The only file of the tool that touches the kernel object (k->socket,
-// k->spawn, k->close, k->tracer, k->init_net.sysctl, t.rlimit_nofile): when
-// that API changes, this is the file to adapt.
+// k->spawn, k->close, k->setrlimit, k->tracer, k->init_net.sysctl): when that
+// API changes, this is the file to adapt.
 #pragma once
 
 #include "args.hpp"
 #include "output.hpp"
 
 #include <sockmodel/config.hpp>
+#include <sockmodel/default_families.hpp>
 #include <sockmodel/kernel.hpp>
 #include <sockmodel/trace/trace.hpp>
 
@@ -23,10 +24,7 @@
 namespace sockmodel_trace {
 
 template <class A>
-struct traced_config : sockmodel::default_config {
-    using abi = A;
-    using tracer = sockmodel::trace::recorder;
-};
+using traced_config = sockmodel::config<sockmodel::opt::abi<A>, sockmodel::opt::tracer<sockmodel::trace::recorder>>;
 
 struct model_run {
     traced_run run;                   // call is left for the caller to fill
@@ -42,22 +40,28 @@ model_run run_model(const options& o, const socket_args& call)
     const auto k = std::make_unique<K>();
     k->init_net.sysctl.ping_group_range.low = o.ping_low;
     k->init_net.sysctl.ping_group_range.high = o.ping_high;
-    sm::task_struct& t = k->spawn(o.credentials());
-
-    // Setup, untraced in effect (the recorder is cleared afterwards): fds
-    // 0, 1, 2 as a shell leaves them, then --fill-fds more, under a limit
-    // that lets them all open; then the limit the run asked for.
-    const unsigned long final_cur = o.rlimit_nofile.value_or(t.rlimit_nofile.rlim_cur);
-    t.rlimit_nofile.rlim_cur = std::max<unsigned long>(t.rlimit_nofile.rlim_cur, 3UL + o.fill_fds);
-    t.rlimit_nofile.rlim_max = std::max(t.rlimit_nofile.rlim_max, t.rlimit_nofile.rlim_cur);
+    // Setup as root, as the host child does it before it drops to the
+    // credentials asked for; untraced in effect (the recorder is cleared
+    // afterwards): fds 0, 1, 2 as a shell leaves them, then --fill-fds more,
+    // under a limit that lets them all open; then the limit the run asked for.
+    sm::task_struct& t = k->spawn(sm::cred::root());
+    sm::resource_limit lim{};
+    k->getrlimit(t, A::rlimit_nofile, &lim);
+    const unsigned long final_cur = o.rlimit_nofile.value_or(lim.rlim_cur);
+    const unsigned long setup_cur = std::max<unsigned long>(lim.rlim_cur, 3UL + o.fill_fds);
+    const sm::resource_limit setup{setup_cur, std::max(lim.rlim_max, setup_cur)};
+    if (int err = k->setrlimit(t, A::rlimit_nofile, &setup))
+        bad("setup: model setrlimit(RLIMIT_NOFILE) returned " + strace_result(err));
     for (unsigned i = 0; i < 3 + o.fill_fds; ++i) {
         const int fd = k->socket(t, sm::af_unix, A::sock_stream, 0);
         if (fd != static_cast<int>(i))
             bad("setup: model socket(AF_UNIX, SOCK_STREAM, 0) for fd " + std::to_string(i) + " returned " +
                 strace_result(fd));
     }
-    t.rlimit_nofile.rlim_cur = final_cur;
-    t.rlimit_nofile.rlim_max = std::max(t.rlimit_nofile.rlim_max, final_cur);
+    const sm::resource_limit run{final_cur, std::max(setup.rlim_max, final_cur)};
+    if (int err = k->setrlimit(t, A::rlimit_nofile, &run))
+        bad("setup: model setrlimit(RLIMIT_NOFILE) returned " + strace_result(err));
+    t.cred = o.credentials();
     k->tracer.clear();
 
     model_run m;

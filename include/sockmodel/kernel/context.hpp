@@ -45,7 +45,7 @@ public:
 
     constexpr bool is_set() const { return set_; }
     explicit operator bool() const { return set_; }
-    R operator()(A... a) const { return fn_(a...); }
+    constexpr R operator()(A... a) const { return fn_(a...); }
 
 private:
     R (*fn_)(A...) = nullptr;
