@@ -10,9 +10,7 @@
 
 namespace {
 
-struct traced : sockmodel::default_config {
-    using tracer = sockmodel::trace::recorder;
-};
+using traced = sockmodel::config<sockmodel::opt::tracer<sockmodel::trace::recorder>>;
 
 template <class Config>
 void model_socket_close(benchmark::State& state)

@@ -18,7 +18,7 @@ struct StringMaker<sockmodel::kernel_counters> {
                 std::to_string(c.socks) + ", nr_files " + std::to_string(c.nr_files) + ", module_refs " +
                 std::to_string(c.module_refs) + ", net_refs " + std::to_string(c.net_refs) + ", sock_inuse " +
                 std::to_string(c.sock_inuse) + ", prot_inuse " + std::to_string(c.prot_inuse) +
-                ", unix_nr_socks " + std::to_string(c.unix_nr_socks) + ", open_fds " +
+                ", family_state " + std::to_string(c.family_state) + ", open_fds " +
                 std::to_string(c.open_fds) + "}")
             .c_str();
     }

@@ -19,13 +19,8 @@ namespace {
 
 using K = kernel<>;
 
-struct traced_config : default_config {
-    using tracer = trace::recorder;
-};
-struct lsm_config : default_config {
-    using security = lsm::chain<lsm::settable>;
-    using tracer = trace::recorder;
-};
+using traced_config = config<opt::tracer<trace::recorder>>;
+using lsm_config = config<opt::security<lsm::chain<lsm::settable>>, opt::tracer<trace::recorder>>;
 
 const sockmodel::socket& socket_of(task_struct& t, int fd)
 {
@@ -56,68 +51,92 @@ struct test_sock : sock {
 };
 
 template <class Kern>
-int test_release(Kern& k, sockmodel::socket& s)
+int test_release(context<Kern>& cx, sockmodel::socket& s)
 {
     if (s.sk) {
         sock_orphan(*s.sk);
-        sock_put(k, *s.sk);
+        sock_put(cx, *s.sk);
         s.sk = nullptr;
     }
     return 0;
 }
 
 template <class Kern>
-void test_close(Kern&, sock&, long) {}
+void test_close(context<Kern>&, sock&, long) {}
 
 template <class Kern>
-inline constexpr proto test_prot{"TESTPROTO", &fam_mod, proto_object<test_sock>::size, proto_object<test_sock>::align,
-                                 &proto_object<test_sock>::construct, &proto_object<test_sock>::destroy,
-                                 nullptr, nullptr, &kernel_fn<Kern, &test_close<Kern>>::call,
-                                 nullptr, nullptr, nullptr};
+inline constexpr proto test_prot{
+    .name = "TESTPROTO",
+    .owner = &fam_mod,
+    .obj = proto_object<test_sock>{},
+    .close = &kernel_fn<Kern, &test_close<Kern>>::call,
+};
 
 template <class Kern>
-inline constexpr proto_ops test_ops{af_test, &ops_mod, "test_ops", &kernel_fn<Kern, &test_release<Kern>>::call,
-                                    sock_no_bind, sock_no_connect, sock_no_socketpair, sock_no_accept,
-                                    sock_no_getname, {"datagram_poll"}, sock_no_ioctl, sock_no_listen,
-                                    sock_no_shutdown, {"sock_common_setsockopt"}, {"sock_common_getsockopt"},
-                                    sock_no_sendmsg, sock_no_recvmsg, sock_no_mmap};
+inline constexpr proto_ops test_ops{
+    .family = af_test,
+    .owner = &ops_mod,
+    .name = "test_ops",
+    .release = &kernel_fn<Kern, &test_release<Kern>>::call,
+    .bind = sock_no_bind,
+    .connect = sock_no_connect,
+    .socketpair = sock_no_socketpair,
+    .accept = sock_no_accept,
+    .getname = sock_no_getname,
+    .poll = {"datagram_poll"},
+    .ioctl = sock_no_ioctl,
+    .listen = sock_no_listen,
+    .shutdown = sock_no_shutdown,
+    .setsockopt = {"sock_common_setsockopt"},
+    .getsockopt = {"sock_common_getsockopt"},
+    .sendmsg = sock_no_sendmsg,
+    .recvmsg = sock_no_recvmsg,
+    .mmap = sock_no_mmap,
+};
 static_assert(checked_ops<&test_ops<K>>::value);
+
+struct test_entry {
+    const proto& prot;
+    const proto_ops& ops;
+};
+
+template <class Kern>
+struct test_table {
+    static constexpr std::array<test_entry, 1> entries{{{test_prot<Kern>, test_ops<Kern>}}};
+};
 
 struct test_family {
     static constexpr int family = af_test;
     static constexpr const module* owner = &fam_mod;
+    static constexpr std::string_view create_name = "test_create";
     template <class Kern>
-    static constexpr std::array<const proto*, 1> list{&test_prot<Kern>};
-    template <class Kern>
-    static constexpr std::span<const proto* const> protos() { return list<Kern>; }
+    using protosw = test_table<Kern>;
+
     template <class Kern>
     static constexpr create_choice choose(const create_context&, int type, int protocol)
     {
         if (protocol != 0)
-            return create_choice::fail(-EPROTONOSUPPORT, "test_create");
-        return {0, "test_create", &test_ops<Kern>, &test_prot<Kern>, type, 0, af_test};
+            return create_choice::fail(-EPROTONOSUPPORT, 1);
+        const test_entry& e = test_table<Kern>::entries[0];
+        return {0, 2, &e.ops, &e.prot, type, 0, af_test};
     }
     template <class Kern>
-    static int create(Kern& k, net& n, sockmodel::socket& s, int protocol, int kern)
+    static int construct(context<Kern>& cx, net& n, sockmodel::socket& s, const create_choice& c, int kern)
     {
-        const create_choice c = choose<Kern>({n.sysctl, k.current().cred, kern}, s.type, protocol);
-        if (c.err)
-            return c.err;
         s.ops = c.ops;
-        sock* sk = sk_alloc(k, n, af_test, *c.prot, kern);
+        sock* sk = sk_alloc(cx, n, af_test, *c.prot, kern);
         if (!sk)
             return -ENOBUFS;
-        sock_init_data(k, &s, *sk);
+        sock_init_data(cx, &s, *sk);
         return 0;
     }
 };
+static_assert(protocol_family<test_family, K>);
 
 template <class Kern>
 void register_test_family(Kern& k)
 {
-    k.proto_register(test_prot<Kern>);
-    k.modules.load(&ops_mod);
-    REQUIRE(k.sock_register(&family_ops<Kern, test_family>) == 0);
+    REQUIRE(k.template register_family<test_family>() == 0);
 }
 
 }  // namespace user_family
@@ -150,11 +169,20 @@ TEST_CASE_FIXTURE(model_fixture<>, "sock_alloc: inode number, mode and owner as 
     CHECK((sa.file->f_mode & FMODE_LSEEK) == 0);
 }
 
-TEST_CASE("get_next_ino hands out per-CPU batches of 1024 and skips 0 on wrap")
+TEST_CASE("get_next_ino hands out batches of 1024 in order")
 {
     ino_allocator ino;
     for (unsigned i = 1; i <= 2048; ++i)
         REQUIRE(ino.get_next_ino() == i);
+}
+
+TEST_CASE("get_next_ino skips 0 when the 32-bit counter wraps")
+{
+    ino_allocator ino(0xFFFFFC00U);  // the next batch is the last one below 2^32
+    CHECK(ino.get_next_ino() == 0xFFFFFC01U);
+    for (unsigned i = 0xFFFFFC02U; i != 0; ++i)
+        REQUIRE(ino.get_next_ino() == i);  // up to 0xFFFFFFFF
+    CHECK(ino.get_next_ino() == 1);  // 0 is never handed out
 }
 
 TEST_CASE_FIXTURE(model_fixture<>, "sock->ops, sk->sk_prot and the file's name per family and type")
@@ -202,9 +230,10 @@ TEST_CASE_FIXTURE(model_fixture<>, "sock->ops, sk->sk_prot and the file's name p
     CHECK(in.hdrincl);
     CHECK(in.inet_num == IPPROTO_RAW);
     CHECK(in.inet_sport == cpu_to_be16(IPPROTO_RAW));
-    CHECK(k.init_net.sock_prot_inuse_get(&raw_prot<K>) == 1);
+    const auto raw_idx = static_cast<std::size_t>(k.protos.find(raw_prot<K>)->inuse_idx);
+    CHECK(k.init_net.prot_inuse[raw_idx] == 1);
     CHECK(k.close(t, raw) == 0);
-    CHECK(k.init_net.sock_prot_inuse_get(&raw_prot<K>) == 0);
+    CHECK(k.init_net.prot_inuse[raw_idx] == 0);
 }
 
 TEST_CASE_FIXTURE(model_fixture<>, "module references follow open sockets and come back to zero")
@@ -213,13 +242,13 @@ TEST_CASE_FIXTURE(model_fixture<>, "module references follow open sockets and co
     const int b = k.socket(t, AF_UNIX, SOCK_DGRAM, 0);
     // Each socket holds its ops owner (sock->ops) and its proto owner (sk_prot).
     CHECK(k.modules.refcount(&unix_module) == 4);
-    CHECK(k.unix_nr_socks == 2);
+    CHECK(k.family_state<unix_family>().unix_nr_socks == 2);
     CHECK(k.init_net.sock_inuse == 2);
     CHECK(k.close(t, a) == 0);
     CHECK(k.modules.refcount(&unix_module) == 2);
     CHECK(k.close(t, b) == 0);
     CHECK(k.modules.refcount(&unix_module) == 0);
-    CHECK(k.unix_nr_socks == 0);
+    CHECK(k.family_state<unix_family>().unix_nr_socks == 0);
 }
 
 TEST_CASE_FIXTURE(model_fixture<traced_config>, "out_release: an unregistered family frees only the inode")
@@ -280,11 +309,11 @@ TEST_CASE("a user family registered at run time, and out_module_busy (which leak
 
 TEST_CASE_FIXTURE(model_fixture<traced_config>, "sock_register and sock_unregister answer as net/socket.c does")
 {
-    static constexpr net_proto_family too_far{46, nullptr, nullptr};
+    static constexpr net_proto_family too_far{.family = 46};
     CHECK(k.sock_register(&too_far) == -ENOBUFS);
     CHECK(k.sock_register(&family_ops<kernel<traced_config>, inet_family>) == -EEXIST);
     CHECK(traced(k.tracer, "sock_register", "NET: Registered AF_INET protocol family"));
-    static constexpr net_proto_family negative{-1, nullptr, nullptr};
+    static constexpr net_proto_family negative{.family = -1};
     CHECK_THROWS_AS(k.sock_register(&negative), std::invalid_argument);
     CHECK_THROWS_AS(k.sock_unregister(46), std::invalid_argument);
 }
@@ -296,7 +325,7 @@ TEST_CASE_FIXTURE(model_fixture<lsm_config>, "LSM hooks: create refuses before a
     // The LSM runs before the family lookup, so it beats EAFNOSUPPORT.
     CHECK(k.socket(t, 45, SOCK_DGRAM, 0) == -EACCES);
     CHECK(k.socket(t, AF_INET, SOCK_STREAM, 0) == -EACCES);
-    CHECK(k.sock_inode_cache.raw().active_objs() == 0);
+    CHECK(k.sockfs.cache().active_objs() == 0);
     CHECK(traced(k.tracer, "security_socket_create", "settable: EACCES"));
 
     lsm.create_ret = 0;
@@ -311,39 +340,39 @@ TEST_CASE_FIXTURE(model_fixture<lsm_config>, "LSM hooks: create refuses before a
 
 TEST_CASE_FIXTURE(model_fixture<traced_config>, "allocation failures: ENFILE from sock_alloc, ENOMEM from sk_alloc and the file")
 {
-    k.sock_inode_cache.raw().set_limit(1);
+    k.sockfs.cache().set_limit(1);
     REQUIRE(k.socket(t, AF_INET, SOCK_STREAM, 0) == 0);
     CHECK(k.socket(t, AF_INET, SOCK_STREAM, 0) == -ENFILE);  // "socket: no more sockets"
-    k.sock_inode_cache.raw().set_limit(0);
+    k.sockfs.cache().set_limit(0);
     CHECK(k.close(t, 0) == 0);
 
-    k.proto_slab(tcp_prot<kernel<traced_config>>)->set_limit(1);
+    k.protos.find(tcp_prot<kernel<traced_config>>)->slab.set_limit(1);
     REQUIRE(k.socket(t, AF_INET, SOCK_STREAM, 0) == 0);
     k.tracer.clear();
     CHECK(k.socket(t, AF_INET, SOCK_STREAM, 0) == -ENOMEM);
     CHECK(traced(k.tracer, "__sock_create", "goto out_module_put"));
-    k.proto_slab(tcp_prot<kernel<traced_config>>)->set_limit(0);
+    k.protos.find(tcp_prot<kernel<traced_config>>)->slab.set_limit(0);
     CHECK(k.close(t, 0) == 0);
 
     // sock_alloc_file fails after the fd is reserved: the socket is released
     // inside it and the fd goes back (put_unused_fd), so the next socket reuses it.
-    k.filp_cache.raw().set_limit(1);
+    k.files.cache().raw().set_limit(1);
     REQUIRE(k.socket(t, AF_UNIX, SOCK_STREAM, 0) == 0);
     CHECK(k.socket(t, AF_UNIX, SOCK_STREAM, 0) == -ENOMEM);
     CHECK(t.files->next_fd() == 1);
-    k.filp_cache.raw().set_limit(0);
+    k.files.cache().raw().set_limit(0);
     CHECK(k.socket(t, AF_UNIX, SOCK_STREAM, 0) == 1);
 
     // file-max: ENFILE unless CAP_SYS_ADMIN.
-    k.max_files = 2;
+    k.files.set_max_files(2);
     t.cred = cred::user();
     CHECK(k.socket(t, AF_INET, SOCK_DGRAM, 0) == -ENFILE);
     t.cred = cred::root();
     CHECK(k.socket(t, AF_INET, SOCK_DGRAM, 0) == 2);
     // unix_create1: more than 2 * file-max unix sockets is ENFILE (2 are open).
-    k.max_files = 1;
+    k.files.set_max_files(1);
     CHECK(k.socket(t, AF_UNIX, SOCK_DGRAM, 0) == -ENFILE);
-    k.max_files = 1L << 24;
+    k.files.set_max_files(1L << 24);
 }
 
 TEST_CASE_FIXTURE(model_fixture<>, "ping_group_range and CAP_NET_RAW")

@@ -27,6 +27,10 @@ class ino_allocator {
 public:
     static constexpr unsigned last_ino_batch = 1024;
 
+    ino_allocator() = default;
+    // Starts the shared counter elsewhere, e.g. just below the 32-bit wrap.
+    explicit ino_allocator(unsigned shared_start) : shared_last_ino_(shared_start) {}
+
     unsigned get_next_ino()
     {
         unsigned res = last_ino_;

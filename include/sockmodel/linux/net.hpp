@@ -66,15 +66,16 @@ inline constexpr op_slot sock_no_sendmsg{"sock_no_sendmsg", -EOPNOTSUPP};
 inline constexpr op_slot sock_no_recvmsg{"sock_no_recvmsg", -EOPNOTSUPP};
 inline constexpr op_slot sock_no_mmap{"sock_no_mmap", -ENODEV};
 
-// Every slot left out of an initializer stays unset, and an unset slot fails
+// Every member has a default (so designated initializers may leave any out
+// without a -Wmissing-field-initializers warning); every slot left out stays unset, and an unset slot fails
 // the completeness check below: the kernel would dereference NULL there.
 struct proto_ops {
     int family = -1;
     const module* owner = nullptr;
-    std::string_view name;  // "inet_stream_ops"
-    fn_slot<int(void* cx, socket& sock)> release;
-    op_slot bind, connect, socketpair, accept, getname, poll, ioctl, listen, shutdown,
-        setsockopt, getsockopt, sendmsg, recvmsg, mmap;
+    std::string_view name{};  // "inet_stream_ops"
+    fn_slot<int(void* cx, socket& sock)> release{};
+    op_slot bind{}, connect{}, socketpair{}, accept{}, getname{}, poll{}, ioctl{}, listen{}, shutdown{},
+        setsockopt{}, getsockopt{}, sendmsg{}, recvmsg{}, mmap{};
 };
 
 // What the kernel would catch as a NULL dereference the model refuses to build.
@@ -100,7 +101,7 @@ struct checked_ops {
 // net_families[] entries, as sock_register() takes them.
 struct net_proto_family {
     int family = -1;
-    fn_slot<int(void* cx, net& net, socket& sock, int protocol, int kern)> create;
+    fn_slot<int(void* cx, net& net, socket& sock, int protocol, int kern)> create{};
     const module* owner = nullptr;
 };
 

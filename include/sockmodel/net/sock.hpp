@@ -81,8 +81,8 @@ struct proto {
     struct object_type {
         std::size_t size = 0;
         std::size_t align = 0;
-        fn_slot<sock*(void* mem)> construct;
-        fn_slot<void(sock* sk)> destroy;
+        fn_slot<sock*(void* mem)> construct{};
+        fn_slot<void(sock* sk)> destroy{};
 
         constexpr object_type() = default;
         template <class T>
@@ -93,17 +93,17 @@ struct proto {
         }
     };
 
-    std::string_view name;  // the dentry name of its files: "TCP", "UNIX-STREAM"
+    std::string_view name{};  // the dentry name of its files: "TCP", "UNIX-STREAM"
     const module* owner = nullptr;
-    object_type obj;
-    fn_slot<int(void* cx, sock& sk)> init;  // may be unset
+    object_type obj{};
+    fn_slot<int(void* cx, sock& sk)> init{};  // may be unset
     // The part of init that can refuse, as a constexpr test of the sysctls and
     // the caller's credentials, shared by init and the verdict (may be unset).
-    fn_slot<int(const net_sysctl& sysctl, const cred& c)> init_check;
-    fn_slot<void(void* cx, sock& sk, long timeout)> close;
-    fn_slot<int(void* cx, sock& sk)> hash;      // may be unset
-    fn_slot<void(void* cx, sock& sk)> unhash;   // may be unset
-    fn_slot<void(void* cx, sock& sk)> destroy;  // may be unset
+    fn_slot<int(const net_sysctl& sysctl, const cred& c)> init_check{};
+    fn_slot<void(void* cx, sock& sk, long timeout)> close{};
+    fn_slot<int(void* cx, sock& sk)> hash{};      // may be unset
+    fn_slot<void(void* cx, sock& sk)> unhash{};   // may be unset
+    fn_slot<void(void* cx, sock& sk)> destroy{};  // may be unset
 };
 
 // What the kernel would dereference without a NULL check.

@@ -22,9 +22,6 @@
 #include <stdexcept>
 #include <string>
 
-#include <sockmodel/linux/compiler.hpp>
-
-SOCKMODEL_TABLES_BEGIN
 namespace sockmodel {
 
 template <class K>
@@ -285,4 +282,3 @@ struct inet_family_t {
 using inet_family = inet_family_t<>;
 
 }  // namespace sockmodel
-SOCKMODEL_TABLES_END

@@ -8,9 +8,6 @@
 #include <sockmodel/net/net_namespace.hpp>
 #include <sockmodel/trace/trace.hpp>
 
-#include <sockmodel/linux/compiler.hpp>
-
-SOCKMODEL_TABLES_BEGIN
 namespace sockmodel {
 
 // ping_init_sock's test: egid, then each supplementary group, against the range.
@@ -72,4 +69,3 @@ inline constexpr proto ping_prot{
 };
 
 }  // namespace sockmodel
-SOCKMODEL_TABLES_END

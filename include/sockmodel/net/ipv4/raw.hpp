@@ -6,9 +6,6 @@
 #include <sockmodel/net/inet_sock.hpp>
 #include <sockmodel/trace/trace.hpp>
 
-#include <sockmodel/linux/compiler.hpp>
-
-SOCKMODEL_TABLES_BEGIN
 namespace sockmodel {
 
 struct raw_sock : inet_sock {
@@ -74,4 +71,3 @@ inline constexpr proto raw_prot{
 };
 
 }  // namespace sockmodel
-SOCKMODEL_TABLES_END

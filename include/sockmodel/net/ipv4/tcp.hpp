@@ -6,9 +6,6 @@
 #include <sockmodel/net/inet_sock.hpp>
 #include <sockmodel/trace/trace.hpp>
 
-#include <sockmodel/linux/compiler.hpp>
-
-SOCKMODEL_TABLES_BEGIN
 namespace sockmodel {
 
 struct tcp_sock : inet_connection_sock {
@@ -70,4 +67,3 @@ inline constexpr proto tcp_prot{
 };
 
 }  // namespace sockmodel
-SOCKMODEL_TABLES_END

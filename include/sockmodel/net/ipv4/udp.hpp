@@ -5,9 +5,6 @@
 #include <sockmodel/net/inet_sock.hpp>
 #include <sockmodel/trace/trace.hpp>
 
-#include <sockmodel/linux/compiler.hpp>
-
-SOCKMODEL_TABLES_BEGIN
 namespace sockmodel {
 
 struct udp_sock : inet_sock {
@@ -62,4 +59,3 @@ inline constexpr proto udplite_prot{
 };
 
 }  // namespace sockmodel
-SOCKMODEL_TABLES_END

@@ -7,9 +7,6 @@
 #include <sockmodel/net/net_namespace.hpp>
 #include <sockmodel/trace/trace.hpp>
 
-#include <sockmodel/linux/compiler.hpp>
-
-SOCKMODEL_TABLES_BEGIN
 namespace sockmodel {
 
 struct mptcp_sock : inet_connection_sock {
@@ -52,4 +49,3 @@ inline constexpr proto mptcp_prot{
 };
 
 }  // namespace sockmodel
-SOCKMODEL_TABLES_END

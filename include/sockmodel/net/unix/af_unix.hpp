@@ -10,9 +10,6 @@
 #include <array>
 #include <string>
 
-#include <sockmodel/linux/compiler.hpp>
-
-SOCKMODEL_TABLES_BEGIN
 namespace sockmodel {
 
 // af_unix.c's THIS_MODULE: CONFIG_UNIX may be a module, so its references count.
@@ -252,4 +249,3 @@ struct unix_family {
 };
 
 }  // namespace sockmodel
-SOCKMODEL_TABLES_END
