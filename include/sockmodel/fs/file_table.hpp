@@ -100,7 +100,7 @@ err_ptr<file> alloc_file_pseudo(context<K>& cx, inode& i, std::string_view name,
 
 // __fput: the file's release, the dentry's inode reference, the file itself.
 template <class K>
-void __fput(context<K>& cx, file* f)
+inline void __fput(context<K>& cx, file* f)
 {
     auto t = trace::enter(cx, "__fput");
     f->f_op->release(&cx, *f->f_inode, *f);
@@ -110,7 +110,7 @@ void __fput(context<K>& cx, file* f)
 
 // fput: the last reference runs __fput (synchronously, as fput_close_sync in close(2)).
 template <class K>
-void fput(context<K>& cx, file* f)
+inline void fput(context<K>& cx, file* f)
 {
     if (--f->f_count == 0)
         __fput(cx, f);

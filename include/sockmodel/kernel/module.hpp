@@ -90,9 +90,14 @@ private:
     {
         const int i = index_.find(mod);
         if (i == ptr_index::none)
-            throw std::logic_error("module \"" + std::string(mod->name) +
-                                   "\" is named by no registered family, proto or ops table");
+            unknown(mod);
         return entries_[static_cast<std::size_t>(i)];
+    }
+
+    [[noreturn, gnu::cold, gnu::noinline]] static void unknown(const module* mod)
+    {
+        throw std::logic_error("module \"" + std::string(mod->name) +
+                               "\" is named by no registered family, proto or ops table");
     }
 
     ptr_index index_;

@@ -2,6 +2,9 @@
 // kept as two fields instead of one word so the model stays free of UB.
 #pragma once
 
+#include <stdexcept>
+#include <string>
+
 namespace sockmodel {
 
 template <class T>
@@ -18,5 +21,13 @@ struct err_ptr {
 
 template <class T>
 constexpr err_ptr<T> ERR_PTR(int e) { return err_ptr<T>::error(e); }
+
+// BUG(): a rule of the kernel's internal API broken by a family, a table or a
+// caller, never by the input of a system call. Out of line and cold, so the
+// paths that check for it stay small.
+[[noreturn, gnu::cold, gnu::noinline]] inline void kernel_bug(const char* what)
+{
+    throw std::logic_error(what);
+}
 
 }  // namespace sockmodel

@@ -275,7 +275,7 @@ int __sock_create(context<K>& cx, net& n, int family, int type, int protocol, so
         err = pf->create(&cx, n, *sock, protocol, kern);
         if (err < 0) {
             if (sock->sk)
-                throw std::logic_error("pf->create must clear sock->sk on failure (net/socket.c, __sock_create)");
+                kernel_bug("pf->create must clear sock->sk on failure (net/socket.c, __sock_create)");
             label = sock_create_label::out_module_put;
         } else if (!cx.k.modules.try_get(sock->ops->owner)) {
             label = sock_create_label::out_module_busy;

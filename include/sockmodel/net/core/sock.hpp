@@ -51,8 +51,13 @@ public:
 
     proto_state* find(const proto& prot) const
     {
+        if (&prot == last_->prot)  // the proto asked for last time: the common case
+            return last_;
         const int i = index_.find(&prot);
-        return i == ptr_index::none ? nullptr : protos_[static_cast<std::size_t>(i)].get();
+        if (i == ptr_index::none)
+            return nullptr;
+        last_ = protos_[static_cast<std::size_t>(i)].get();
+        return last_;
     }
 
     // The registered proto sk_alloc draws from; a proto nobody registered is a
@@ -61,8 +66,7 @@ public:
     {
         proto_state* s = find(prot);
         if (!s)
-            throw std::logic_error("sk_alloc on proto \"" + std::string(prot.name) +
-                                   "\", which was never proto_register()ed (name it in the family's protocol table)");
+            unregistered(prot);
         return *s;
     }
 
@@ -77,8 +81,17 @@ public:
     const std::vector<std::unique_ptr<proto_state>>& all() const { return protos_; }
 
 private:
+    [[noreturn, gnu::cold, gnu::noinline]] static void unregistered(const proto& prot)
+    {
+        throw std::logic_error("sk_alloc on proto \"" + std::string(prot.name) +
+                               "\", which was never proto_register()ed (name it in the family's protocol table)");
+    }
+
+    static inline const proto no_proto{};
     ptr_index index_;
     std::vector<std::unique_ptr<proto_state>> protos_;
+    proto_state none_{no_proto, -1};
+    mutable proto_state* last_ = &none_;
 };
 
 // sock_prot_inuse_add: /proc/net/sockstat's per-proto count.

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <sockmodel/kernel/context.hpp>
+#include <sockmodel/linux/err.hpp>
 #include <sockmodel/kernel/cred.hpp>
 #include <sockmodel/linux/socket.hpp>
 #include <sockmodel/net/core/sock.hpp>
@@ -43,7 +44,7 @@ void inet_sock_destruct(context<K>& cx, sock& sk)
 {
     auto t = trace::enter(cx, "inet_sock_destruct");
     if (!sk.flag(sock_flag::dead))
-        throw std::logic_error("Attempt to release alive inet socket (net/ipv4/af_inet.c, inet_sock_destruct)");
+        kernel_bug("Attempt to release alive inet socket (net/ipv4/af_inet.c, inet_sock_destruct)");
 }
 
 template <class K>
