@@ -51,11 +51,12 @@ public:
 
     proto_state* find(const proto& prot) const
     {
-        if (&prot == last_->prot)  // the proto asked for last time: the common case
+        if (&prot == last_prot_)  // the proto asked for last time: the common case
             return last_;
         const int i = index_.find(&prot);
         if (i == ptr_index::none)
             return nullptr;
+        last_prot_ = &prot;
         last_ = protos_[static_cast<std::size_t>(i)].get();
         return last_;
     }
@@ -87,11 +88,10 @@ private:
                                "\", which was never proto_register()ed (name it in the family's protocol table)");
     }
 
-    static inline const proto no_proto{};
     ptr_index index_;
     std::vector<std::unique_ptr<proto_state>> protos_;
-    proto_state none_{no_proto, -1};
-    mutable proto_state* last_ = &none_;
+    mutable const proto* last_prot_ = nullptr;
+    mutable proto_state* last_ = nullptr;
 };
 
 // sock_prot_inuse_add: /proc/net/sockstat's per-proto count.
