@@ -55,5 +55,16 @@ function(sockmodel_add_compile_fail_test file)
     set_tests_properties("${name}" PROPERTIES LABELS compile-fail TIMEOUT 300)
     if(arg_EXPECT_HARNESS_FAILURE)
         set_tests_properties("${name}" PROPERTIES WILL_FAIL TRUE)
+    else()
+        # Every case has a passing twin: the same TU, fault fixed, compiles.
+        add_test(NAME "${arg_PREFIX}-twin.${stem}"
+            COMMAND "${CMAKE_COMMAND}"
+                "-DCXX=${CMAKE_CXX_COMPILER}"
+                "-DCXX_ID=${CMAKE_CXX_COMPILER_ID}"
+                "-DSOURCE=${src}"
+                "-DINCLUDE_DIRS=${include_dirs}"
+                -DTWIN=1
+                -P "${_SOCKMODEL_COMPILE_FAIL_SCRIPT}")
+        set_tests_properties("${arg_PREFIX}-twin.${stem}" PROPERTIES LABELS compile-fail TIMEOUT 300)
     endif()
 endfunction()

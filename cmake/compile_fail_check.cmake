@@ -62,6 +62,22 @@ endforeach()
 
 # C locale: GCC then quotes with ASCII ' instead of UTF-8 curly quotes.
 set(ENV{LC_ALL} C)
+
+# The passing twin: the same TU with its fault fixed (-DSOCKMODEL_COMPILE_FAIL_TWIN)
+# must compile, so the failure above is known to come from that fault alone.
+if(TWIN)
+    execute_process(
+        COMMAND "${CXX}" ${flags} -DSOCKMODEL_COMPILE_FAIL_TWIN "${SOURCE}"
+        RESULT_VARIABLE rc
+        OUTPUT_VARIABLE output
+        ERROR_VARIABLE output)
+    if(NOT rc EQUAL 0)
+        message(FATAL_ERROR "compile-fail twin FAILED: ${SOURCE} with -DSOCKMODEL_COMPILE_FAIL_TWIN "
+                            "does not compile:\n${output}")
+    endif()
+    return()
+endif()
+
 execute_process(
     COMMAND "${CXX}" ${flags} "${SOURCE}"
     RESULT_VARIABLE rc

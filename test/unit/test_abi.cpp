@@ -66,16 +66,6 @@ TEST_CASE("host ABI constants equal libc's")
     CHECK(family_names_count == AF_MAX);
 }
 
-TEST_CASE("the octal flag values, which write-ups often misread as hex")
-{
-    static_assert(arch::generic::o_cloexec == 0x80000);
-    static_assert(arch::generic::o_nonblock == 0x800);
-    static_assert(arch::sparc::o_nonblock == 0x4000);
-    static_assert(arch::mips::sock_stream == 2 && arch::mips::sock_dgram == 1);
-    static_assert(arch::alpha::o_nonblock == 4 && arch::alpha::sock_nonblock == 0x40000000);
-    CHECK(true);
-}
-
 TEST_CASE("errno names and values are the host's")
 {
     CHECK(errno_name(-EAFNOSUPPORT) == "EAFNOSUPPORT");
@@ -103,21 +93,6 @@ TEST_CASE_TEMPLATE("flag check and translation on every ABI", A, arch::generic, 
         CHECK(((flags & A::o_cloexec) != 0) == ((outside & static_cast<unsigned>(A::sock_cloexec)) != 0));
         CHECK(((flags & A::o_nonblock) != 0) == ((outside & static_cast<unsigned>(A::sock_nonblock)) != 0));
     }
-}
-
-TEST_CASE("alpha: O_NONBLOCK (4) inside type changes the type, because it lies in SOCK_TYPE_MASK")
-{
-    using A = arch::alpha;
-    constexpr int type = A::sock_stream | A::o_nonblock;
-    static_assert(sock_check_type_flags<A>(type) == 0);
-    static_assert(sock_mask_type<A>(type) == A::sock_seqpacket);
-    static_assert(sock_file_flags<A>(type) == 0);  // and the socket is not non-blocking
-    // SOCK_NONBLOCK is translated to alpha's O_NONBLOCK for the file.
-    static_assert(sock_file_flags<A>(A::sock_stream | A::sock_nonblock) == A::o_nonblock);
-    static_assert(sock_file_flags<arch::parisc>(1 | arch::parisc::sock_nonblock) == arch::parisc::o_nonblock);
-    // Where the two are equal, nothing is translated.
-    static_assert(sock_file_flags<arch::generic>(1 | arch::generic::sock_nonblock) == arch::generic::o_nonblock);
-    CHECK(true);
 }
 
 TEST_CASE("the host flag check agrees with the live kernel (family -1: EINVAL or EAFNOSUPPORT)")
