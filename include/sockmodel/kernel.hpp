@@ -293,10 +293,14 @@ public:
     // getrlimit/setrlimit/prlimit64 (kernel/sys.c); resource numbers are the ABI's.
     int getrlimit(task_struct& t, int resource, resource_limit* rlim)
     {
-        if (!rlim)
-            return -EFAULT;
         context_type cx{*this, t};
-        return do_prlimit(cx, t, resource, nullptr, rlim);
+        resource_limit value{};
+        if (int err = do_prlimit(cx, t, resource, nullptr, &value))
+            return err;
+        if (!rlim)
+            return -EFAULT;  // copy_to_user, after the resource check
+        *rlim = value;
+        return 0;
     }
 
     int setrlimit(task_struct& t, int resource, const resource_limit* rlim)

@@ -29,7 +29,6 @@
 #include <string>
 #include <vector>
 
-#include <sockmodel/linux/compiler.hpp>
 
 namespace {
 
@@ -69,7 +68,6 @@ void blue_close(context<K>& cx, sock& sk, long)
     sk_common_release(cx, sk);
 }
 
-SOCKMODEL_TABLES_BEGIN
 template <class K>
 inline constexpr proto blue_prot{
     .name = "BLUE",
@@ -183,7 +181,6 @@ struct table_incomplete_ops {
         {.type = abi::sock_dgram, .protocol = ipproto_blue, .prot = blue_prot<K>, .ops = ops_missing_mmap<K>},
     }};
 };
-SOCKMODEL_TABLES_END
 
 using my_inet = inet_family_t<my_inetsw>;
 using my_config = config<opt::families<unix_family, my_inet>>;

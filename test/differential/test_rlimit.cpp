@@ -13,7 +13,9 @@
 
 #include <sockmodel/sockmodel.hpp>
 
-#include "../../support/host/child.hpp"
+#include <host/child.hpp>
+
+#include "live_kernel.hpp"
 
 #include <doctest/doctest.h>
 
@@ -218,10 +220,8 @@ void compare(const std::vector<unsigned char>& bytes, const std::string& who)
 
 TEST_CASE("live differential: setrlimit/getrlimit/prlimit as root and as uid 65534")
 {
-    if (::geteuid() != 0) {
-        MESSAGE("needs root: switches a forked child to uid 65534 and compares root's answers; skipped");
+    if (!live_kernel::root_or_skip("switches a forked child to uid 65534 and compares root's answers"))
         return;
-    }
     struct ::rlimit before{};
     REQUIRE(::getrlimit(RLIMIT_NOFILE, &before) == 0);
     const auto as_root = sockmodel_host::run_in_child([](sockmodel_host::child_context& c) { run_sequence(c, false); });

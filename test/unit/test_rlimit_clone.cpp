@@ -281,11 +281,9 @@ TEST_CASE("live: the rlimit errors that change nothing")
 
 // The getrlimit syscall runs do_prlimit before copy_to_user
 // (kernel/sys.c: `ret = do_prlimit(...); if (!ret) ret = copy_to_user(...)`),
-// so a bad resource with a NULL pointer is EINVAL on the live kernel; the
-// model checks the pointer first (kernel.hpp, getrlimit) and answers EFAULT.
-// Marked should_fail until the library follows the kernel's order: when this
-// starts to pass, doctest reports it, and the decorator can go.
-TEST_CASE("live: getrlimit(bad resource, NULL) is EINVAL, as do_prlimit runs first" * doctest::should_fail())
+// so a bad resource with a NULL pointer is EINVAL on the live kernel, and in
+// the model (kernel.hpp, getrlimit).
+TEST_CASE("live: getrlimit(bad resource, NULL) is EINVAL, as do_prlimit runs first")
 {
     K k;
     task_struct& t = k.spawn();
