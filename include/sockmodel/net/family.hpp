@@ -74,6 +74,9 @@ struct create_choice {
     // sock (vsock_create's transport assignment for SOCK_DGRAM): construct
     // allocates, then undoes it and returns this; the verdict reports it.
     int late_err = 0;
+    // Family-defined: what choose hands construct beyond the above
+    // (AF_PACKET: the 16-bit protocol it keeps in po->num).
+    unsigned long data = 0;
 
     static constexpr create_choice fail(int e, int at) { return {e, at}; }
 };
