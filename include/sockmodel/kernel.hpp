@@ -9,6 +9,9 @@
 //                       net_families  the family table sock_register fills
 //     net/core/sock.c   protos        proto_register: per-proto slab and in-use index
 //     net/core          init_net      the initial network namespace
+//                       net_namespaces()  those unshare(CLONE_NEWNET) created
+//     kernel/user_namespace.c  user_namespaces()  those unshare(CLONE_NEWUSER) created
+//                                   (init_user_ns is a constant shared by every kernel)
 //     kernel/module     modules       module reference counts
 //     security/         security      the LSM chain
 //     each family       family_state<F>()  its own state (unix_nr_socks, ...)
@@ -143,11 +146,29 @@ public:
     ~kernel() { exit_all(); }
 
     // The state a family keeps of its own (F::state), e.g. unix_nr_socks.
+    // Only the configured families have their state here; a family registered
+    // at run time (k.register_family<F>()) keeps what state it has itself.
     template <class F>
     typename family_state_of<F>::type& family_state()
     {
+        static_assert(configured<F>, "kernel::family_state<F>: F is not in the configuration's opt::families, so the "
+                                     "kernel holds no state for it: add it there, or keep its state in the family");
         return std::get<typename family_state_of<F>::type>(family_states_);
     }
+    template <class F>
+    const typename family_state_of<F>::type& family_state() const
+    {
+        static_assert(configured<F>, "kernel::family_state<F>: F is not in the configuration's opt::families, so the "
+                                     "kernel holds no state for it: add it there, or keep its state in the family");
+        return std::get<typename family_state_of<F>::type>(family_states_);
+    }
+
+    template <class F>
+    static constexpr bool configured = []<class... G>(family_list<G...>) {
+        return (std::is_same_v<F, G> || ...);
+    }(families{});
+    // Every family's state, as the verdict reads it (socket_verdict_for(k, net, cred, ...)).
+    const family_states_t<families>& family_states() const { return family_states_; }
 
     // --- tasks (kernel/fork.c, kernel/exit.c) --------------------------------
     // A new process with a fresh descriptor table and init's limits, in the
@@ -290,6 +311,48 @@ public:
         return 0;
     }
 
+    // unshare(2) for CLONE_NEWUSER and CLONE_NEWNET (kernel/fork.c,
+    // ksys_unshare). CLONE_NEWUSER first (unshare_userns → create_user_ns): a
+    // child of the task's user namespace owned by its euid/egid, and
+    // credentials with every capability inside it. Then CLONE_NEWNET
+    // (copy_net_ns): needs CAP_SYS_ADMIN over the (new) cred's user namespace,
+    // and gives a fresh netns, owned by that user namespace, whose sysctls
+    // start at their defaults (ping_group_range "1 0"). Not modelled: uid/gid
+    // maps (create_user_ns's check that the creator's ids are mapped in the
+    // parent always passes), the chroot check, ucount limits. Other flags: EINVAL.
+    int unshare(task_struct& t, unsigned long flags)
+    {
+        if (flags & ~(clone_flag::newuser | clone_flag::newnet))
+            return -EINVAL;
+        struct cred new_cred = t.cred;
+        if (flags & clone_flag::newuser) {
+            const user_namespace& parent = *t.cred.user_ns;
+            if (parent.level + 1 > user_ns_max_level)
+                return -EUSERS;
+            user_namespace& ns = user_namespaces_.emplace_back();
+            ns.parent = &parent;
+            ns.level = parent.level + 1;
+            ns.owner = t.cred.euid;
+            ns.group = t.cred.egid;
+            ns.ns_id = next_user_ns_id_++;
+            new_cred.user_ns = &ns;  // set_cred_user_ns: a full set, inside
+            new_cred.cap_effective = kernel_cap_t::full();
+        }
+        if (flags & clone_flag::newnet) {
+            if (!ns_capable(*new_cred.user_ns, new_cred, capability::sys_admin))
+                return -EPERM;
+            net& n = net_namespaces_.emplace_back();
+            n.user_ns = new_cred.user_ns;
+            t.net_ns = &n;
+        }
+        t.cred = std::move(new_cred);
+        return 0;
+    }
+
+    // The namespaces this kernel created (besides init_net and init_user_ns).
+    const std::list<net>& net_namespaces() const { return net_namespaces_; }
+    const std::list<user_namespace>& user_namespaces() const { return user_namespaces_; }
+
     // getrlimit/setrlimit/prlimit64 (kernel/sys.c); resource numbers are the ABI's.
     int getrlimit(task_struct& t, int resource, resource_limit* rlim)
     {
@@ -352,6 +415,11 @@ public:
         c.net_refs = init_net.refcount;
         c.sock_inuse = init_net.sock_inuse;
         c.prot_inuse = init_net.prot_inuse_total();
+        for (const net& n : net_namespaces_) {
+            c.net_refs += n.refcount;
+            c.sock_inuse += n.sock_inuse;
+            c.prot_inuse += n.prot_inuse_total();
+        }
         std::apply([&](const auto&... s) { ((c.family_state += state_in_use(s)), ...); }, family_states_);
         std::vector<const files_struct*> seen;
         for (const auto& t : tasks_)
@@ -363,13 +431,6 @@ public:
     }
 
 private:
-    template <class L>
-    struct states_of;
-    template <class... F>
-    struct states_of<family_list<F...>> {
-        using type = std::tuple<typename family_state_of<F>::type...>;
-    };
-
     template <class S>
     static long state_in_use(const S& s)
     {
@@ -396,7 +457,10 @@ private:
     }
 
     std::list<task_struct> tasks_;
-    typename states_of<families>::type family_states_;
+    std::list<user_namespace> user_namespaces_;  // stable addresses: creds and nets point at them
+    std::list<net> net_namespaces_;
+    unsigned long next_user_ns_id_ = 1;
+    family_states_t<families> family_states_;
     task_struct boot_task_;  // registration runs in process context with no task of its own
     int next_pid_ = 1;
 };

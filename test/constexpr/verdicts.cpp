@@ -54,7 +54,22 @@ static_assert(verdict(sysctl_default, sockmodel::cred::root(), AF_INET, SOCK_STR
 static_assert(verdict(sysctl_default, sockmodel::cred::root(), AF_INET, SOCK_STREAM | 0x10, 0).where ==
               "__sys_socket_create");
 static_assert(verdict(sysctl_default, sockmodel::cred::root(), AF_MAX, SOCK_STREAM, 0).err == -EAFNOSUPPORT);
-static_assert(verdict(sysctl_default, sockmodel::cred::root(), AF_INET, SOCK_PACKET, 0).err == -EAFNOSUPPORT);
+// (PF_INET, SOCK_PACKET) is PF_PACKET's: root gets one (SO_DOMAIN 17), nobody EPERM.
+static_assert(verdict(sysctl_default, sockmodel::cred::root(), AF_INET, SOCK_PACKET, 0).err == 0);
+static_assert(verdict(sysctl_default, sockmodel::cred::root(), AF_INET, SOCK_PACKET, 0).family == AF_PACKET);
+static_assert(verdict(sysctl_default, constexpr_user(), AF_INET, SOCK_PACKET, 0).err == -EPERM);
+// The families beside AF_INET and AF_UNIX, one decision of each.
+static_assert(verdict(sysctl_default, sockmodel::cred::root(), AF_INET6, SOCK_STREAM, 0).protocol == IPPROTO_TCP);
+static_assert(verdict(sysctl_default, constexpr_user(), AF_INET6, SOCK_RAW, IPPROTO_ICMPV6).err == -EPERM);
+static_assert(verdict(sysctl_default, constexpr_user(), AF_NETLINK, SOCK_RAW, 0).err == 0);        // NETLINK_ROUTE
+static_assert(verdict(sysctl_default, constexpr_user(), AF_NETLINK, SOCK_RAW, 1).err == -EPROTONOSUPPORT);
+static_assert(verdict(sysctl_default, constexpr_user(), AF_NETLINK, SOCK_STREAM, 0).err == -ESOCKTNOSUPPORT);
+static_assert(verdict(sysctl_default, constexpr_user(), AF_PACKET, SOCK_STREAM, 0).err == -EPERM);  // capability first
+static_assert(verdict(sysctl_default, sockmodel::cred::root(), AF_PACKET, SOCK_STREAM, 0).err == -ESOCKTNOSUPPORT);
+static_assert(verdict(sysctl_default, constexpr_user(), AF_VSOCK, SOCK_DGRAM, 0).err == -ENODEV);   // no transport
+static_assert(verdict(sysctl_default, constexpr_user(), AF_VSOCK, SOCK_STREAM, 1).err == -EPROTONOSUPPORT);
+static_assert(verdict(sysctl_default, sockmodel::cred::root(), AF_XDP, SOCK_DGRAM, 0).err == -ESOCKTNOSUPPORT);
+static_assert(verdict(sysctl_default, constexpr_user(), AF_XDP, SOCK_DGRAM, 0).err == -EPERM);
 static_assert(verdict(sysctl_default, sockmodel::cred::root(), AF_INET, 0, 0).err == -ESOCKTNOSUPPORT);
 static_assert(verdict(sysctl_default, sockmodel::cred::root(), AF_INET, SOCK_STREAM, IPPROTO_MAX).err == -EINVAL);
 

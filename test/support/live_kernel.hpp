@@ -19,6 +19,7 @@
 #include <grp.h>
 #include <linux/if_ether.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -173,15 +174,56 @@ inline constexpr uid_t nobody_uid = 65534;
 inline constexpr gid_t nobody_gid = 65534;
 
 enum class identity {
-    inherit,  // whatever the test process is (root, for these tests)
-    nobody,   // setgroups(0), setresgid(65534), setresuid(65534): no capabilities
+    inherit,       // whatever the test process is (root, for these tests)
+    nobody,        // setgroups(0), setresgid(65534), setresuid(65534): no capabilities
+    nobody_userns, // nobody, then unshare(CLONE_NEWUSER): every capability in its own
+                   // user namespace, none over the initial network namespace
 };
+
+inline const char* identity_name(identity who)
+{
+    switch (who) {
+    case identity::inherit: return "root";
+    case identity::nobody: return "nobody";
+    case identity::nobody_userns: return "nobody+userns";
+    }
+    return "?";
+}
+
+// Can an unprivileged process make a user namespace here? (Debian's
+// kernel.unprivileged_userns_clone, or user.max_user_namespaces at 0, may say no.)
+inline bool unprivileged_userns_allowed(std::string* why)
+{
+    std::ifstream f("/proc/sys/user/max_user_namespaces");
+    long max = -1;
+    if (f >> max && max == 0) {
+        *why = "user.max_user_namespaces is 0";
+        return false;
+    }
+    std::ifstream d("/proc/sys/kernel/unprivileged_userns_clone");
+    int on = 1;
+    if (d >> on && on == 0) {
+        *why = "kernel.unprivileged_userns_clone is 0";
+        return false;
+    }
+    return true;
+}
 
 // The model credentials for an identity. `inherit` is root: the tests that use
 // it check that the process runs as root first.
 inline sockmodel::cred model_cred(identity who)
 {
-    return who == identity::nobody ? sockmodel::cred::user(nobody_uid, nobody_gid) : sockmodel::cred::root();
+    return who == identity::inherit ? sockmodel::cred::root() : sockmodel::cred::user(nobody_uid, nobody_gid);
+}
+
+// The model task for an identity: nobody_userns unshares a user namespace in
+// the model as the live child does (after any fd mirroring, which runs as root).
+template <class K>
+void model_enter_identity(K& k, sockmodel::task_struct& t, identity who)
+{
+    if (who == identity::nobody_userns)
+        if (const int r = k.unshare(t, sockmodel::clone_flag::newuser); r != 0)
+            throw std::logic_error("live_kernel: model unshare(CLONE_NEWUSER) gave " + std::to_string(r));
 }
 
 inline bool running_as_root() { return ::geteuid() == 0; }
@@ -214,8 +256,10 @@ std::vector<unsigned char> run_in_child(identity who, Fn&& fn)
 {
     try {
         return sockmodel_host::run_in_child([&](sockmodel_host::child_context& c) {
-            if (who == identity::nobody)
+            if (who != identity::inherit)
                 drop_privileges();
+            if (who == identity::nobody_userns && ::unshare(CLONE_NEWUSER) != 0)
+                throw sockmodel_host::setup_error("unshare(CLONE_NEWUSER)", errno);
             fn(c.out);
         });
     } catch (const sockmodel_host::harness_error& e) {
@@ -413,7 +457,7 @@ inline std::vector<int> grid_families()
     std::vector<int> v;
     for (int f = -1; f <= sockmodel::arch::host::af_max + 4; ++f)
         v.push_back(f);
-    for (int f : {INT_MIN, INT_MAX, 1000, 65536})
+    for (int f : {64, 255, 256, 1000, 65536, INT_MIN, INT_MAX})
         v.push_back(f);
     return v;
 }
@@ -437,10 +481,19 @@ inline std::vector<int> grid_types()
     return v;
 }
 
+// Every protocol number a family of the host cares about: IPPROTO_* around
+// inetsw's and inetsw6's edges, every netlink protocol 0..MAX_LINKS+1, AF_UNIX
+// and AF_VSOCK's own numbers, AF_XDP's, and ethertypes in network order.
 inline std::vector<int> grid_protocols()
 {
-    return {-1, 0, 1, 2, 6, 17, 33, 41, 58, 132, 136, 255, 256, 262, 263, static_cast<int>(htons(ETH_P_ALL)),
-            INT_MAX};
+    std::vector<int> v = {-1, 0, 1, 2, 6, 17, 33, 40, 41, 44, 58, 132, 136, 255, 256, 262, 263, INT_MAX, INT_MIN};
+    for (int p = 3; p <= 33; ++p)
+        if (std::find(v.begin(), v.end(), p) == v.end())
+            v.push_back(p);
+    for (int ethertype : {ETH_P_ALL, ETH_P_IP, ETH_P_IPV6, ETH_P_ARP, 0xffff})
+        v.push_back(static_cast<int>(htons(static_cast<std::uint16_t>(ethertype))));
+    v.push_back(65536);
+    return v;
 }
 
 inline std::vector<socket_input> socket_grid()

@@ -151,7 +151,8 @@ static_assert(std::is_same_v<config<>::tracer, trace::none>);
 static_assert(std::is_same_v<config<>::security, lsm::none>);
 static_assert(std::is_same_v<config<>::update_socket_protocol, no_bpf_protocol_hook>);
 static_assert(std::is_same_v<config<>::families, default_families>);
-static_assert(std::is_same_v<K::families, family_list<unix_family, inet_family>>);
+static_assert(std::is_same_v<K::families, family_list<netlink_family, inet_family, unix_family, xsk_family, inet6_family,
+                                                     packet_family, vsock_family>>);
 static_assert(std::is_same_v<K::abi, a::host>);
 static_assert(no_bpf_protocol_hook::apply(AF_INET, SOCK_STREAM, 7) == 7);
 

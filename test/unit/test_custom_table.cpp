@@ -48,7 +48,7 @@ struct blue_sock : inet_sock {
 // The part of blue's init that can refuse: CAP_NET_ADMIN is required.
 constexpr int blue_init_check(const net_sysctl&, const cred& c)
 {
-    return ns_capable(c, capability::net_admin) ? 0 : -EACCES;
+    return capable(c, capability::net_admin) ? 0 : -EACCES;
 }
 
 template <class K>

@@ -2,15 +2,14 @@
 // socket path asks about (include/uapi/linux/capability.h).
 #pragma once
 
+#include <sockmodel/kernel/user_namespace.hpp>
+
 #include <cstdint>
 #include <initializer_list>
 #include <string_view>
 #include <vector>
 
 namespace sockmodel {
-
-using kuid_t = unsigned;
-using kgid_t = unsigned;
 
 // Capability numbers as in include/uapi/linux/capability.h, named in lower
 // case: that header defines CAP_NET_RAW and the rest as macros.
@@ -57,6 +56,9 @@ struct cred {
     kgid_t gid = 0, egid = 0, sgid = 0, fsgid = 0;
     std::vector<kgid_t> group_info;  // supplementary groups
     kernel_cap_t cap_effective = kernel_cap_t::full();
+    // The user namespace the capabilities are held in (cred->user_ns); never
+    // NULL, init_user_ns unless unshare(CLONE_NEWUSER) changed it.
+    const user_namespace* user_ns = &init_user_ns;
 
     // The superuser of the initial user namespace, as init runs.
     static constexpr cred root() { return {}; }
@@ -84,10 +86,33 @@ struct cred {
     }
 };
 
-// capable()/ns_capable(): the model has one user namespace, the initial one, so
-// a capability check is a look at the effective set.
-constexpr bool ns_capable(const cred& c, capability cap) { return c.cap_effective.raised(cap); }
-constexpr bool capable(const cred& c, capability cap) { return ns_capable(c, cap); }
+// cap_capable (security/commoncap.c), the capability LSM's answer to "does
+// this cred hold `cap` over user namespace `target_ns`": walk from target_ns
+// up towards the root. In the cred's own namespace the answer is its
+// effective set; a namespace whose parent is the cred's namespace and whose
+// owner is the cred's euid grants every capability (its creator is root over
+// it); once the walk is at or above the cred's level, the answer is no.
+constexpr bool cap_capable(const cred& c, const user_namespace& target_ns, capability cap)
+{
+    const user_namespace* ns = &target_ns;
+    for (;;) {
+        if (same_user_ns(*ns, *c.user_ns))
+            return c.cap_effective.raised(cap);
+        if (ns->level <= c.user_ns->level)
+            return false;
+        // level > 0 here, so ns has a parent.
+        if (same_user_ns(*ns->parent, *c.user_ns) && ns->owner == c.euid)
+            return true;
+        ns = ns->parent;
+    }
+}
+
+// ns_capable(ns, cap) (kernel/capability.c) for the credentials `c` (the
+// kernel reads current's): security_capable, where only commoncap decides.
+constexpr bool ns_capable(const user_namespace& ns, const cred& c, capability cap) { return cap_capable(c, ns, cap); }
+
+// capable(cap): ns_capable over the initial user namespace.
+constexpr bool capable(const cred& c, capability cap) { return ns_capable(init_user_ns, c, cap); }
 
 // in_group_p() (kernel/groups.c) checks fsgid; ping_init_sock uses egid and the
 // supplementary list, which this answers.

@@ -37,7 +37,7 @@ int do_prlimit(context<K>& cx, task_struct& tsk, int resource, const resource_li
 }
 
 // check_prlimit_permission: another task's limits need all of its uids and
-// gids to be the caller's, or CAP_SYS_RESOURCE.
+// gids to be the caller's, or CAP_SYS_RESOURCE over the target's user namespace.
 inline int check_prlimit_permission(const task_struct& current, const task_struct& task)
 {
     if (&current == &task)
@@ -46,7 +46,7 @@ inline int check_prlimit_permission(const task_struct& current, const task_struc
     const cred& t = task.cred;
     const bool id_match = c.uid == t.euid && c.uid == t.suid && c.uid == t.uid && c.gid == t.egid &&
                           c.gid == t.sgid && c.gid == t.gid;
-    if (!id_match && !ns_capable(c, capability::sys_resource))
+    if (!id_match && !ns_capable(*t.user_ns, c, capability::sys_resource))
         return -EPERM;
     return 0;  // security_task_prlimit
 }

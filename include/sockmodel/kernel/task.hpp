@@ -46,6 +46,8 @@ inline constexpr unsigned long vm = 0x00000100;
 inline constexpr unsigned long files = 0x00000400;
 inline constexpr unsigned long sighand = 0x00000800;
 inline constexpr unsigned long thread = 0x00010000;
+inline constexpr unsigned long newuser = 0x10000000;  // CLONE_NEWUSER
+inline constexpr unsigned long newnet = 0x40000000;   // CLONE_NEWNET
 // A pthread: what glibc's pthread_create passes, less the flags the model ignores.
 inline constexpr unsigned long pthread = vm | files | sighand | thread;
 }  // namespace clone_flag

@@ -66,6 +66,10 @@ inline constexpr op_slot sock_no_sendmsg{"sock_no_sendmsg", -EOPNOTSUPP};
 inline constexpr op_slot sock_no_recvmsg{"sock_no_recvmsg", -EOPNOTSUPP};
 inline constexpr op_slot sock_no_mmap{"sock_no_mmap", -ENODEV};
 
+// setsockopt/getsockopt left NULL in a table (unix, packet_ops_spkt):
+// __sys_setsockopt answers EOPNOTSUPP for levels other than SOL_SOCKET.
+inline constexpr op_slot unset_sockopt{"(NULL: __sys_[gs]etsockopt answers EOPNOTSUPP)", -EOPNOTSUPP};
+
 // Every member has a default (so designated initializers may leave any out
 // without a -Wmissing-field-initializers warning); every slot left out stays unset, and an unset slot fails
 // the completeness check below: the kernel would dereference NULL there.

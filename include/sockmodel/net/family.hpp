@@ -18,7 +18,8 @@
 //         static int construct(context<K>&, net&, socket&, const create_choice&, int kern);
 //         // optional: template <class K> static void explain(context<K>&, const create_choice&, int type, int protocol);
 //         // optional: template <class K> static std::string describe(int type, int protocol, int kern);
-//         // optional: struct state { long in_use() const; };   // the family's own kernel state
+//         // optional: struct state { long in_use() const;       // the family's own kernel state
+//         //                          constexpr std::uint64_t registered() const; };  // what choose reads of it
 //     };
 #pragma once
 
@@ -32,8 +33,10 @@
 #include <sockmodel/trace/trace.hpp>
 
 #include <concepts>
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 
 namespace sockmodel {
@@ -67,6 +70,13 @@ struct create_choice {
     int protocol = 0;                // sk->sk_protocol (SO_PROTOCOL)
     int family = 0;                  // sk->sk_family (SO_DOMAIN)
     unsigned flags = 0;              // the chosen entry's flags (INET_PROTOSW_*)
+    // An errno the create function reaches only after it has allocated the
+    // sock (vsock_create's transport assignment for SOCK_DGRAM): construct
+    // allocates, then undoes it and returns this; the verdict reports it.
+    int late_err = 0;
+    // Family-defined: what choose hands construct beyond the above
+    // (AF_PACKET: the 16-bit protocol it keeps in po->num).
+    unsigned long data = 0;
 
     static constexpr create_choice fail(int e, int at) { return {e, at}; }
 };
@@ -76,6 +86,15 @@ struct create_context {
     const net_sysctl& sysctl;
     const struct cred& cred;
     int kern = 0;
+    // net->user_ns of the netns the socket is created in: what
+    // ns_capable(net->user_ns, CAP_NET_RAW) asks about.
+    const user_namespace& user_ns = init_user_ns;
+    // The family's run-time registrations, as its state's registered() reads
+    // them (bit n set: netlink protocol n has nl_table[n].registered; vsock's
+    // loaded transports), for a create function whose answer depends on what
+    // was registered after boot. family_create and the verdict fill it for
+    // the family they ask; 0 for a family without such state.
+    std::uint64_t registered = 0;
 };
 
 // A family's protocol table: constant entries naming a proto and an ops table.
@@ -106,6 +125,8 @@ template <class F, class K>
 concept family_describes = requires { { F::template describe<K>(0, 0, 0) } -> std::convertible_to<std::string>; };
 template <class F>
 concept family_has_state = requires { typename F::state; };
+template <class S>
+concept state_has_registrations = requires(const S& s) { { s.registered() } -> std::convertible_to<std::uint64_t>; };
 
 template <class T>
 constexpr bool table_complete()
@@ -148,6 +169,26 @@ struct family_state_of<F> {
     using type = typename F::state;
 };
 
+// The states of a family list, one per family, in a tuple (kernel::family_states()).
+template <class L>
+struct family_states_of;
+template <class... F>
+struct family_states_of<family_list<F...>> {
+    using type = std::tuple<typename family_state_of<F>::type...>;
+};
+template <class L>
+using family_states_t = typename family_states_of<L>::type;
+
+// create_context::registered for a family's state.
+template <class S>
+constexpr std::uint64_t registered_of(const S& s)
+{
+    if constexpr (detail::state_has_registrations<S>)
+        return s.registered();
+    else
+        return 0;
+}
+
 // net_proto_family.create for every family: the decision, its trace notes,
 // then the construction of what was chosen.
 template <class K, class F>
@@ -161,7 +202,11 @@ int family_create(context<K>& cx, net& n, socket& sock, int protocol, int kern)
             return trace::decode_type<abi>(sock.type) + ", " + std::to_string(protocol) + ", kern=" +
                    std::to_string(kern);
     });
-    const create_choice c = F::template choose<K>({n.sysctl, cx.current.cred, kern}, sock.type, protocol);
+    std::uint64_t registered = 0;
+    if constexpr (detail::state_has_registrations<typename family_state_of<F>::type>)
+        registered = registered_of(cx.k.template family_state<F>());
+    const create_context in{n.sysctl, cx.current.cred, kern, *n.user_ns, registered};
+    const create_choice c = F::template choose<K>(in, sock.type, protocol);
     if constexpr (detail::family_explains<F, K>)
         F::template explain<K>(cx, c, sock.type, protocol);
     if (c.err)

@@ -10,7 +10,10 @@ namespace sockmodel {
 
 inline constexpr int ip_pmtudisc_want = 1;
 
+struct ipv6_pinfo;
+
 struct inet_sock : sock {
+    ipv6_pinfo* pinet6 = nullptr;  // AF_INET6 socks: their ipv6_pinfo (inet6_create sets it)
     unsigned short inet_num = 0;
     unsigned short inet_sport = 0;  // network order
     int uc_ttl = 0;

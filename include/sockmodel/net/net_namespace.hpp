@@ -1,5 +1,6 @@
-// A network namespace (include/net/net_namespace.h): the sysctls the socket
-// path reads and the counters /proc/net/sockstat reports.
+// A network namespace (include/net/net_namespace.h): the user namespace that
+// owns it, the sysctls the socket path reads and the counters
+// /proc/net/sockstat reports.
 #pragma once
 
 #include <sockmodel/kernel/cred.hpp>
@@ -19,12 +20,17 @@ struct net_sysctl {
         kgid_t high = 0;
     } ping_group_range;
     bool mptcp_enabled = true;  // net.mptcp.enabled
+    bool bindv6only = false;    // net.ipv6.bindv6only: sk_ipv6only of a new AF_INET6 sock
     int rmem_default = 212992;  // net.core.rmem_default
     int wmem_default = 212992;  // net.core.wmem_default
 };
 
 struct net {
     net_sysctl sysctl;
+    // net->user_ns: the user namespace current was in when the netns was
+    // created (copy_net_ns); capability checks on this netns's objects ask
+    // about it (ns_capable(net->user_ns, ...)). Never NULL.
+    const user_namespace* user_ns = &init_user_ns;
 
     long refcount = 0;    // references held by sockets (sk_net_refcnt) and tasks
     long sock_inuse = 0;  // "sockets: used": sock_inuse_add() from sk_alloc/__sk_free

@@ -19,6 +19,7 @@
 namespace sockmodel {
 
 struct proto_state;
+struct ipv6_pinfo;
 
 inline constexpr int tcp_close_state = 7;  // TCP_CLOSE, the state sock_init_data sets
 inline constexpr long max_schedule_timeout = LONG_MAX;
@@ -104,6 +105,9 @@ struct proto {
     fn_slot<int(void* cx, sock& sk)> hash{};      // may be unset
     fn_slot<void(void* cx, sock& sk)> unhash{};   // may be unset
     fn_slot<void(void* cx, sock& sk)> destroy{};  // may be unset
+    // prot->ipv6_pinfo_offset, as the function that finds the ipv6_pinfo in
+    // the proto's object (inet6_sk_generic); set in the AF_INET6 protos only.
+    fn_slot<ipv6_pinfo*(sock& sk)> ipv6_pinfo_of{};
 };
 
 // What the kernel would dereference without a NULL check.

@@ -85,6 +85,16 @@ inline constexpr name_value ethertype_names[] = {
     {"ETH_P_IPV6", 0x86DD}, {"ETH_P_8021Q", 0x8100},
 };
 
+// include/uapi/linux/netlink.h: the protocols of AF_NETLINK, as strace names them.
+inline constexpr name_value netlink_protocol_names[] = {
+    {"NETLINK_ROUTE", 0}, {"NETLINK_UNUSED", 1}, {"NETLINK_USERSOCK", 2}, {"NETLINK_FIREWALL", 3},
+    {"NETLINK_SOCK_DIAG", 4}, {"NETLINK_NFLOG", 5}, {"NETLINK_XFRM", 6}, {"NETLINK_SELINUX", 7},
+    {"NETLINK_ISCSI", 8}, {"NETLINK_AUDIT", 9}, {"NETLINK_FIB_LOOKUP", 10}, {"NETLINK_CONNECTOR", 11},
+    {"NETLINK_NETFILTER", 12}, {"NETLINK_IP6_FW", 13}, {"NETLINK_DNRTMSG", 14},
+    {"NETLINK_KOBJECT_UEVENT", 15}, {"NETLINK_GENERIC", 16}, {"NETLINK_SCSITRANSPORT", 18},
+    {"NETLINK_ECRYPTFS", 19}, {"NETLINK_RDMA", 20}, {"NETLINK_CRYPTO", 21}, {"NETLINK_SMC", 22},
+};
+
 template <arch::socket_abi A>
 constexpr std::string_view sock_type_name(int base)
 {
@@ -114,6 +124,9 @@ inline std::string decode_protocol(int family, int protocol)
 {
     if (family == af_inet || family == af_inet6)
         if (const std::string_view name = name_of(ipproto_names, protocol); !name.empty())
+            return std::string(name);
+    if (family == af_netlink)
+        if (const std::string_view name = name_of(netlink_protocol_names, protocol); !name.empty())
             return std::string(name);
     if (family == af_packet && protocol >= 0 && protocol <= 0xffff) {
         // The protocol is in network byte order: back to host order for the table.

@@ -225,6 +225,18 @@ inline void sock_orphan(sock& sk)
     sk.sk_wq = nullptr;
 }
 
+// The close of a proto whose kernel table leaves .close NULL (packet_proto,
+// netlink_proto, vsock_proto, xsk_proto): their families' release functions
+// never call sk_prot->close. The model wants every proto to name a close
+// (proto_complete, for inet_release, which calls it unchecked), so these name
+// this one, which reports the call as the bug it would be.
+template <class K>
+void sk_prot_no_close(context<K>&, sock& sk, long)
+{
+    throw std::logic_error("sk_prot->close called on proto \"" + std::string(sk.sk_prot->name) +
+                           "\", whose kernel table has no close (its family's release never calls it)");
+}
+
 // sk_common_release: what udp/raw/ping close and inet_create's error path share.
 template <class K>
 void sk_common_release(context<K>& cx, sock& sk)

@@ -161,10 +161,12 @@ constexpr int inet_check_protocol(int protocol)
     return protocol < 0 || protocol >= ipproto_max ? -EINVAL : 0;
 }
 
+// SOCK_RAW needs CAP_NET_RAW over the user namespace owning the netns
+// (ns_capable(net->user_ns, CAP_NET_RAW)); kernel sockets are exempt.
 template <class A>
-constexpr int inet_check_raw_cap(int type, const cred& c, int kern)
+constexpr int inet_check_raw_cap(int type, const create_context& cx)
 {
-    return type == A::sock_raw && !kern && !ns_capable(c, capability::net_raw) ? -EPERM : 0;
+    return type == A::sock_raw && !cx.kern && !ns_capable(cx.user_ns, cx.cred, capability::net_raw) ? -EPERM : 0;
 }
 
 // inet_create over a protocol table: the real one (inetsw), or a user's table
@@ -200,7 +202,7 @@ struct inet_family_t {
         if (r.err)
             return create_choice::fail(r.err, lookup);
         create_choice c{0, chosen, &r.answer->ops, &r.answer->prot, type, r.protocol, af_inet, r.answer->flags};
-        if (int err = inet_check_raw_cap<abi>(type, cx.cred, cx.kern)) {
+        if (int err = inet_check_raw_cap<abi>(type, cx)) {
             c.err = err;
             c.step = raw_capability;
         }
@@ -229,9 +231,9 @@ struct inet_family_t {
                    trace::decode_protocol(af_inet, c.protocol) + ")";
         });
         if (c.step == raw_capability)
-            trace::note(cx, "inet_create", [] { return std::string("SOCK_RAW without CAP_NET_RAW"); });
+            trace::note(cx, "inet_create", [] { return std::string("SOCK_RAW without CAP_NET_RAW over net->user_ns"); });
         else if (type == abi::sock_raw)
-            trace::note(cx, "inet_create", [] { return std::string("ns_capable(CAP_NET_RAW): yes"); });
+            trace::note(cx, "inet_create", [] { return std::string("ns_capable(net->user_ns, CAP_NET_RAW): yes"); });
     }
 
     // What inet_create does with the chosen entry: the sock, its inet fields,

@@ -1,7 +1,8 @@
-// mptcp_prot (net/mptcp/protocol.c) for IPv4: refused at init when
+// mptcp_prot and mptcp_v6_prot (net/mptcp/protocol.c): refused at init when
 // net.mptcp.enabled is 0; the first subflow is created lazily, not here.
 #pragma once
 
+#include <sockmodel/linux/ipv6.hpp>
 #include <sockmodel/net/core/sock.hpp>
 #include <sockmodel/net/inet_sock.hpp>
 #include <sockmodel/net/net_namespace.hpp>
@@ -11,6 +12,10 @@ namespace sockmodel {
 
 struct mptcp_sock : inet_connection_sock {
     void* first = nullptr;  // the first subflow, none until bind/connect
+};
+
+struct mptcp6_sock : mptcp_sock {
+    ipv6_pinfo inet6;
 };
 
 constexpr int mptcp_check(const net_sysctl& sysctl, const cred&) { return sysctl.mptcp_enabled ? 0 : -ENOPROTOOPT; }
@@ -46,6 +51,18 @@ inline constexpr proto mptcp_prot{
     .init_check = &mptcp_check,
     .close = &kernel_fn<K, &mptcp_close<K>>::call,
     .destroy = &kernel_fn<K, &mptcp_destroy<K>>::call,
+};
+
+// mptcp_v6_prot: mptcp_prot with its own name and object.
+template <class K>
+inline constexpr proto mptcp_v6_prot{
+    .name = "MPTCPv6",
+    .obj = proto_object<mptcp6_sock>{},
+    .init = &kernel_fn<K, &mptcp_init_sock<K>>::call,
+    .init_check = &mptcp_check,
+    .close = &kernel_fn<K, &mptcp_close<K>>::call,
+    .destroy = &kernel_fn<K, &mptcp_destroy<K>>::call,
+    .ipv6_pinfo_of = &ipv6_pinfo_in<mptcp6_sock>,
 };
 
 }  // namespace sockmodel

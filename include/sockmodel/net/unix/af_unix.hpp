@@ -77,9 +77,7 @@ inline constexpr proto unix_stream_proto{
     .close = &kernel_fn<K, &unix_close<K>>::call,
 };
 
-// setsockopt/getsockopt are NULL in the unix tables: __sys_setsockopt answers
-// EOPNOTSUPP for levels other than SOL_SOCKET.
-inline constexpr op_slot unset_sockopt{"(NULL: __sys_[gs]etsockopt answers EOPNOTSUPP)", -EOPNOTSUPP};
+// setsockopt/getsockopt are NULL in the unix tables (unset_sockopt).
 
 template <class K>
 inline constexpr proto_ops unix_stream_ops{
