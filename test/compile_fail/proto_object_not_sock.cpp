@@ -1,7 +1,20 @@
 // A proto's objects are struct socks: sk_alloc hands them out as such.
-// expect-error: a proto's object type must derive from struct sock
+// expect-error: proto object type does not start with struct sock (include/net/sock.h
 #include <sockmodel/net/sock.hpp>
-struct not_a_sock {
+
+#ifdef SOCKMODEL_COMPILE_FAIL_TWIN
+struct my_sock : sockmodel::sock {
+#else
+struct my_sock {
+#endif
     int x;
 };
-auto* make = &sockmodel::proto_object<not_a_sock>::construct;
+
+void my_close(void*, sockmodel::sock&, long) {}
+
+constexpr sockmodel::proto my_prot{
+    .name = "MINE",
+    .obj = sockmodel::proto_object<my_sock>{},
+    .close = &my_close,
+};
+static_assert(sockmodel::proto_complete(my_prot));

@@ -1,14 +1,25 @@
 // inet_register_protosw refuses a type >= SOCK_MAX.
-// expect-error: inet_register_protosw: protosw type >= SOCK_MAX (net/ipv4/af_inet.c)
+// expect-error: inet_register_protosw: protosw type >= SOCK_MAX (net/ipv4/af_inet.c
 #include <sockmodel/kernel.hpp>
+#include <sockmodel/net/ipv4/af_inet.hpp>
+
 template <class K>
 struct table {
     using abi = typename K::abi;
     static constexpr std::array<sockmodel::inet_protosw, 1> entries{{
-        {11, 6, &sockmodel::tcp_prot<K>, &sockmodel::inet_stream_ops<K>, sockmodel::INET_PROTOSW_PERMANENT},
+#ifdef SOCKMODEL_COMPILE_FAIL_TWIN
+        {.type = abi::sock_stream,
+#else
+        {.type = abi::sock_max,
+#endif
+         .protocol = sockmodel::ipproto_tcp, .prot = sockmodel::tcp_prot<K>, .ops = sockmodel::inet_stream_ops<K>,
+         .flags = sockmodel::INET_PROTOSW_PERMANENT},
     }};
 };
-struct cfg : sockmodel::default_config {
-    using families = sockmodel::family_list<sockmodel::inet_family_t<table>>;
-};
-int main() { sockmodel::kernel<cfg> k; return 0; }
+using cfg = sockmodel::config<sockmodel::opt::families<sockmodel::inet_family_t<table>>>;
+
+int main()
+{
+    sockmodel::kernel<cfg> k;
+    return 0;
+}
