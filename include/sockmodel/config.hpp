@@ -72,6 +72,25 @@ concept config_option = requires {
     typename O::type;
 };
 
+// What an option says, read so that a non-option only fails the static_assert
+// of config (no follow-on errors).
+template <class O>
+constexpr bool is_kind(opt::kind k)
+{
+    if constexpr (config_option<O>)
+        return O::option == k;
+    else
+        return false;
+}
+template <class O>
+struct option_type {
+    using type = void;
+};
+template <config_option O>
+struct option_type<O> {
+    using type = typename O::type;
+};
+
 // The type of the option of kind K in Options..., or Default.
 template <opt::kind K, class Default, class... Options>
 struct option_or {
@@ -79,25 +98,32 @@ struct option_or {
 };
 template <opt::kind K, class Default, class O, class... Rest>
 struct option_or<K, Default, O, Rest...> {
-    using type = std::conditional_t<O::option == K, typename O::type, typename option_or<K, Default, Rest...>::type>;
+    using type = std::conditional_t<is_kind<O>(K), typename option_type<O>::type,
+                                    typename option_or<K, Default, Rest...>::type>;
 };
 
 template <opt::kind K, class... Options>
-constexpr int count_of() { return ((Options::option == K ? 1 : 0) + ... + 0); }
+constexpr int count_of() { return ((is_kind<Options>(K) ? 1 : 0) + ... + 0); }
 }  // namespace detail
 
 template <class... Options>
 struct config {
-    static_assert((detail::config_option<Options> && ...),
-                  "sockmodel::config: an option is not one of sockmodel::opt::abi, families, tracer, security or "
-                  "update_socket_protocol (the kernel's Kconfig knows no such symbol): check its spelling");
+    static constexpr bool options_known = (detail::config_option<Options> && ...);
     static constexpr bool options_once = [] {
-        if constexpr ((detail::config_option<Options> && ...))
+        if constexpr (options_known)
             return ((detail::count_of<Options::option, Options...>() == 1) && ...);
         else
             return true;
     }();
-    static_assert(options_once, "sockmodel::config: an option is given twice: keep one of them");
+    // The checks run in a function body, so that a failed one leaves the
+    // members below usable and the compiler says nothing more.
+    static constexpr bool valid = [] {
+        static_assert(options_known,
+                      "sockmodel::config: an option is not one of sockmodel::opt::abi, families, tracer, security or "
+                      "update_socket_protocol (the kernel's Kconfig knows no such symbol): check its spelling");
+        static_assert(options_once, "sockmodel::config: an option is given twice: keep one of them");
+        return options_known && options_once;
+    }();
 
     using abi = typename detail::option_or<opt::kind::abi, arch::host, Options...>::type;
     using families = typename detail::option_or<opt::kind::families, default_families, Options...>::type;

@@ -72,6 +72,17 @@ struct family_checks<family_list<F...>> {
 
 template <class T>
 concept complete_type = requires { sizeof(T); };
+
+// The configured family list; an empty one when it names an incomplete type
+// (checked_config has said why), so no error follows the first.
+template <class T>
+struct families_or_empty {
+    using type = family_list<>;
+};
+template <complete_type T>
+struct families_or_empty<T> {
+    using type = typename as_family_list<T>::type;
+};
 }  // namespace detail
 
 // The boot-time checks of a configuration, each with its message.
@@ -80,10 +91,17 @@ struct checked_config {
     static_assert(is_config<Config>,
                   "kernel<Config>: Config must be sockmodel::config<options...>; a struct derived from a config "
                   "would have its added members ignored (write config<opt::tracer<...>, ...> instead)");
+    static constexpr bool options_ok = [] {
+        if constexpr (is_config<Config>)
+            return Config::valid;  // its static_asserts say what is wrong
+        else
+            return false;
+    }();
     static_assert(detail::complete_type<typename Config::families>,
                   "kernel<Config>: the configuration names no families and <sockmodel/default_families.hpp> is not "
                   "included: include it, or name them with opt::families<...>");
-    static constexpr bool value = true;
+    // Naming options_ok here instantiates it, and with it the option checks.
+    static constexpr bool value = sizeof(std::bool_constant<options_ok>) > 0;
 };
 
 template <class Abi, class List>
@@ -122,7 +140,7 @@ class kernel {
 public:
     using config = Config;
     using abi = typename Config::abi;
-    using families = typename as_family_list<typename Config::families>::type;
+    using families = typename detail::families_or_empty<typename Config::families>::type;
     using security_type = typename Config::security;
     using tracer_type = typename Config::tracer;
     using context_type = context<kernel>;

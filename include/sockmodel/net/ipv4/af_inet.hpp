@@ -231,9 +231,9 @@ struct inet_family_t {
                    trace::decode_protocol(af_inet, c.protocol) + ")";
         });
         if (c.step == raw_capability)
-            trace::note(cx, "inet_create", [] { return std::string("SOCK_RAW without CAP_NET_RAW over net->user_ns"); });
+            trace::note(cx, "inet_create", [] { return std::string("SOCK_RAW without CAP_NET_RAW"); });
         else if (type == abi::sock_raw)
-            trace::note(cx, "inet_create", [] { return std::string("ns_capable(net->user_ns, CAP_NET_RAW): yes"); });
+            trace::note(cx, "inet_create", [] { return std::string("ns_capable(CAP_NET_RAW): yes"); });
     }
 
     // What inet_create does with the chosen entry: the sock, its inet fields,
