@@ -3,7 +3,8 @@
 // shape_like_model_task() gives the process the model task's starting state
 // (a fresh network namespace with its ping_group_range, only fds 0-2, the
 // --fill-fds sockets, RLIMIT_NOFILE) and apply_credentials() switches to a
-// model `cred` (setgroups, setresgid, setresuid, capset).
+// model `cred` (setgroups, setresgid, setresuid, capset);
+// enter_user_namespace() then unshares the user namespace (--as userns).
 //
 // Used by tools/sockmodel-trace (--compare-host) and test/unit/live_kernel.hpp.
 // Not installed; see support/CMakeLists.txt. Linux only.
@@ -289,6 +290,18 @@ inline void apply_credentials(const sockmodel::cred& c)
         if (::syscall(SYS_capset, &hdr, data) != 0)
             setup_failed("capset");
     }
+}
+
+// In the child, after apply_credentials: unshare(CLONE_NEWUSER), as
+// `unshare -U` does and the model's kernel::unshare(t, clone_flag::newuser):
+// a new user namespace owned by the current euid, every capability inside it,
+// no uid/gid map written. The network namespace is kept, so it stays owned by
+// the user namespace that was current when it was made (the initial one, for
+// the netns shape_like_model_task made as root).
+inline void enter_user_namespace()
+{
+    if (::unshare(CLONE_NEWUSER) != 0)
+        setup_failed("unshare(CLONE_NEWUSER)");
 }
 
 // In the child, after apply_credentials: proves that the ids and groups are

@@ -6,7 +6,7 @@
 #       functions in <case>.order are entered in that order in --format json.
 #       SOCKMODEL_UPDATE_GOLDEN=1 (environment, or -DSOCKMODEL_UPDATE_GOLDEN=ON
 #       at configure time) rewrites <case>.expected instead of comparing.
-#   -DMODE=compare  ... -DCASE=name -DAS=root|user
+#   -DMODE=compare  ... -DCASE=name -DAS=root|user|userns
 #       Runs the case with --compare-host --as AS; the host must agree (exit 0).
 #   -DMODE=json_parses -DCASES=a,b,c   every --format json line must parse.
 #   -DMODE=dot_renders -DCASES=a,b,c   --format dot must render with dot -Tsvg.
@@ -258,6 +258,7 @@ function(golden_bad_input)
         "bad option|--bogus|unknown option '--bogus'"
         "unknown type name|AF_INET|SOCK_FOO|0|unknown type 'SOCK_FOO'"
         "unknown protocol|AF_INET|SOCK_STREAM|IPPROTO_FOO|unknown protocol 'IPPROTO_FOO'"
+        "unknown netlink protocol|AF_NETLINK|SOCK_RAW|NETLINK_FOO|unknown protocol 'NETLINK_FOO'"
         "number out of range|AF_INET|SOCK_STREAM|99999999999|protocol number out of range"
         "wrong argument count|AF_INET|SOCK_STREAM|expected FAMILY TYPE PROTOCOL"
         "missing option value|--fill-fds|option '--fill-fds' needs a value"

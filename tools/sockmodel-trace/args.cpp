@@ -50,13 +50,26 @@ Arguments
             SOCK_DGRAM, SOCK_RAW, SOCK_RDM, SOCK_SEQPACKET, SOCK_DCCP,
             SOCK_PACKET, SOCK_CLOEXEC, SOCK_NONBLOCK, O_CLOEXEC, O_NONBLOCK)
             or a number: 'SOCK_STREAM|SOCK_CLOEXEC', 'SOCK_STREAM|0x10', 12
-  PROTOCOL  IPPROTO_* names (IPPROTO_TCP, IPPROTO_ICMP, ...), htons(ETH_P_ALL)
-            or htons(N), or a number
+  PROTOCOL  what strace prints for the family, or a number:
+              AF_INET, AF_INET6  IPPROTO_* (IPPROTO_TCP, IPPROTO_ICMPV6, IPPROTO_MPTCP, ...)
+              AF_NETLINK         NETLINK_* (NETLINK_ROUTE, NETLINK_SOCK_DIAG,
+                                 NETLINK_GENERIC, ... every name of <linux/netlink.h>)
+              AF_PACKET          htons(ETH_P_ALL), htons(ETH_P_IP), ... or htons(N)
+              AF_UNIX, AF_VSOCK, AF_XDP, ...  plain numbers (0, 40)
+            Names are not checked against the family: 'AF_PACKET SOCK_RAW
+            IPPROTO_TCP' is socket(AF_PACKET, SOCK_RAW, 6) and prints as 6.
   Numbers are C literals: decimal, 0x hex, 0 octal, optionally negative.
 
 Options
-  --as root|user        credentials: root (uid 0, every capability; the default)
-                        or user (uid/gid 65534, no groups, no capabilities)
+  --as root|user|userns credentials: root (uid 0, every capability; the default),
+                        user (uid/gid 65534, no groups, no capabilities), or
+                        userns: user, then unshare(CLONE_NEWUSER) as
+                        `unshare -U` gives it (every capability, but inside a
+                        new user namespace, with no uid/gid map). The network
+                        namespace is not changed: it stays owned by the initial
+                        user namespace, so checks like ns_capable(net->user_ns,
+                        CAP_NET_RAW) still fail. --uid/--gid/--groups/--caps
+                        shape the credentials before the unshare.
   --uid N, --gid N      set every uid (gid) of the chosen credentials
   --groups A,B,...      supplementary groups ('' or none: no groups)
   --caps none|all|LIST  effective capabilities, LIST like net_raw,net_admin
@@ -79,7 +92,9 @@ Options
                         above), closes inherited descriptors above 2, opens the
                         --fill-fds sockets, sets the rlimit, then drops to the
                         credentials with setgroups/setresgid/setresuid (and
-                        capset), and reports through a pipe. fd numbers are
+                        capset), with --as userns then unshare(CLONE_NEWUSER)
+                        (the netns made above, as root, keeps its owner), and
+                        reports through a pipe. fd numbers are
                         compared only when the host process has exactly fds
                         0, 1 and 2 open; otherwise only success/errno.
   -h, --help            this text
@@ -91,6 +106,8 @@ Examples
   sockmodel-trace AF_INET SOCK_STREAM IPPROTO_UDP
   sockmodel-trace AF_UNIX SOCK_RAW 0
   sockmodel-trace --as user AF_INET SOCK_RAW IPPROTO_ICMP
+  sockmodel-trace AF_NETLINK 'SOCK_RAW|SOCK_CLOEXEC' NETLINK_ROUTE
+  sockmodel-trace --as userns AF_PACKET SOCK_RAW 'htons(ETH_P_ALL)'
   sockmodel-trace --as user --ping-group 65534-65534 AF_INET SOCK_DGRAM IPPROTO_ICMP
   sockmodel-trace --rlimit-nofile 4 --fill-fds 1 AF_INET SOCK_STREAM 0
   sockmodel-trace --abi mips AF_INET 'SOCK_DGRAM|SOCK_NONBLOCK' 0
@@ -290,6 +307,11 @@ int parse_protocol(std::string_view s)
             return *value;
         bad("unknown protocol " + quoted(s));
     }
+    if (up.starts_with("NETLINK_")) {
+        if (const std::optional<int> value = sm::trace::value_of(sm::trace::netlink_protocol_names, up))
+            return *value;
+        bad("unknown protocol " + quoted(s));
+    }
     if (up.starts_with("HTONS(") && up.ends_with(")")) {
         const std::string_view inner = trim(std::string_view(up).substr(6, up.size() - 7));
         unsigned v = 0;
@@ -348,8 +370,8 @@ options parse_options(int argc, char** argv)
         };
         if (name == "--as") {
             const std::string_view v = value();
-            if (v != "root" && v != "user")
-                bad("bad --as value " + quoted(v) + " (root or user)");
+            if (v != "root" && v != "user" && v != "userns")
+                bad("bad --as value " + quoted(v) + " (root, user or userns)");
             o.as = v;
         } else if (name == "--uid") {
             o.uid = parse_id(value(), "--uid");
@@ -413,7 +435,7 @@ options parse_options(int argc, char** argv)
 
 sm::cred options::credentials() const
 {
-    sm::cred c = as == "user" ? sm::cred::user(65534, 65534) : sm::cred::root();
+    sm::cred c = as == "root" ? sm::cred::root() : sm::cred::user(65534, 65534);
     if (uid)
         c.uid = c.euid = c.suid = c.fsuid = *uid;
     if (gid)

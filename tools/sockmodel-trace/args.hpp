@@ -27,7 +27,7 @@ enum class output_format { tree, json, dot };
 
 struct options {
     std::string abi = "host";
-    std::string as = "root";
+    std::string as = "root";  // root, user or userns
     std::optional<sockmodel::kuid_t> uid;
     std::optional<sockmodel::kgid_t> gid;
     std::optional<std::vector<sockmodel::kgid_t>> groups;
@@ -41,6 +41,9 @@ struct options {
     std::vector<std::string> positional;
 
     bool do_close() const { return close.value_or(positional.empty()); }
+    // --as userns: the credentials below, then unshare(CLONE_NEWUSER).
+    bool new_user_ns() const { return as == "userns"; }
+    // The credentials the call is made with (before any unshare).
     sockmodel::cred credentials() const;
 };
 

@@ -33,6 +33,8 @@ host_outcome call_host(const host_request& q)
                 c, {.fill_fds = q.fill_fds, .rlimit_nofile = q.rlimit_nofile, .ping_low = q.ping_low,
                     .ping_high = q.ping_high});
             host::apply_credentials(q.cred);
+            if (q.new_user_ns)
+                host::enter_user_namespace();
             const int fd = ::socket(q.call.family, q.call.type, q.call.protocol);
             const int ret = fd >= 0 ? fd : -errno;
             if (fd >= 0 && q.do_close)

@@ -17,6 +17,7 @@ struct host_request {
     unsigned long rlimit_nofile = 0;  // the limit the model task ran under
     sockmodel::kgid_t ping_low = 1, ping_high = 0;
     bool do_close = false;
+    bool new_user_ns = false;  // --as userns: unshare(CLONE_NEWUSER) after the drop
 };
 
 // Makes the call on the host and compares it with the model's result.

@@ -42,7 +42,9 @@ int run(const st::options& o)
 
     std::fflush(stdout);
     const st::host_comparison c = st::compare_with_host(
-        {call, o.credentials(), o.fill_fds, m.rlimit_nofile, o.ping_low, o.ping_high, o.do_close()}, m.run.fd);
+        {call, o.credentials(), o.fill_fds, m.rlimit_nofile, o.ping_low, o.ping_high, o.do_close(),
+         o.new_user_ns()},
+        m.run.fd);
     st::print_comparison(c, o.format);
     return c.agree ? 0 : 1;
 }

@@ -2,7 +2,7 @@
 // program started from a shell, and the socket() (and close()) under trace.
 //
 // The only file of the tool that touches the kernel object (k->socket,
-// k->spawn, k->close, k->setrlimit, k->tracer, k->init_net.sysctl): when that
+// k->spawn, k->close, k->setrlimit, k->unshare, k->tracer, k->init_net.sysctl): when that
 // API changes, this is the file to adapt.
 #pragma once
 
@@ -62,6 +62,11 @@ model_run run_model(const options& o, const socket_args& call)
     if (int err = k->setrlimit(t, A::rlimit_nofile, &run))
         bad("setup: model setrlimit(RLIMIT_NOFILE) returned " + strace_result(err));
     t.cred = o.credentials();
+    // --as userns: unshare(CLONE_NEWUSER) after the drop, as the host child
+    // does; the task keeps init_net, owned by the initial user namespace.
+    if (o.new_user_ns())
+        if (int err = k->unshare(t, sm::clone_flag::newuser))
+            bad("setup: model unshare(CLONE_NEWUSER) returned " + strace_result(err));
     k->tracer.clear();
 
     model_run m;

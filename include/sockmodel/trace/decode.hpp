@@ -85,7 +85,10 @@ inline constexpr name_value ethertype_names[] = {
     {"ETH_P_IPV6", 0x86DD}, {"ETH_P_8021Q", 0x8100},
 };
 
-// include/uapi/linux/netlink.h: the protocols of AF_NETLINK, as strace names them.
+// include/uapi/linux/netlink.h: the protocols of AF_NETLINK, as strace names
+// them. 17 has no name (the header leaves room for NETLINK_DM). The alias
+// NETLINK_INET_DIAG comes after NETLINK_SOCK_DIAG: it parses, but 4 prints as
+// NETLINK_SOCK_DIAG, the first name for the value.
 inline constexpr name_value netlink_protocol_names[] = {
     {"NETLINK_ROUTE", 0}, {"NETLINK_UNUSED", 1}, {"NETLINK_USERSOCK", 2}, {"NETLINK_FIREWALL", 3},
     {"NETLINK_SOCK_DIAG", 4}, {"NETLINK_NFLOG", 5}, {"NETLINK_XFRM", 6}, {"NETLINK_SELINUX", 7},
@@ -93,6 +96,7 @@ inline constexpr name_value netlink_protocol_names[] = {
     {"NETLINK_NETFILTER", 12}, {"NETLINK_IP6_FW", 13}, {"NETLINK_DNRTMSG", 14},
     {"NETLINK_KOBJECT_UEVENT", 15}, {"NETLINK_GENERIC", 16}, {"NETLINK_SCSITRANSPORT", 18},
     {"NETLINK_ECRYPTFS", 19}, {"NETLINK_RDMA", 20}, {"NETLINK_CRYPTO", 21}, {"NETLINK_SMC", 22},
+    {"NETLINK_INET_DIAG", 4},
 };
 
 template <arch::socket_abi A>
