@@ -11,6 +11,10 @@
 
 #include <linux/capability.h>
 #include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/if_xdp.h>
+#include <linux/netlink.h>
+#include <linux/vm_sockets.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -90,6 +94,10 @@ TEST_CASE("macro-hostile TU: the library beside libc's and the kernel uapi's mac
     CHECK(k.socket(t, AF_PACKET, SOCK_RAW, htons(ETH_P_IP)) == 2);
     CHECK(k.close(t, 2) == 0);
     CHECK(ntohs(htons(ETH_P_ALL)) == ETH_P_ALL);
+    // NETLINK_ROUTE from <linux/netlink.h> (a macro; the model's is netlink_route).
+    const int nl = k.socket(t, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    CHECK(nl == 2);
+    CHECK(k.close(t, nl) == 0);
     CHECK(errno_name(-EINVAL) == "EINVAL");
 
     CHECK(k.close(t, 0) == 0);

@@ -6,6 +6,7 @@
 #include <sockmodel/arch/abi.hpp>
 #include <sockmodel/linux/net.hpp>
 #include <sockmodel/net/sock.hpp>
+#include <sockmodel/uapi/in.hpp>
 
 namespace sockmodel {
 
@@ -29,6 +30,17 @@ constexpr bool protosw_types_below_max()
 {
     for (const auto& e : Table::entries)
         if (e.type < 0 || e.type >= A::sock_max)
+            return false;
+    return true;
+}
+
+// inet_create and inet6_create refuse a protocol outside 0..IPPROTO_MAX-1
+// with -EINVAL before the lookup: an entry there could never be chosen.
+template <class Table>
+constexpr bool protosw_protocols_in_range()
+{
+    for (const auto& e : Table::entries)
+        if (e.protocol < 0 || e.protocol >= ipproto_max)
             return false;
     return true;
 }
@@ -58,7 +70,8 @@ constexpr bool protosw_ops_complete()
 template <class A, class Table>
 constexpr bool protosw_valid()
 {
-    return protosw_types_below_max<A, Table>() && protosw_permanent_unique<Table>() && protosw_ops_complete<Table>();
+    return protosw_types_below_max<A, Table>() && protosw_protocols_in_range<Table>() &&
+           protosw_permanent_unique<Table>() && protosw_ops_complete<Table>();
 }
 
 template <class A, class Table>
@@ -66,6 +79,10 @@ struct checked_protosw {
     static_assert(protosw_types_below_max<A, Table>(),
                   "inet_register_protosw: protosw type >= SOCK_MAX (net/ipv4/af_inet.c, \"Attempt to register "
                   "invalid socket type\"): use a type below the ABI's sock_max");
+    static_assert(protosw_protocols_in_range<Table>(),
+                  "inetsw entry protocol outside 0..IPPROTO_MAX-1 (net/ipv4/af_inet.c, inet_create answers -EINVAL "
+                  "for such a protocol before its lookup, so the entry could never be chosen): use a protocol below "
+                  "IPPROTO_MAX (263)");
     static_assert(protosw_permanent_unique<Table>(),
                   "inet_register_protosw: two permanent entries for one (type, protocol) (net/ipv4/af_inet.c, "
                   "\"Attempt to override permanent protocol\"): drop one or clear INET_PROTOSW_PERMANENT");

@@ -14,6 +14,7 @@
 
 #include <array>
 #include <cstdint>
+#include <iterator>
 #include <string>
 
 
@@ -21,13 +22,14 @@ namespace sockmodel {
 
 inline constexpr int max_links = 32;  // MAX_LINKS (include/uapi/linux/netlink.h)
 
-// include/uapi/linux/netlink.h
+// include/uapi/linux/netlink.h's NETLINK_* numbers, in lower case: that
+// header defines the upper-case names as macros.
 enum netlink_protocol : int {
-    NETLINK_ROUTE = 0, NETLINK_UNUSED = 1, NETLINK_USERSOCK = 2, NETLINK_FIREWALL = 3, NETLINK_SOCK_DIAG = 4,
-    NETLINK_NFLOG = 5, NETLINK_XFRM = 6, NETLINK_SELINUX = 7, NETLINK_ISCSI = 8, NETLINK_AUDIT = 9,
-    NETLINK_FIB_LOOKUP = 10, NETLINK_CONNECTOR = 11, NETLINK_NETFILTER = 12, NETLINK_IP6_FW = 13,
-    NETLINK_DNRTMSG = 14, NETLINK_KOBJECT_UEVENT = 15, NETLINK_GENERIC = 16, NETLINK_SCSITRANSPORT = 18,
-    NETLINK_ECRYPTFS = 19, NETLINK_RDMA = 20, NETLINK_CRYPTO = 21, NETLINK_SMC = 22,
+    netlink_route = 0, netlink_unused = 1, netlink_usersock = 2, netlink_firewall = 3, netlink_sock_diag = 4,
+    netlink_nflog = 5, netlink_xfrm = 6, netlink_selinux = 7, netlink_iscsi = 8, netlink_audit = 9,
+    netlink_fib_lookup = 10, netlink_connector = 11, netlink_netfilter = 12, netlink_ip6_fw = 13,
+    netlink_dnrtmsg = 14, netlink_kobject_uevent = 15, netlink_generic = 16, netlink_scsitransport = 18,
+    netlink_ecryptfs = 19, netlink_rdma = 20, netlink_crypto = 21, netlink_smc = 22,
 };
 
 struct netlink_sock : sock {
@@ -41,12 +43,34 @@ inline netlink_sock& nlk_sk(sock& sk) { return static_cast<netlink_sock&>(sk); }
 // The protocols this host's kernel has registered (measured: socket()
 // succeeds for exactly these, as root, as nobody and in a fresh netns).
 inline constexpr int netlink_host_protocols[] = {
-    NETLINK_ROUTE,      NETLINK_USERSOCK,   NETLINK_SOCK_DIAG, NETLINK_XFRM,
-    NETLINK_SELINUX,    NETLINK_AUDIT,      NETLINK_FIB_LOOKUP, NETLINK_CONNECTOR,
-    NETLINK_NETFILTER,  NETLINK_KOBJECT_UEVENT, NETLINK_GENERIC,
+    netlink_route,      netlink_usersock,   netlink_sock_diag, netlink_xfrm,
+    netlink_selinux,    netlink_audit,      netlink_fib_lookup, netlink_connector,
+    netlink_netfilter,  netlink_kobject_uevent, netlink_generic,
 };
 
-struct netlink_family;
+// The boot-time registration table's rules (nl_table has MAX_LINKS slots;
+// netlink_kernel_create refuses a unit outside them).
+template <const auto& Protocols>
+constexpr bool netlink_table_fits()
+{
+    if (std::size(Protocols) > static_cast<std::size_t>(max_links))
+        return false;
+    for (int p : Protocols)
+        if (p < 0 || p >= max_links)
+            return false;
+    return true;
+}
+
+template <const auto& Protocols>
+struct checked_netlink_table {
+    static_assert(std::size(Protocols) <= static_cast<std::size_t>(max_links),
+                  "netlink protocol table larger than MAX_LINKS (net/netlink/af_netlink.c: nl_table has MAX_LINKS "
+                  "slots): list at most 32 protocols");
+    static_assert(netlink_table_fits<Protocols>(),
+                  "netlink protocol outside 0..MAX_LINKS-1 (net/netlink/af_netlink.c, __netlink_kernel_create "
+                  "refuses it): register only units below MAX_LINKS (32)");
+    static constexpr bool value = true;
+};
 
 template <class K>
 void netlink_sock_destruct(context<K>& cx, sock&)
@@ -128,7 +152,11 @@ int __netlink_create(context<K>& cx, net& n, socket& sock, const proto& prot, in
     return t.ret(0);
 }
 
-struct netlink_family {
+// netlink_create over the protocols registered at boot: this host's by
+// default, or a table of the configuration's own.
+template <const auto& Protocols = netlink_host_protocols>
+struct netlink_family_t {
+    static_assert(checked_netlink_table<Protocols>::value);
     static constexpr int family = af_netlink;
     static constexpr const module* owner = nullptr;
     static constexpr std::string_view create_name = "netlink_create";
@@ -146,8 +174,9 @@ struct netlink_family {
 
         constexpr state()
         {
-            for (int p : netlink_host_protocols)
-                count[static_cast<std::size_t>(p)] = 1;
+            for (int p : Protocols)
+                if (p >= 0 && p < max_links)
+                    count[static_cast<std::size_t>(p)] = 1;
         }
 
         constexpr bool is_registered(int unit) const
@@ -234,5 +263,7 @@ struct netlink_family {
         return 0;
     }
 };
+
+using netlink_family = netlink_family_t<>;
 
 }  // namespace sockmodel
