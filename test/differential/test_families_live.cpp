@@ -6,32 +6,36 @@
 // unshare(CLONE_NEWUSER); nobody; nobody after unshare(CLONE_NEWUSER);
 // nobody after unshare(CLONE_NEWUSER|CLONE_NEWNET)), the live socket()
 // result (errno, or SO_TYPE/SO_PROTOCOL/SO_DOMAIN, F_GETFL and FD_CLOEXEC)
-// is compared with the model kernel's and with the model's verdict. Every
+// is compared with the model kernel's, with the model's run-time verdict and,
+// where the task is in init_net, with the constant (boot) verdict. Every
 // counter of the model kernel must be back to zero afterwards.
 //
 // Needs root (it drops to nobody and unshares namespaces in children).
-// Prints counts per family and credential, then "N passed, M failed".
+// Prints the counts per credential and family, one row each.
+#include "live_kernel.hpp"
+
 #include <sockmodel/sockmodel.hpp>
 
+#include <doctest/doctest.h>
+
 #include <fcntl.h>
-#include <grp.h>
 #include <sched.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace {
 
+namespace lk = live_kernel;
 using K = sockmodel::kernel<>;
 using abi = K::abi;
 
@@ -98,68 +102,50 @@ const credential credentials[] = {
     {"nobody+userns+netns", true, CLONE_NEWUSER | CLONE_NEWNET},
 };
 
-// The live kernel, in a child with the credential; results over a pipe.
-bool run_live(const credential& c, const std::vector<cell>& g, std::vector<outcome>& out)
+// The live kernel, in a forked child with the credential; the outcomes come
+// back over the child's pipe. Throws if the child cannot take the credential.
+std::vector<outcome> run_live(const credential& c, const std::vector<cell>& g)
 {
-    int pfd[2];
-    if (pipe(pfd))
-        return false;
-    const pid_t pid = fork();
-    if (pid < 0)
-        return false;
-    if (pid == 0) {
-        close(pfd[0]);
-        if (c.drop && (setgroups(0, nullptr) || setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534)))
-            _exit(2);
-        if (c.share && unshare(static_cast<int>(c.share)))
-            _exit(3);
-        std::vector<outcome> res(g.size());
-        for (std::size_t i = 0; i < g.size(); ++i) {
-            const int fd = static_cast<int>(syscall(SYS_socket, g[i].family, g[i].type, g[i].protocol));
-            outcome& o = res[i];
-            if (fd < 0) {
-                o.err = errno;
-                continue;
+    std::vector<unsigned char> bytes;
+    try {
+        bytes = sockmodel_host::run_in_child([&](sockmodel_host::child_context& cx) {
+            if (c.drop)
+                lk::drop_privileges();
+            if (c.share && ::unshare(static_cast<int>(c.share)) != 0)
+                throw sockmodel_host::setup_error("unshare", errno);
+            std::vector<outcome> res(g.size());
+            for (std::size_t i = 0; i < g.size(); ++i) {
+                const int fd = static_cast<int>(::syscall(SYS_socket, g[i].family, g[i].type, g[i].protocol));
+                outcome& o = res[i];
+                if (fd < 0) {
+                    o.err = errno;
+                    continue;
+                }
+                socklen_t len = sizeof(int);
+                ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &o.so_type, &len);
+                len = sizeof(int);
+                ::getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &o.so_protocol, &len);
+                len = sizeof(int);
+                ::getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &o.so_domain, &len);
+                o.fl = ::fcntl(fd, F_GETFL);
+                o.cloexec = (::fcntl(fd, F_GETFD) & FD_CLOEXEC) ? 1 : 0;
+                ::close(fd);
             }
-            socklen_t len = sizeof(int);
-            getsockopt(fd, SOL_SOCKET, SO_TYPE, &o.so_type, &len);
-            len = sizeof(int);
-            getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &o.so_protocol, &len);
-            len = sizeof(int);
-            getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &o.so_domain, &len);
-            o.fl = fcntl(fd, F_GETFL);
-            o.cloexec = (fcntl(fd, F_GETFD) & FD_CLOEXEC) ? 1 : 0;
-            close(fd);
-        }
-        const char* p = reinterpret_cast<const char*>(res.data());
-        std::size_t left = res.size() * sizeof(outcome);
-        while (left) {
-            const ssize_t n = write(pfd[1], p, left);
-            if (n <= 0)
-                _exit(4);
-            p += n;
-            left -= static_cast<std::size_t>(n);
-        }
-        _exit(0);
+            cx.out.put_vector(res);
+        });
+    } catch (const sockmodel_host::harness_error& e) {
+        throw std::runtime_error(std::string(c.tag) + ": the live child failed: " + e.what());
+    } catch (const sockmodel_host::child_failure& e) {
+        throw std::runtime_error(std::string(c.tag) + ": the live child failed: " + e.what());
     }
-    close(pfd[1]);
-    out.assign(g.size(), {});
-    char* p = reinterpret_cast<char*>(out.data());
-    std::size_t left = out.size() * sizeof(outcome);
-    while (left) {
-        const ssize_t n = read(pfd[0], p, left);
-        if (n <= 0)
-            break;
-        p += n;
-        left -= static_cast<std::size_t>(n);
-    }
-    close(pfd[0]);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return left == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    lk::byte_source in(bytes);
+    std::vector<outcome> out = in.get_vector<outcome>();
+    if (!in.done() || out.size() != g.size())
+        throw std::runtime_error(std::string(c.tag) + ": the live child sent a malformed grid");
+    return out;
 }
 
-std::string read_file(const char* path)
+std::string slurp(const char* path)
 {
     std::ifstream f(path);
     std::stringstream s;
@@ -171,15 +157,15 @@ std::string read_file(const char* path)
 sockmodel::cred live_root_cred()
 {
     sockmodel::cred c = sockmodel::cred::root();
-    std::istringstream st(read_file("/proc/self/status"));
+    std::istringstream st(slurp("/proc/self/status"));
     for (std::string line; std::getline(st, line);)
         if (line.rfind("CapEff:", 0) == 0)
             c.cap_effective.val = std::stoull(line.substr(7), nullptr, 16);
     gid_t groups[64];
-    const int n = getgroups(64, groups);
+    const int n = ::getgroups(64, groups);
     for (int i = 0; i < n; ++i)
         c.group_info.push_back(groups[i]);
-    c.gid = c.egid = c.sgid = c.fsgid = getegid();
+    c.gid = c.egid = c.sgid = c.fsgid = ::getegid();
     return c;
 }
 
@@ -217,34 +203,29 @@ outcome from_verdict(const sockmodel::socket_verdict& v)
 
 }  // namespace
 
-int main()
+TEST_CASE("the new families against the live kernel: six credentials, model, run-time verdict and boot verdict")
 {
-    if (geteuid() != 0) {
-        std::puts("families_live: needs root (drops to nobody and unshares in children); skipped");
-        std::puts("0 passed, 0 failed");
-        return 0;
-    }
+    if (!lk::root_or_skip("drops to nobody and unshares user and network namespaces in children"))
+        return;
     const std::vector<cell> g = grid();
-    int passed = 0, failed = 0;
-    int shown = 0;
-    auto fail = [&](const std::string& what) {
-        ++failed;
-        if (shown++ < 40)
-            std::printf("MISMATCH %s\n", what.c_str());
+    std::vector<std::string> shown;  // the first mismatches, in full
+    auto mismatch = [&](const std::string& what) {
+        if (shown.size() < 40)
+            shown.push_back(what);
     };
 
     K k;
     // The host's sysctls, in init_net.
     {
         unsigned lo = 1, hi = 0;
-        std::istringstream r(read_file("/proc/sys/net/ipv4/ping_group_range"));
+        std::istringstream r(slurp("/proc/sys/net/ipv4/ping_group_range"));
         r >> lo >> hi;
         k.init_net.sysctl.ping_group_range.low = lo;
         k.init_net.sysctl.ping_group_range.high = hi;
-        const std::string m = read_file("/proc/sys/net/mptcp/enabled");
+        const std::string m = slurp("/proc/sys/net/mptcp/enabled");
         if (!m.empty())
             k.init_net.sysctl.mptcp_enabled = m[0] != '0';
-        const std::string v6 = read_file("/proc/sys/net/ipv6/bindv6only");
+        const std::string v6 = slurp("/proc/sys/net/ipv6/bindv6only");
         if (!v6.empty())
             k.init_net.sysctl.bindv6only = v6[0] != '0';
     }
@@ -253,20 +234,18 @@ int main()
     struct tally {
         int cells = 0, live_ok = 0, mismatches = 0;
     };
-    std::map<std::pair<std::string, int>, tally> per;  // (cred, family)
+    std::map<std::pair<std::string, int>, tally> per;  // (cred, family); AF_PACKET * 100: (AF_INET, SOCK_PACKET)
+    std::size_t agreed = 0;
     for (const credential& c : credentials) {
-        std::vector<outcome> live;
-        if (!run_live(c, g, live)) {
-            fail(std::string(c.tag) + ": the live child failed");
-            continue;
-        }
+        const std::string who = c.tag;
+        CAPTURE(who);
+        const std::vector<outcome> live = run_live(c, g);
         sockmodel::task_struct& t = k.spawn(c.drop ? sockmodel::cred::user(65534, 65534) : root);
         if (c.share) {
             const int err = k.unshare(t, c.share);
-            if (err) {
-                fail(std::string(c.tag) + ": model unshare " + std::string(sockmodel::errno_name(err)));
+            CHECK_MESSAGE(err == 0, std::string(c.tag) << ": model unshare " << std::string(sockmodel::errno_name(err)));
+            if (err)
                 continue;
-            }
         }
         for (std::size_t i = 0; i < g.size(); ++i) {
             const cell& x = g[i];
@@ -274,17 +253,17 @@ int main()
             ++counts.cells;
             counts.live_ok += live[i].err == 0;
             const outcome m = run_model(k, t, x);
-            const outcome v = from_verdict(sockmodel::socket_verdict_for(k, *t.net_ns, t.cred, x.family, x.type,
-                                                                         x.protocol));
+            const outcome v = from_verdict(
+                sockmodel::socket_verdict_for(k, *t.net_ns, t.cred, x.family, x.type, x.protocol));
             char where[96];
             std::snprintf(where, sizeof where, "%s socket(%d, %#x, %d)", c.tag, x.family, x.type, x.protocol);
             bool ok = true;
             if (!(m == live[i])) {
-                fail(std::string(where) + ": live " + describe(live[i]) + ", model " + describe(m));
+                mismatch(std::string(where) + ": live " + describe(live[i]) + ", model " + describe(m));
                 ok = false;
             }
             if (!(v == live[i])) {
-                fail(std::string(where) + ": live " + describe(live[i]) + ", verdict " + describe(v));
+                mismatch(std::string(where) + ": live " + describe(live[i]) + ", verdict " + describe(v));
                 ok = false;
             }
             // The constant form (init_user_ns-owned netns, boot-time family states)
@@ -293,30 +272,37 @@ int main()
                 const outcome v0 = from_verdict(
                     sockmodel::socket_verdict_for<K>(k.init_net.sysctl, t.cred, x.family, x.type, x.protocol));
                 if (!(v0 == live[i])) {
-                    fail(std::string(where) + ": live " + describe(live[i]) + ", boot verdict " + describe(v0));
+                    mismatch(std::string(where) + ": live " + describe(live[i]) + ", boot verdict " + describe(v0));
                     ok = false;
                 }
             }
             if (ok)
-                ++passed;
+                ++agreed;
             else
                 ++counts.mismatches;
         }
     }
 
-    std::printf("%-22s %-14s %6s %8s %10s\n", "credential", "family", "cells", "live ok", "mismatches");
-    for (const auto& [key, v] : per) {
+    for (const std::string& s : shown)
+        MESSAGE("MISMATCH " << s);
+    char line[128];
+    std::snprintf(line, sizeof line, "%-22s %-14s %6s %8s %10s", "credential", "family", "cells", "live ok",
+                  "mismatches");
+    MESSAGE(std::string(line));
+    for (const auto& row : per) {
+        const auto& key = row.first;  // not a structured binding: CHECK_MESSAGE captures it in a lambda
+        const tally& v = row.second;
         const std::string fam =
-            key.second == AF_PACKET * 100 ? "INET+SPKT" : sockmodel::trace::decode_family(key.second);
-        std::printf("%-22s %-14s %6d %8d %10d\n", key.first.c_str(), fam.c_str(), v.cells, v.live_ok, v.mismatches);
+            key.second == AF_PACKET * 100 ? "INET+SPKT" : std::string(sockmodel::trace::decode_family(key.second));
+        std::snprintf(line, sizeof line, "%-22s %-14s %6d %8d %10d", key.first.c_str(), fam.c_str(), v.cells,
+                      v.live_ok, v.mismatches);
+        MESSAGE(std::string(line));
+        CHECK_MESSAGE(v.mismatches == 0, key.first << " " << fam << ": " << v.mismatches << " of " << v.cells
+                                                   << " cells disagree with the live kernel");
     }
+    MESSAGE(agreed << " of " << g.size() * std::size(credentials)
+                   << " (credential, cell) pairs agree with the live kernel everywhere");
 
     k.exit_all();
-    if (k.counters() == sockmodel::kernel_counters{})
-        ++passed;
-    else
-        fail("counters not back to zero after exit_all");
-
-    std::printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    CHECK_MESSAGE(k.counters() == sockmodel::kernel_counters{}, "the model kernel's counters back to zero after exit_all");
 }
