@@ -356,7 +356,7 @@ int update_socket_protocol(context<K>& cx, int family, int type, int protocol)
 // The descriptor
 
 template <class K>
-err_ptr<file> sock_alloc_file(context<K>& cx, socket& sock, int flags, const char* dname)
+inline err_ptr<file> sock_alloc_file(context<K>& cx, socket& sock, int flags, const char* dname)
 {
     using abi = typename K::abi;
     auto t = trace::enter(cx, "sock_alloc_file", [&] { return trace::decode_open_flags<abi>(flags); });

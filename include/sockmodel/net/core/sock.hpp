@@ -133,7 +133,7 @@ void sk_prot_free(context<K>& cx, sock& sk)
 }
 
 template <class K>
-sock* sk_alloc(context<K>& cx, net& n, int family, const proto& prot, int kern)
+inline sock* sk_alloc(context<K>& cx, net& n, int family, const proto& prot, int kern)
 {
     auto t = trace::enter(cx, "sk_alloc", [&] { return std::string(prot.name); });
     sock* sk = sk_prot_alloc(cx, prot);
