@@ -7,12 +7,15 @@
 //
 // An option that is not one of opt::*, or one given twice, stops the build
 // with a message; a misspelt option does not name a type. Options left out
-// take their defaults: the host's ABI, no tracing, no LSM, no BPF hook, and
+// take their defaults: the host's ABI, no tracing, no LSM, no BPF hook, no
+// fault injection, BUG() throwing std::logic_error, and
 // the families of default_families.hpp (when it is included; a configuration
 // that names its families needs only their headers).
 #pragma once
 
 #include <sockmodel/arch/host.hpp>
+#include <sockmodel/fault/fault.hpp>
+#include <sockmodel/linux/err.hpp>
 #include <sockmodel/net/family.hpp>
 #include <sockmodel/security/security.hpp>
 #include <sockmodel/trace/trace.hpp>
@@ -31,7 +34,7 @@ struct no_bpf_protocol_hook {
 struct default_families;
 
 namespace opt {
-enum class kind { abi, families, tracer, security, update_socket_protocol };
+enum class kind { abi, families, tracer, security, update_socket_protocol, faults, on_bug };
 
 // arch::generic, mips, alpha, parisc, sparc or host (the default).
 template <class A>
@@ -62,6 +65,19 @@ template <class H>
 struct update_socket_protocol {
     static constexpr kind option = kind::update_socket_protocol;
     using type = H;
+};
+// Fault injection: fault::none (the default: compiled to nothing) or fault::inject.
+template <class F>
+struct faults {
+    static constexpr kind option = kind::faults;
+    using type = F;
+};
+// What a detected kernel BUG()/WARN() does: bug_policy::throw_logic_error
+// (the default) or bug_policy::abort.
+template <bug_policy P>
+struct on_bug {
+    static constexpr kind option = kind::on_bug;
+    using type = std::integral_constant<bug_policy, P>;
 };
 }  // namespace opt
 
@@ -119,8 +135,8 @@ struct config {
     // members below usable and the compiler says nothing more.
     static constexpr bool valid = [] {
         static_assert(options_known,
-                      "sockmodel::config: an option is not one of sockmodel::opt::abi, families, tracer, security or "
-                      "update_socket_protocol (the kernel's Kconfig knows no such symbol): check its spelling");
+                      "sockmodel::config: an option is not one of sockmodel::opt::abi, families, tracer, security, "
+                      "update_socket_protocol, faults or on_bug (the kernel's Kconfig knows no such symbol): check its spelling");
         static_assert(options_once, "sockmodel::config: an option is given twice: keep one of them");
         return options_known && options_once;
     }();
@@ -131,6 +147,10 @@ struct config {
     using security = typename detail::option_or<opt::kind::security, lsm::none, Options...>::type;
     using update_socket_protocol =
         typename detail::option_or<opt::kind::update_socket_protocol, no_bpf_protocol_hook, Options...>::type;
+    using faults = typename detail::option_or<opt::kind::faults, fault::none, Options...>::type;
+    static constexpr bug_policy on_bug =
+        detail::option_or<opt::kind::on_bug, std::integral_constant<bug_policy, bug_policy::throw_logic_error>,
+                          Options...>::type::value;
 };
 
 using default_config = config<>;

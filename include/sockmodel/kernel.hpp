@@ -143,6 +143,7 @@ public:
     using families = typename detail::families_or_empty<typename Config::families>::type;
     using security_type = typename Config::security;
     using tracer_type = typename Config::tracer;
+    using faults_type = typename Config::faults;
     using context_type = context<kernel>;
 
     static_assert(arch::checked_abi<abi>::value);
@@ -150,6 +151,7 @@ public:
 
     // --- subsystems, named as in the kernel -----------------------------------
     [[no_unique_address]] tracer_type tracer;
+    [[no_unique_address]] faults_type faults;  // fault injection (fault/fault.hpp), when configured
     security_type security;
     module_table modules;
     file_table files;

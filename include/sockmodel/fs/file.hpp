@@ -5,6 +5,7 @@
 #pragma once
 
 #include <sockmodel/arch/abi.hpp>
+#include <sockmodel/fault/fault.hpp>
 #include <sockmodel/kernel/context.hpp>
 #include <sockmodel/linux/fs.hpp>
 #include <sockmodel/trace/decode.hpp>
@@ -62,7 +63,13 @@ public:
 
     // alloc_fd(start, end, flags): the lowest free fd >= start, below `end`
     // (RLIMIT_NOFILE), growing the table as needed. `shared` is files->count > 1.
-    int alloc_fd(unsigned start, unsigned end, bool cloexec, unsigned nr_open, bool shared)
+    // `alloc_fails()` is asked before a bigger table is allocated (fault injection).
+    struct table_allocates {
+        constexpr bool operator()() const { return false; }
+    };
+    template <class AllocFails = table_allocates>
+    int alloc_fd(unsigned start, unsigned end, bool cloexec, unsigned nr_open, bool shared,
+                 AllocFails&& alloc_fails = {})
     {
         for (;;) {
             unsigned fd = start < next_fd_ ? next_fd_ : start;
@@ -72,6 +79,8 @@ public:
             if (fd >= end)
                 return -EMFILE;
             if (fd >= fdt_.max_fds) {
+                if (fd + 1 > fdt_.max_fds && fd < nr_open && alloc_fails())
+                    return -ENOMEM;  // expand_fdtable: alloc_fdtable returned NULL
                 const int err = expand_files(fd, nr_open, shared);
                 if (err < 0)
                     return err;
@@ -239,22 +248,30 @@ private:
 
 // get_unused_fd_flags → alloc_fd(0, rlimit(RLIMIT_NOFILE), flags).
 template <class K>
-int get_unused_fd_flags(context<K>& cx, int flags)
+inline int get_unused_fd_flags(context<K>& cx, int flags)
 {
     using abi = typename K::abi;
     auto& current = cx.current;  // task_struct, complete where K is
     auto t = trace::enter(cx, "get_unused_fd_flags", [&] { return trace::decode_open_flags<abi>(flags); });
     const unsigned long nofile = current.rlimit(abi::rlimit_nofile).rlim_cur;
     const unsigned nr_open = cx.k.files.nr_open();
-    const int fd = current.files->alloc_fd(0, static_cast<unsigned>(nofile), (flags & abi::o_cloexec) != 0, nr_open,
-                                           current.files.use_count() > 1);
+    int fd = 0;
+    if constexpr (fault::enabled<typename K::faults_type>)
+        fd = should_fail(cx, fault_point::alloc_fd)
+                 ? -EMFILE
+                 : current.files->alloc_fd(0, static_cast<unsigned>(nofile), (flags & abi::o_cloexec) != 0, nr_open,
+                                           current.files.use_count() > 1,
+                                           [&] { return should_fail(cx, fault_point::expand_files); });
+    else
+        fd = current.files->alloc_fd(0, static_cast<unsigned>(nofile), (flags & abi::o_cloexec) != 0, nr_open,
+                                     current.files.use_count() > 1);
     trace::note(cx, "get_unused_fd_flags", [&] {
         if (fd >= 0)
             return "alloc_fd: lowest free fd is " + std::to_string(fd);
         if (fd == -EMFILE)
             return "alloc_fd: no free fd below RLIMIT_NOFILE " + std::to_string(nofile) + " (or nr_open " +
                    std::to_string(nr_open) + ")";
-        return std::string("alloc_fd: the table could not grow");
+        return std::string("alloc_fd: expand_files could not grow the table");
     });
     return t.ret(fd);
 }

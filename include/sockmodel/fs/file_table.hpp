@@ -3,6 +3,7 @@
 #pragma once
 
 #include <sockmodel/arch/abi.hpp>
+#include <sockmodel/fault/fault.hpp>
 #include <sockmodel/fs/inode.hpp>
 #include <sockmodel/kernel/context.hpp>
 #include <sockmodel/kernel/cred.hpp>
@@ -58,17 +59,18 @@ private:
 
 // alloc_empty_file: the file-max limit (CAP_SYS_ADMIN exempt), then the filp cache.
 template <class K>
-err_ptr<file> alloc_empty_file(context<K>& cx, int flags)
+inline err_ptr<file> alloc_empty_file(context<K>& cx, int flags)
 {
     using abi = typename K::abi;
     auto t = trace::enter(cx, "alloc_empty_file", [&] { return trace::decode_open_flags<abi>(flags); });
     file_table& files = cx.k.files;
-    if (files.nr_files() >= files.max_files() && !capable(cx.current.cred, capability::sys_admin)) {
+    if (should_fail(cx, fault_point::file_max) ||
+        (files.nr_files() >= files.max_files() && !capable(cx.current.cred, capability::sys_admin))) {
         trace::note(cx, "alloc_empty_file", [] { return std::string("VFS: file-max limit reached"); });
         t.ret(-ENFILE);
         return ERR_PTR<file>(-ENFILE);
     }
-    file* f = files.alloc();
+    file* f = should_fail(cx, fault_point::filp_cache) ? nullptr : files.alloc();
     if (!f) {
         t.ret(-ENOMEM);
         return ERR_PTR<file>(-ENOMEM);
@@ -81,12 +83,20 @@ err_ptr<file> alloc_empty_file(context<K>& cx, int flags)
 // alloc_file_pseudo: d_alloc_pseudo + d_instantiate (the dentry takes over the
 // inode reference), then the file.
 template <class K>
-err_ptr<file> alloc_file_pseudo(context<K>& cx, inode& i, std::string_view name, int flags,
+inline err_ptr<file> alloc_file_pseudo(context<K>& cx, inode& i, std::string_view name, int flags,
                                 const file_operations* fops)
 {
     auto t = trace::enter(cx, "alloc_file_pseudo", [&] { return "\"" + std::string(name) + "\""; });
+    if (should_fail(cx, fault_point::d_alloc_pseudo)) {  // no dentry: nothing taken yet
+        t.ret(-ENOMEM);
+        return ERR_PTR<file>(-ENOMEM);
+    }
     err_ptr<file> f = alloc_empty_file(cx, flags);
     if (f.IS_ERR()) {
+        trace::note(cx, "alloc_file_pseudo", [] {
+            return std::string("alloc_file failed: ihold(inode) + path_put: the dentry goes, the inode stays with "
+                               "its owner");
+        });
         t.ret(f.PTR_ERR());
         return f;  // ihold + path_put: the inode stays with its owner
     }

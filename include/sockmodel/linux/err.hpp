@@ -2,6 +2,8 @@
 // kept as two fields instead of one word so the model stays free of UB.
 #pragma once
 
+#include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 
@@ -28,6 +30,28 @@ constexpr err_ptr<T> ERR_PTR(int e) { return err_ptr<T>::error(e); }
 [[noreturn, gnu::cold, gnu::noinline]] inline void kernel_bug(const char* what)
 {
     throw std::logic_error(what);
+}
+
+// What a detected BUG()/WARN() does: throw std::logic_error (the default, so a
+// test can catch it), or print the rule to stderr and abort, as a kernel with
+// panic_on_warn would stop (config option opt::on_bug<bug_policy::abort>).
+enum class bug_policy { throw_logic_error, abort };
+
+[[noreturn, gnu::cold, gnu::noinline]] inline void kernel_bug_abort(const std::string& what)
+{
+    std::fprintf(stderr, "sockmodel: kernel BUG: %s\n", what.c_str());
+    std::fflush(stderr);
+    std::abort();
+}
+
+// The configured policy of kernel K (its config's on_bug).
+template <class K>
+[[noreturn, gnu::cold, gnu::noinline]] void kernel_bug(const std::string& what)
+{
+    if constexpr (K::config::on_bug == bug_policy::abort)
+        kernel_bug_abort(what);
+    else
+        throw std::logic_error(what);
 }
 
 }  // namespace sockmodel

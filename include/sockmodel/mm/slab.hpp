@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cstddef>
+#include <cstdint>
 #include <new>
 #include <string_view>
 #include <utility>
@@ -56,6 +57,25 @@ public:
         assert(p && active_ > 0 && "kmem_cache_free of an object this cache did not hand out");
         free_list_.push_front(*::new (p) free_object);
         --active_;
+    }
+
+    // Is p an object this cache handed out and that was not freed since? For
+    // the checks of a broken caller only: it walks the free list.
+    bool owns_live(const void* p) const
+    {
+        const auto a = reinterpret_cast<std::uintptr_t>(p);
+        bool inside = false;
+        for (const std::byte* slab : slabs_) {
+            const auto s = reinterpret_cast<std::uintptr_t>(slab);
+            if (a >= s && a < s + size_ * per_slab_ && (a - s) % size_ == 0)
+                inside = true;
+        }
+        if (!inside)
+            return false;
+        for (const free_object& o : free_list_)
+            if (reinterpret_cast<std::uintptr_t>(&o) == a)
+                return false;
+        return true;
     }
 
     // Memory pressure: at most `n` live objects (0 = unlimited).

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <sockmodel/arch/abi.hpp>
+#include <sockmodel/fault/fault.hpp>
 #include <sockmodel/fs/file.hpp>
 #include <sockmodel/fs/file_table.hpp>
 #include <sockmodel/fs/inode.hpp>
@@ -105,7 +106,7 @@ template <class K>
 socket* sock_alloc(context<K>& cx)
 {
     auto t = trace::enter(cx, "sock_alloc");
-    socket_alloc* ei = cx.k.sockfs.alloc_inode();
+    socket_alloc* ei = should_fail(cx, fault_point::sock_alloc) ? nullptr : cx.k.sockfs.alloc_inode();
     if (!ei)
         return t.ret_ptr(static_cast<socket*>(nullptr));
     inode& i = ei->vfs_inode;
@@ -215,6 +216,28 @@ void sock_unregister(context<K>& cx, int family)
 // ---------------------------------------------------------------------------
 // Creation
 
+// A family's create broke a rule __sock_create relies on (the kernel would
+// WARN or dereference NULL): release what this call took (the sk, when it is
+// still a live object of a registered proto, by its reference; the family's
+// module reference; the socket and its inode), then report the rule through
+// the configuration's bug policy.
+template <class K>
+[[noreturn, gnu::cold, gnu::noinline]] void __sock_create_bug(context<K>& cx, socket& sock, const net_proto_family& pf,
+                                                             const char* rule)
+{
+    if (struct sock* sk = sock.sk) {
+        sock.sk = nullptr;
+        if (cx.k.protos.owns_live(sk)) {
+            sock_orphan(*sk);
+            sock_put(cx, *sk);
+        }
+    }
+    sock.ops = nullptr;
+    cx.k.modules.put(pf.owner);
+    sock_release(cx, sock);
+    kernel_bug<K>(rule);
+}
+
 // __sock_create's unwinding labels, in the order they fall through.
 enum class sock_create_label { none, out_module_busy, out_module_put, out_sock_release, out_release };
 
@@ -268,16 +291,25 @@ int __sock_create(context<K>& cx, net& n, int family, int type, int protocol, so
     if (!pf) {
         trace::note(cx, "__sock_create", [&] { return "net_families[" + trace::decode_family(family) + "] is NULL"; });
         label = sock_create_label::out_release;
-    } else if (!cx.k.modules.try_get(pf->owner)) {
+    } else if (should_fail(cx, fault_point::pf_module_get) || !cx.k.modules.try_get(pf->owner)) {
         trace::note(cx, "__sock_create", [] { return std::string("try_module_get(pf->owner) failed"); });
         label = sock_create_label::out_release;
     } else {
         err = pf->create(&cx, n, *sock, protocol, kern);
         if (err < 0) {
-            if (sock->sk)
-                kernel_bug("pf->create must clear sock->sk on failure (net/socket.c, __sock_create)");
+            if (sock->sk) [[unlikely]]
+                __sock_create_bug(cx, *sock, *pf, "DEBUG_NET_WARN_ONCE in __sock_create (net/socket.c): the family's "
+                                                  "create returned an error with sock->sk still set; ->create must "
+                                                  "release the sk it allocated and set sock->sk to NULL on error");
             label = sock_create_label::out_module_put;
-        } else if (!cx.k.modules.try_get(sock->ops->owner)) {
+        } else if (!sock->ops || !sock->sk) [[unlikely]] {
+            __sock_create_bug(cx, *sock, *pf, !sock->ops
+                ? "__sock_create (net/socket.c): the family's create returned 0 without setting sock->ops; "
+                  "try_module_get(sock->ops->owner) would dereference NULL: set sock->ops before returning 0"
+                : "__sock_create (net/socket.c): the family's create returned 0 without a sock->sk; "
+                  "security_socket_post_create and sock_alloc_file would dereference NULL: allocate the sk "
+                  "(sk_alloc + sock_init_data) before returning 0");
+        } else if (should_fail(cx, fault_point::ops_module_get) || !cx.k.modules.try_get(sock->ops->owner)) {
             label = sock_create_label::out_module_busy;
         } else {
             cx.k.modules.put(pf->owner);
@@ -295,17 +327,20 @@ int __sock_create(context<K>& cx, net& n, int family, int type, int protocol, so
     // The labels fall through into each other, as in net/socket.c.
     switch (label) {
     case sock_create_label::out_module_busy:
+        trace::note(cx, "__sock_create", [] { return std::string("out_module_busy: err = -EAFNOSUPPORT"); });
         err = -EAFNOSUPPORT;
         if (sock->sk)  // ops is cleared below, so ops->release never frees it
             trace::note(cx, "__sock_create", [] { return std::string("sock->sk is left allocated (ops cleared before sock_release)"); });
         [[fallthrough]];
     case sock_create_label::out_module_put:
+        trace::note(cx, "__sock_create", [] { return std::string("out_module_put: sock->ops = NULL; module_put(pf->owner)"); });
         sock->ops = nullptr;
         cx.k.modules.put(pf->owner);
         [[fallthrough]];
     case sock_create_label::out_sock_release:
     case sock_create_label::out_release:  // rcu_read_unlock, then out_sock_release
     case sock_create_label::none:
+        trace::note(cx, "__sock_create", [] { return std::string("out_sock_release: sock_release(sock)"); });
         sock_release(cx, *sock);
     }
     return t.ret(err);
@@ -356,7 +391,7 @@ int update_socket_protocol(context<K>& cx, int family, int type, int protocol)
 // The descriptor
 
 template <class K>
-inline err_ptr<file> sock_alloc_file(context<K>& cx, socket& sock, int flags, const char* dname)
+[[gnu::always_inline]] inline err_ptr<file> sock_alloc_file(context<K>& cx, socket& sock, int flags, const char* dname)
 {
     using abi = typename K::abi;
     auto t = trace::enter(cx, "sock_alloc_file", [&] { return trace::decode_open_flags<abi>(flags); });
@@ -365,6 +400,7 @@ inline err_ptr<file> sock_alloc_file(context<K>& cx, socket& sock, int flags, co
     err_ptr<file> f = alloc_file_pseudo(cx, SOCK_INODE(sock), name, abi::o_rdwr | (flags & abi::o_nonblock),
                                         &socket_file_ops<K>);
     if (f.IS_ERR()) {
+        trace::note(cx, "sock_alloc_file", [] { return std::string("alloc_file_pseudo failed: sock_release(sock)"); });
         sock_release(cx, sock);
         t.ret(f.PTR_ERR());
         return f;
@@ -386,6 +422,7 @@ int sock_map_fd(context<K>& cx, socket& sock, int flags)
     auto t = trace::enter(cx, "sock_map_fd", [&] { return trace::decode_open_flags<abi>(flags); });
     const int fd = get_unused_fd_flags(cx, flags);
     if (fd < 0) {
+        trace::note(cx, "sock_map_fd", [] { return std::string("no fd: sock_release(sock)"); });
         sock_release(cx, sock);
         return t.ret(fd);
     }
@@ -394,6 +431,7 @@ int sock_map_fd(context<K>& cx, socket& sock, int flags)
         fd_install(cx, fd, newfile.ptr);
         return t.ret(fd);
     }
+    trace::note(cx, "sock_map_fd", [] { return std::string("no file: put_unused_fd(fd) (sock_alloc_file released the socket)"); });
     put_unused_fd(cx, fd);
     return t.ret(newfile.PTR_ERR());
 }

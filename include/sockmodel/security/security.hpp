@@ -6,6 +6,7 @@
 #pragma once
 
 #include <sockmodel/arch/abi.hpp>
+#include <sockmodel/fault/fault.hpp>
 #include <sockmodel/kernel/context.hpp>
 #include <sockmodel/kernel/cred.hpp>
 #include <sockmodel/kernel/task.hpp>
@@ -73,6 +74,8 @@ int security_socket_create(context<K>& cx, int family, int type, int protocol, i
     auto t = trace::enter(cx, "security_socket_create", [&] {
         return trace::decode_socket_args<abi>(family, type, protocol) + ", kern=" + std::to_string(kern);
     });
+    if (should_fail(cx, fault_point::security_socket_create))
+        return t.ret(fault_info(fault_point::security_socket_create).err);
     const cred& c = cx.current.cred;
     return t.ret(lsm_first_nonzero(cx.k.security, [&](auto& m) {
         const int rc = m.socket_create(c, family, type, protocol, kern);
@@ -90,6 +93,8 @@ int security_socket_post_create(context<K>& cx, socket& sock, int family, int ty
     auto t = trace::enter(cx, "security_socket_post_create", [&] {
         return trace::decode_socket_args<abi>(family, type, protocol) + ", kern=" + std::to_string(kern);
     });
+    if (should_fail(cx, fault_point::security_socket_post_create))
+        return t.ret(fault_info(fault_point::security_socket_post_create).err);
     const cred& c = cx.current.cred;
     return t.ret(lsm_first_nonzero(cx.k.security, [&](auto& m) {
         const int rc = m.socket_post_create(c, &sock, family, type, protocol, kern);

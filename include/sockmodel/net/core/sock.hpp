@@ -3,6 +3,7 @@
 // sk_common_release, and the per-netns in-use counters.
 #pragma once
 
+#include <sockmodel/fault/fault.hpp>
 #include <sockmodel/fs/inode.hpp>
 #include <sockmodel/kernel/context.hpp>
 #include <sockmodel/kernel/module.hpp>
@@ -71,6 +72,15 @@ public:
         return *s;
     }
 
+    // Is p a live sock of one of the registered protos (not freed, not foreign)?
+    bool owns_live(const void* p) const
+    {
+        for (const auto& ps : protos_)
+            if (ps->slab.owns_live(p))
+                return true;
+        return false;
+    }
+
     std::size_t socks_in_use() const
     {
         std::size_t n = 0;
@@ -106,13 +116,14 @@ sock* sk_prot_alloc(context<K>& cx, const proto& prot)
 {
     auto t = trace::enter(cx, "sk_prot_alloc", [&] { return std::string(prot.name); });
     proto_state& ps = cx.k.protos.get(prot);
-    void* mem = ps.slab.alloc();
+    void* mem = should_fail(cx, fault_point::sk_prot_alloc) ? nullptr : ps.slab.alloc();
     if (!mem)
         return t.ret_ptr(static_cast<sock*>(nullptr));
     sock* sk = prot.obj.construct(mem);
     sk->sk_prot_state = &ps;
-    if (!cx.k.modules.try_get(prot.owner)) {
+    if (should_fail(cx, fault_point::prot_module_get) || !cx.k.modules.try_get(prot.owner)) {
         trace::note(cx, "sk_prot_alloc", [] { return std::string("try_module_get(prot->owner) failed"); });
+        trace::note(cx, "sk_prot_alloc", [] { return std::string("goto out_free: sk_prot_clear/kmem_cache_free the sock"); });
         prot.obj.destroy(sk);
         ps.slab.free(mem);
         return t.ret_ptr(static_cast<sock*>(nullptr));

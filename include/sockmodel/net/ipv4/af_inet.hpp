@@ -44,7 +44,7 @@ void inet_sock_destruct(context<K>& cx, sock& sk)
 {
     auto t = trace::enter(cx, "inet_sock_destruct");
     if (!sk.flag(sock_flag::dead))
-        kernel_bug("Attempt to release alive inet socket (net/ipv4/af_inet.c, inet_sock_destruct)");
+        kernel_bug<K>("Attempt to release alive inet socket (net/ipv4/af_inet.c, inet_sock_destruct)");
 }
 
 template <class K>
@@ -272,9 +272,13 @@ struct inet_family_t {
             err = sk->sk_prot->hash(&cx, *sk);
         }
         if (!err && sk->sk_prot->init)
-            err = sk->sk_prot->init(&cx, *sk);
+            err = should_fail(cx, fault_point::proto_init, "inet_create") ? fault_info(fault_point::proto_init).err
+                                                                           : sk->sk_prot->init(&cx, *sk);
         if (err) {
             trace::note(cx, "inet_create", [] { return std::string("goto out_sk_release"); });
+            trace::note(cx, "inet_create", [] {
+                return std::string("out_sk_release: sk_common_release(sk); sock->sk = NULL; goto out");
+            });
             sk_common_release(cx, *sk);
             sock.sk = nullptr;
         }

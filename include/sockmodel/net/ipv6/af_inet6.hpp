@@ -279,7 +279,8 @@ struct inet6_family_t {
             err = sk->sk_prot->hash(&cx, *sk);
         }
         if (!err && sk->sk_prot->init)
-            err = sk->sk_prot->init(&cx, *sk);
+            err = should_fail(cx, fault_point::proto_init, "inet6_create") ? fault_info(fault_point::proto_init).err
+                                                                            : sk->sk_prot->init(&cx, *sk);
         if (err) {
             trace::note(cx, "inet6_create", [] { return std::string("sk_common_release; goto out"); });
             sk_common_release(cx, *sk);

@@ -252,9 +252,10 @@ struct netlink_family_t {
     {
         sock.state = SS_UNCONNECTED;
         const module* mod = nullptr;  // nl_table[protocol].module: the built-in kernel sockets have none
-        if (!cx.k.modules.try_get(mod))
+        if (should_fail(cx, fault_point::netlink_module_get) || !cx.k.modules.try_get(mod))
             return -EPROTONOSUPPORT;
         if (int err = __netlink_create(cx, n, sock, *c.prot, c.protocol, kern)) {
+            trace::note(cx, "netlink_create", [] { return std::string("module_put(module); goto out"); });
             cx.k.modules.put(mod);
             return err;
         }

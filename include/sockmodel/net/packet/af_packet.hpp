@@ -212,7 +212,13 @@ struct packet_family {
         if (!sk)
             return -ENOBUFS;
         sock.ops = c.ops;
-        // packet_alloc_pending: per-CPU counters, not modelled (cannot fail here).
+        // packet_alloc_pending: the per-CPU counters themselves are not modelled;
+        // since 6.12 it runs before sock_init_data, and its failure frees the sk.
+        if (should_fail(cx, fault_point::packet_alloc_pending)) {
+            trace::note(cx, "packet_create", [] { return std::string("goto out_sk_free: sk_free(sk)"); });
+            sk_free(cx, *sk);
+            return fault_info(fault_point::packet_alloc_pending).err;
+        }
         sock_init_data(cx, &sock, *sk);
         sk->sk_family = af_packet;
         packet_sock& po = pkt_sk(*sk);

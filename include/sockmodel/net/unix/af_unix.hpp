@@ -170,13 +170,15 @@ sock* unix_create1(context<K>& cx, net& n, socket& sock, int kern, const proto& 
     auto t = trace::enter(cx, "unix_create1");
     long& nr_socks = cx.k.template family_state<unix_family>().unix_nr_socks;
     ++nr_socks;
-    if (nr_socks > 2 * cx.k.files.max_files()) {
+    if (should_fail(cx, fault_point::unix_nr_socks) || nr_socks > 2 * cx.k.files.max_files()) {
+        trace::note(cx, "unix_create1", [] { return std::string("goto err: atomic_long_dec(&unix_nr_socks)"); });
         --nr_socks;
         *err = -ENFILE;
         return t.ret_ptr(static_cast<struct sock*>(nullptr));
     }
     struct sock* sk = sk_alloc(cx, n, af_unix, prot, kern);
     if (!sk) {
+        trace::note(cx, "unix_create1", [] { return std::string("goto err: atomic_long_dec(&unix_nr_socks)"); });
         --nr_socks;
         *err = -ENOMEM;
         return t.ret_ptr(static_cast<struct sock*>(nullptr));
