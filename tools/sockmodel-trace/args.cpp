@@ -97,6 +97,10 @@ Options
                         reports through a pipe. fd numbers are
                         compared only when the host process has exactly fds
                         0, 1 and 2 open; otherwise only success/errno.
+  --inject POINT[:N]    fault injection: the N-th call (default 1) of the traced
+                        socket() to reach POINT fails there, and the tree shows
+                        the unwinding (goto labels and what each undoes).
+                        --inject list names every point. Not with --compare-host.
   -h, --help            this text
 
 Exit status: 0 done, 1 the host disagreed with the model, 2 bad input.
@@ -113,6 +117,7 @@ Examples
   sockmodel-trace --abi mips AF_INET 'SOCK_DGRAM|SOCK_NONBLOCK' 0
   sockmodel-trace --format dot | dot -Tsvg -o trace.svg
   sockmodel-trace --compare-host --as user AF_INET SOCK_DGRAM IPPROTO_ICMP
+  sockmodel-trace --inject sk_prot_alloc AF_INET SOCK_STREAM 0
 )";
 
 void print_help()
@@ -422,12 +427,33 @@ options parse_options(int argc, char** argv)
             }
         } else if (name == "--rlimit-nofile") {
             o.rlimit_nofile = parse_unsigned(value(), "--rlimit-nofile", sm::sysctl_nr_open_default);
+        } else if (name == "--inject") {
+            const std::string_view v = value();
+            if (v == "list") {
+                for (const auto& p : sm::fault_points)
+                    std::printf("%-28s %-24s %s\n", std::string(p.name).c_str(),
+                                std::string(p.fn.empty() ? "prot->init caller" : p.fn).c_str(),
+                                std::string(p.what).c_str());
+                std::exit(0);
+            }
+            const std::size_t colon = v.find(':');
+            const std::string_view point = v.substr(0, colon);
+            const auto p = sm::fault_point_from_name(point);
+            if (!p)
+                bad("unknown fault point " + quoted(point) + " (--inject list names them)");
+            o.inject = *p;
+            if (colon != std::string_view::npos)
+                o.inject_nth = parse_unsigned(v.substr(colon + 1), "--inject", 1000000);
+            if (o.inject_nth == 0)
+                bad("--inject " + std::string(point) + ":0: N counts from 1");
         } else if (name == "--fill-fds") {
             o.fill_fds = static_cast<unsigned>(parse_unsigned(value(), "--fill-fds", max_fill));
         } else {
             bad("unknown option " + quoted(name));
         }
     }
+    if (o.inject && o.compare_host)
+        bad("--inject cannot be compared with the host: the running kernel injects no fault");
     if (!o.positional.empty() && o.positional.size() != 3)
         bad("expected FAMILY TYPE PROTOCOL (3 arguments), got " + std::to_string(o.positional.size()));
     return o;

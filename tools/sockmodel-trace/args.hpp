@@ -3,6 +3,7 @@
 #pragma once
 
 #include <sockmodel/config.hpp>
+#include <sockmodel/fault/fault.hpp>
 #include <sockmodel/kernel/cred.hpp>
 #include <sockmodel/linux/socket.hpp>
 #include <sockmodel/trace/decode.hpp>
@@ -38,6 +39,8 @@ struct options {
     sockmodel::kgid_t ping_low = 1, ping_high = 0;
     std::optional<unsigned long> rlimit_nofile;
     unsigned fill_fds = 0;
+    std::optional<sockmodel::fault_point> inject;  // --inject POINT[:N]: the N-th call at POINT fails
+    unsigned long inject_nth = 1;
     std::vector<std::string> positional;
 
     bool do_close() const { return close.value_or(positional.empty()); }

@@ -24,7 +24,8 @@
 namespace sockmodel_trace {
 
 template <class A>
-using traced_config = sockmodel::config<sockmodel::opt::abi<A>, sockmodel::opt::tracer<sockmodel::trace::recorder>>;
+using traced_config = sockmodel::config<sockmodel::opt::abi<A>, sockmodel::opt::tracer<sockmodel::trace::recorder>,
+                                        sockmodel::opt::faults<sockmodel::fault::inject>>;
 
 struct model_run {
     traced_run run;                   // call is left for the caller to fill
@@ -68,6 +69,8 @@ model_run run_model(const options& o, const socket_args& call)
         if (int err = k->unshare(t, sm::clone_flag::newuser))
             bad("setup: model unshare(CLONE_NEWUSER) returned " + strace_result(err));
     k->tracer.clear();
+    if (o.inject)
+        k->faults.fail_nth(*o.inject, o.inject_nth);
 
     model_run m;
     m.rlimit_nofile = final_cur;
