@@ -264,6 +264,16 @@ public:
         return __sys_socket(cx, family, type, protocol);
     }
 
+    // socketpair(2): 0 with both fds in sv, or -errno (sv may still have been
+    // written, as the kernel writes it before creating the sockets); a null
+    // sv is EFAULT, reported where put_user would fault: after the flag check
+    // and the two fd reservations.
+    int socketpair(task_struct& t, int family, int type, int protocol, int sv[2])
+    {
+        context_type cx{*this, t};
+        return __sys_socketpair(cx, family, type, protocol, sv);
+    }
+
     int close(task_struct& t, int fd)
     {
         context_type cx{*this, t};

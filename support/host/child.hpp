@@ -225,6 +225,14 @@ inline bool shape_like_model_task(child_context& c, const task_shape& s)
     return exact_stdio;
 }
 
+// The socketpair(2) system call itself (no libc wrapper in between), so a
+// null or bad array reaches the kernel: 0 or -errno.
+inline int host_socketpair(int family, int type, int protocol, int* sv)
+{
+    const long r = ::syscall(SYS_socketpair, family, type, protocol, sv);
+    return r < 0 ? -errno : static_cast<int>(r);
+}
+
 // ---------------------------------------------------------------------------
 // Credentials
 

@@ -574,6 +574,11 @@ class live_sys : public recorder {
 public:
     static constexpr bool is_model = false;
     int socket(int family, int type, int protocol) { return neg_errno(::socket(family, type, protocol)); }
+    // The raw system call, so a null sv reaches the kernel.
+    int socketpair(int family, int type, int protocol, int* sv)
+    {
+        return neg_errno(static_cast<int>(::syscall(SYS_socketpair, family, type, protocol, sv)));
+    }
     int close(int fd) { return neg_errno(::close(fd)); }
     int dup(int fd) { return neg_errno(::dup(fd)); }
     int fcntl(int fd, int cmd) { return neg_errno(::fcntl(fd, cmd)); }
@@ -606,6 +611,7 @@ public:
     static constexpr bool is_model = true;
     model_sys(K& k, sockmodel::task_struct& t) : k_(k), t_(t) {}
     int socket(int family, int type, int protocol) { return k_.socket(t_, family, type, protocol); }
+    int socketpair(int family, int type, int protocol, int* sv) { return k_.socketpair(t_, family, type, protocol, sv); }
     int close(int fd) { return k_.close(t_, fd); }
     int dup(int fd) { return k_.dup(t_, fd); }
     int fcntl(int fd, int cmd) { return k_.fcntl(t_, fd, cmd); }

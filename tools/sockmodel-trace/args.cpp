@@ -77,6 +77,8 @@ Options
                         default; the ABI of this machine)
   --close, --no-close   also trace close() of the new fd (default: on without
                         positional arguments, off with them)
+  --socketpair          call socketpair(FAMILY, TYPE, PROTOCOL, sv) instead of
+                        socket(); with --close, both fds are closed
   --format tree|json|dot
                         tree (default), JSON Lines, or a Graphviz digraph
   --ping-group LOW-HIGH net.ipv4.ping_group_range of the model's netns (default
@@ -118,6 +120,7 @@ Examples
   sockmodel-trace --format dot | dot -Tsvg -o trace.svg
   sockmodel-trace --compare-host --as user AF_INET SOCK_DGRAM IPPROTO_ICMP
   sockmodel-trace --inject sk_prot_alloc AF_INET SOCK_STREAM 0
+  sockmodel-trace --socketpair --close AF_UNIX SOCK_STREAM 0
 )";
 
 void print_help()
@@ -400,6 +403,9 @@ options parse_options(int argc, char** argv)
         } else if (name == "--compare-host") {
             flag();
             o.compare_host = true;
+        } else if (name == "--socketpair") {
+            flag();
+            o.socketpair = true;
         } else if (name == "--format") {
             const std::string_view v = value();
             if (v == "tree")

@@ -35,6 +35,7 @@ struct options {
     std::optional<sockmodel::kernel_cap_t> caps;
     std::optional<bool> close;
     bool compare_host = false;
+    bool socketpair = false;  // --socketpair: socketpair() instead of socket()
     output_format format = output_format::tree;
     sockmodel::kgid_t ping_low = 1, ping_high = 0;
     std::optional<unsigned long> rlimit_nofile;

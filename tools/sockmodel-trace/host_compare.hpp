@@ -8,6 +8,9 @@
 
 #include <sockmodel/kernel/cred.hpp>
 
+#include <array>
+#include <optional>
+
 namespace sockmodel_trace {
 
 struct host_request {
@@ -18,10 +21,13 @@ struct host_request {
     sockmodel::kgid_t ping_low = 1, ping_high = 0;
     bool do_close = false;
     bool new_user_ns = false;  // --as userns: unshare(CLONE_NEWUSER) after the drop
+    bool socketpair = false;   // --socketpair: socketpair() instead of socket()
 };
 
 // Makes the call on the host and compares it with the model's result.
 // Throws usage_error if the child cannot mirror the model task.
-host_comparison compare_with_host(const host_request& q, int model_ret);
+// For --socketpair, model_ret is 0 or -errno and model_sv the model's array.
+host_comparison compare_with_host(const host_request& q, int model_ret,
+                                  const std::optional<std::array<int, 2>>& model_sv = std::nullopt);
 
 }  // namespace sockmodel_trace

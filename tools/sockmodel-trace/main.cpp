@@ -34,7 +34,12 @@ int run(const st::options& o)
 {
     const st::socket_args call = st::parse_socket_args<A>(o);
     st::model_run m = st::run_model<A>(o, call);
-    m.run.call = "socket(" + sockmodel::trace::decode_socket_args<A>(call.family, call.type, call.protocol) + ")";
+    const std::string args = sockmodel::trace::decode_socket_args<A>(call.family, call.type, call.protocol);
+    if (m.run.sv)
+        m.run.call = "socketpair(" + args + ", [" + std::to_string((*m.run.sv)[0]) + ", " +
+                     std::to_string((*m.run.sv)[1]) + "])";
+    else
+        m.run.call = "socket(" + args + ")";
     std::fputs(st::render(m.run, o.format).c_str(), stdout);
 
     if (!o.compare_host)
@@ -43,8 +48,8 @@ int run(const st::options& o)
     std::fflush(stdout);
     const st::host_comparison c = st::compare_with_host(
         {call, o.credentials(), o.fill_fds, m.rlimit_nofile, o.ping_low, o.ping_high, o.do_close(),
-         o.new_user_ns()},
-        m.run.fd);
+         o.new_user_ns(), o.socketpair},
+        m.run.fd, m.run.sv);
     st::print_comparison(c, o.format);
     return c.agree ? 0 : 1;
 }

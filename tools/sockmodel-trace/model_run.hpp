@@ -15,6 +15,7 @@
 #include <sockmodel/trace/trace.hpp>
 
 #include <algorithm>
+#include <array>
 #include <iterator>
 #include <memory>
 #include <string>
@@ -74,6 +75,21 @@ model_run run_model(const options& o, const socket_args& call)
 
     model_run m;
     m.rlimit_nofile = final_cur;
+    if (o.socketpair) {
+        std::array<int, 2> sv{-1, -1};  // what the array held before the call, as the host child's
+        m.run.fd = k->socketpair(t, call.family, call.type, call.protocol, sv.data());
+        m.run.sv = sv;
+        m.run.events = std::move(k->tracer.events);
+        if (m.run.fd == 0 && o.do_close()) {
+            for (int i = 0; i < 2; ++i) {
+                k->tracer.clear();
+                (i == 0 ? m.run.close_ret : m.run.close2_ret) = k->close(t, sv[static_cast<std::size_t>(i)]);
+                m.run.events.insert(m.run.events.end(), std::make_move_iterator(k->tracer.events.begin()),
+                                    std::make_move_iterator(k->tracer.events.end()));
+            }
+        }
+        return m;
+    }
     m.run.fd = k->socket(t, call.family, call.type, call.protocol);
     m.run.events = std::move(k->tracer.events);
     if (m.run.fd >= 0 && o.do_close()) {

@@ -44,10 +44,15 @@ std::string json_result(std::string_view fn, const std::string& text, int ret)
 std::string render(const traced_run& run, output_format format)
 {
     std::vector<std::string> summary{run.call + " = " + strace_result(run.fd)};
-    std::string json_tail = json_result("socket", summary.back(), run.fd);
+    std::string json_tail = json_result(run.sv ? "socketpair" : "socket", summary.back(), run.fd);
+    const int first_fd = run.sv ? (*run.sv)[0] : run.fd;
     if (run.close_ret) {
-        summary.push_back("close(" + std::to_string(run.fd) + ") = " + strace_result(*run.close_ret));
+        summary.push_back("close(" + std::to_string(first_fd) + ") = " + strace_result(*run.close_ret));
         json_tail += json_result("close", summary.back(), *run.close_ret);
+    }
+    if (run.sv && run.close2_ret) {
+        summary.push_back("close(" + std::to_string((*run.sv)[1]) + ") = " + strace_result(*run.close2_ret));
+        json_tail += json_result("close", summary.back(), *run.close2_ret);
     }
 
     std::string out;
@@ -67,14 +72,25 @@ std::string render(const traced_run& run, output_format format)
     return out;
 }
 
+// "0 [3, 4]" or "-95 EOPNOTSUPP [3, 4]" for a socketpair comparison.
+std::string compare_pair(int ret, const std::optional<std::array<int, 2>>& sv)
+{
+    std::string s = ret >= 0 ? std::to_string(ret) : std::to_string(ret) + " " + std::string(sm::errno_name(ret));
+    if (sv)
+        s += " [" + std::to_string((*sv)[0]) + ", " + std::to_string((*sv)[1]) + "]";
+    return s;
+}
+
 void print_comparison(const host_comparison& c, output_format format)
 {
-    std::string line = "host: " + compare_result(c.host) + "; model: " + compare_result(c.model) + "; " +
+    const bool pair = c.host_sv || c.model_sv;
+    std::string line = "host: " + (pair ? compare_pair(c.host, c.host_sv) : compare_result(c.host)) + "; model: " +
+                       (pair ? compare_pair(c.model, c.model_sv) : compare_result(c.model)) + "; " +
                        (c.agree ? "agree" : "DISAGREE");
     if (!c.fd_compared && c.model >= 0 && c.host >= 0)
         line += " (fd numbers not compared: the host process does not have exactly fds 0,1,2 open)";
     if (format == output_format::json) {
-        std::string j = "{\"event\":\"compare\",\"depth\":0,\"fn\":\"socket\",\"text\":" +
+        std::string j = std::string("{\"event\":\"compare\",\"depth\":0,\"fn\":\"") + (pair ? "socketpair" : "socket") + "\",\"text\":" +
                         sm::trace::detail::json_string(line) + ",\"host\":" + std::to_string(c.host) +
                         ",\"model\":" + std::to_string(c.model) + ",\"agree\":" + (c.agree ? "true" : "false") +
                         "}\n";

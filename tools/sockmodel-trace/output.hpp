@@ -7,6 +7,7 @@
 
 #include <sockmodel/trace/trace.hpp>
 
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +23,10 @@ struct traced_run {
     std::string call;                       // "socket(AF_INET, SOCK_STREAM, IPPROTO_IP)"
     int fd = 0;                             // socket()'s result
     std::optional<int> close_ret;           // close(fd)'s result, if traced
+    // --socketpair: fd is the call's 0 or -errno, sv what it left in the array
+    // (the kernel writes it before creating the sockets), close2_ret close(sv[1]).
+    std::optional<std::array<int, 2>> sv;
+    std::optional<int> close2_ret;
     std::vector<sockmodel::trace::event> events;  // socket()'s, then close()'s
 };
 
@@ -34,6 +39,7 @@ struct host_comparison {
     int model = 0;  // fd or -errno
     bool agree = false;
     bool fd_compared = false;  // the host process had exactly fds 0, 1, 2 open
+    std::optional<std::array<int, 2>> host_sv, model_sv;  // --socketpair: the arrays after the call
 };
 
 // "host: fd 3; model: fd 3; agree", on stdout (stderr for dot, whose stdout

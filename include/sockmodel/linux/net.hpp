@@ -70,6 +70,32 @@ inline constexpr op_slot sock_no_mmap{"sock_no_mmap", -ENODEV};
 // __sys_setsockopt answers EOPNOTSUPP for levels other than SOL_SOCKET.
 inline constexpr op_slot unset_sockopt{"(NULL: __sys_[gs]etsockopt answers EOPNOTSUPP)", -EOPNOTSUPP};
 
+// The socketpair op, the one slot the model runs (__sys_socketpair calls it):
+// either a sock_no_* stub, which answers its errno (sock_no_socketpair), or a
+// function with its name for traces:
+//
+//     .socketpair = sock_no_socketpair,
+//     .socketpair = {"unix_socketpair", &kernel_fn<K, &unix_socketpair<K>>::call},
+//
+// A name alone ({"my_socketpair"}) builds, but the table is incomplete: the
+// model would have nothing to run there (checked_ops says so).
+struct socketpair_slot {
+    using fn_type = int(void* cx, socket& socka, socket& sockb);
+
+    std::string_view fn{};
+    int no_errno = 0;  // the stub's answer, 0 for a function
+    fn_slot<fn_type> run{};
+
+    constexpr socketpair_slot() = default;
+    constexpr socketpair_slot(const op_slot& stub) : fn(stub.fn), no_errno(stub.no_errno) {}  // NOLINT: implicit
+    constexpr socketpair_slot(std::string_view name) : fn(name) {}                           // NOLINT: implicit
+    constexpr socketpair_slot(std::string_view name, fn_slot<fn_type> f) : fn(name), run(f) {}
+
+    // Named, and either a stub with its errno or a function to run.
+    constexpr bool is_set() const { return !fn.empty() && (no_errno != 0 || run.is_set()); }
+    constexpr bool is_stub() const { return no_errno != 0; }
+};
+
 // Every member has a default (so designated initializers may leave any out
 // without a -Wmissing-field-initializers warning); every slot left out stays unset, and an unset slot fails
 // the completeness check below: the kernel would dereference NULL there.
@@ -78,8 +104,10 @@ struct proto_ops {
     const module* owner = nullptr;
     std::string_view name{};  // "inet_stream_ops"
     fn_slot<int(void* cx, socket& sock)> release{};
-    op_slot bind{}, connect{}, socketpair{}, accept{}, getname{}, poll{}, ioctl{}, listen{}, shutdown{},
-        setsockopt{}, getsockopt{}, sendmsg{}, recvmsg{}, mmap{};
+    op_slot bind{}, connect{};
+    socketpair_slot socketpair{};
+    op_slot accept{}, getname{}, poll{}, ioctl{}, listen{}, shutdown{}, setsockopt{}, getsockopt{}, sendmsg{},
+        recvmsg{}, mmap{};
 };
 
 // What the kernel would catch as a NULL dereference the model refuses to build.

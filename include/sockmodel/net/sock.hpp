@@ -21,6 +21,7 @@ namespace sockmodel {
 struct proto_state;
 struct ipv6_pinfo;
 
+inline constexpr int tcp_established_state = 1;  // TCP_ESTABLISHED
 inline constexpr int tcp_close_state = 7;  // TCP_CLOSE, the state sock_init_data sets
 inline constexpr long max_schedule_timeout = LONG_MAX;
 

@@ -449,4 +449,105 @@ int __sys_socket(context<K>& cx, int family, int type, int protocol)
     return t.ret(sock_map_fd(cx, *sock.ptr, flags));
 }
 
+// ---------------------------------------------------------------------------
+// socketpair(2)
+
+// put_user(fd, &usockvec[i]): the model has no user memory, so only a null
+// array faults.
+inline int put_user_fd(int fd, int* usockvec, int i)
+{
+    if (!usockvec)
+        return -EFAULT;
+    usockvec[i] = fd;
+    return 0;
+}
+
+// READ_ONCE(sock1->ops)->socketpair(sock1, sock2): the family's function, or
+// the sock_no_* stub and its errno.
+template <class K>
+int sock_ops_socketpair(context<K>& cx, socket& socka, socket& sockb)
+{
+    const socketpair_slot& op = socka.ops->socketpair;
+    if (op.run.is_set())
+        return op.run(&cx, socka, sockb);
+    auto t = trace::enter(cx, op.fn);
+    return t.ret(op.no_errno);
+}
+
+// __sys_socketpair, in net/socket.c's order: the flag check, both fds
+// reserved, both numbers written to the user's array, then two sockets
+// through sock_create, the LSM hook, the family's socketpair op, two files,
+// and last the two fd_installs. Every failure after the reservations ends at
+// `out`, which gives both fds back (the numbers already written stay in the
+// user's array, as in the kernel).
+template <class K>
+int __sys_socketpair(context<K>& cx, int family, int type, int protocol, int* usockvec)
+{
+    using abi = typename K::abi;
+    auto t = trace::enter(cx, "__sys_socketpair", [&] { return trace::decode_socket_args<abi>(family, type, protocol); });
+    if (int err = sock_check_type_flags<abi>(type)) {
+        trace::note(cx, "__sys_socketpair", [&] {
+            return "type has bits outside SOCK_TYPE_MASK|SOCK_CLOEXEC|SOCK_NONBLOCK: " + trace::hex(type);
+        });
+        return t.ret(err);
+    }
+    const int flags = sock_file_flags<abi>(type);  // SOCK_NONBLOCK as O_NONBLOCK where they differ
+    type = sock_mask_type<abi>(type);
+    trace::note(cx, "__sys_socketpair", [&] { return "type &= SOCK_TYPE_MASK: " + trace::decode_type<abi>(type); });
+
+    // Both fds first: the opposite order from socket(), so EMFILE comes before
+    // any family, type or protocol error.
+    const int fd1 = get_unused_fd_flags(cx, flags);
+    if (fd1 < 0)
+        return t.ret(fd1);
+    const int fd2 = get_unused_fd_flags(cx, flags);
+    if (fd2 < 0) {
+        put_unused_fd(cx, fd1);
+        return t.ret(fd2);
+    }
+
+    socket* sock1 = nullptr;
+    socket* sock2 = nullptr;
+    file* newfile1 = nullptr;  // fput at the second sock_alloc_file's failure
+    int err = put_user_fd(fd1, usockvec, 0);
+    if (!err)
+        err = put_user_fd(fd2, usockvec, 1);
+    if (err) {
+        trace::note(cx, "__sys_socketpair", [] { return std::string("put_user(usockvec) faulted: goto out"); });
+    } else if ((err = sock_create(cx, family, type, protocol, &sock1)) < 0) {
+        trace::note(cx, "__sys_socketpair", [] { return std::string("first sock_create failed: goto out"); });
+    } else if ((err = sock_create(cx, family, type, protocol, &sock2)) < 0) {
+        trace::note(cx, "__sys_socketpair", [] { return std::string("second sock_create failed: release the first, goto out"); });
+        sock_release(cx, *sock1);
+    } else if ((err = security_socket_socketpair(cx, *sock1, *sock2)) != 0) {
+        sock_release(cx, *sock2);
+        sock_release(cx, *sock1);
+    } else if ((err = sock_ops_socketpair(cx, *sock1, *sock2)) < 0) {
+        trace::note(cx, "__sys_socketpair", [&] { return std::string(sock1->ops->name) + "->socketpair failed: release both, goto out"; });
+        sock_release(cx, *sock2);
+        sock_release(cx, *sock1);
+    } else if (err_ptr<file> f1 = sock_alloc_file(cx, *sock1, flags, nullptr); f1.IS_ERR()) {
+        // sock_alloc_file released sock1 itself.
+        err = f1.PTR_ERR();
+        sock_release(cx, *sock2);
+    } else if (err_ptr<file> f2 = sock_alloc_file(cx, *sock2, flags, nullptr); f2.IS_ERR()) {
+        // sock_alloc_file released sock2 itself; sock1 goes with its file.
+        err = f2.PTR_ERR();
+        newfile1 = f1.ptr;
+        trace::note(cx, "__sys_socketpair", [] { return std::string("fput(newfile1): __fput runs from task_work on return to user space"); });
+    } else {
+        // audit_fd_pair(fd1, fd2): nothing without an audit context.
+        fd_install(cx, fd1, f1.ptr);
+        fd_install(cx, fd2, f2.ptr);
+        return t.ret(0);
+    }
+
+    // out:
+    put_unused_fd(cx, fd2);
+    put_unused_fd(cx, fd1);
+    if (newfile1)
+        fput(cx, newfile1);  // task_work_run, before the return to user space
+    return t.ret(err);
+}
+
 }  // namespace sockmodel

@@ -44,12 +44,14 @@ struct settable {
     static constexpr std::string_view name = "settable";
     int create_ret = 0;
     int post_create_ret = 0;
+    int socketpair_ret = 0;
 
     constexpr int socket_create(const cred&, int, int, int, int) const { return create_ret; }
     constexpr int socket_post_create(const cred&, const socket*, int, int, int, int) const
     {
         return post_create_ret;
     }
+    constexpr int socket_socketpair(const cred&, const socket*, const socket*) const { return socketpair_ret; }
 };
 
 }  // namespace sockmodel::lsm
@@ -102,6 +104,26 @@ int security_socket_post_create(context<K>& cx, socket& sock, int family, int ty
             return std::string(m.name) + ": " + (rc ? std::string(errno_name(rc)) : std::string("allow"));
         });
         return rc;
+    }));
+}
+
+// security_socket_socketpair: __sys_socketpair's hook, after both sockets
+// exist. An LSM without a socket_socketpair member allows (no hook registered).
+template <class K>
+int security_socket_socketpair(context<K>& cx, socket& socka, socket& sockb)
+{
+    auto t = trace::enter(cx, "security_socket_socketpair");
+    const cred& c = cx.current.cred;
+    return t.ret(lsm_first_nonzero(cx.k.security, [&](auto& m) {
+        if constexpr (requires { m.socket_socketpair(c, &socka, &sockb); }) {
+            const int rc = m.socket_socketpair(c, &socka, &sockb);
+            trace::note(cx, "security_socket_socketpair", [&] {
+                return std::string(m.name) + ": " + (rc ? std::string(errno_name(rc)) : std::string("allow"));
+            });
+            return rc;
+        } else {
+            return 0;
+        }
     }));
 }
 

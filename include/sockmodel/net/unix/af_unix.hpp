@@ -39,13 +39,47 @@ void unix_sock_destruct(context<K>& cx, sock& sk)
     sock_prot_inuse_add(*sk.sk_net, sk, -1);
 }
 
+inline unix_sock& unix_sk(sock& sk) { return static_cast<unix_sock&>(sk); }
+
+// unix_release_sock: the sock closes; a peer (unix_socketpair, connect) loses
+// the reference this side held on it, and the peer pointer is cleared. The
+// peer keeps its own pointer back and drops that reference when it goes too.
+// Not modelled: the peer's sk_shutdown/sk_err, the queues, the GC.
 template <class K>
 void unix_release_sock(context<K>& cx, sock& sk)
 {
     auto t = trace::enter(cx, "unix_release_sock");
     sk.sk_state = tcp_close_state;
     sock_orphan(sk);
+    if (sock* skpair = unix_sk(sk).peer) {
+        trace::note(cx, "unix_release_sock", [] { return std::string("sock_put(unix_peer(sk))"); });
+        unix_sk(sk).peer = nullptr;
+        sock_put(cx, *skpair);
+    }
     sock_put(cx, sk);
+}
+
+// unix_socketpair: the two socks join back to back, each holding a reference
+// on the other, both connected (DGRAM pairs too, since 5.x). 6.16 and later
+// first run prepare_peercred for each side (pidfs_register_pid, which can
+// fail); the model has no pidfs and stores no peer credentials, so this
+// cannot fail here.
+template <class K>
+int unix_socketpair(context<K>& cx, socket& socka, socket& sockb)
+{
+    auto t = trace::enter(cx, "unix_socketpair");
+    sock& ska = *socka.sk;
+    sock& skb = *sockb.sk;
+    sock_hold(ska);
+    sock_hold(skb);
+    unix_sk(ska).peer = &skb;
+    unix_sk(skb).peer = &ska;
+    ska.sk_state = tcp_established_state;
+    skb.sk_state = tcp_established_state;
+    socka.state = SS_CONNECTED;
+    sockb.state = SS_CONNECTED;
+    trace::note(cx, "unix_socketpair", [] { return std::string("unix_peer set both ways; TCP_ESTABLISHED, SS_CONNECTED"); });
+    return t.ret(0);
 }
 
 template <class K>
@@ -87,7 +121,7 @@ inline constexpr proto_ops unix_stream_ops{
     .release = &kernel_fn<K, &unix_release<K>>::call,
     .bind = {"unix_bind"},
     .connect = {"unix_stream_connect"},
-    .socketpair = {"unix_socketpair"},
+    .socketpair = {"unix_socketpair", &kernel_fn<K, &unix_socketpair<K>>::call},
     .accept = {"unix_accept"},
     .getname = {"unix_getname"},
     .poll = {"unix_poll"},
@@ -109,7 +143,7 @@ inline constexpr proto_ops unix_dgram_ops{
     .release = &kernel_fn<K, &unix_release<K>>::call,
     .bind = {"unix_bind"},
     .connect = {"unix_dgram_connect"},
-    .socketpair = {"unix_socketpair"},
+    .socketpair = {"unix_socketpair", &kernel_fn<K, &unix_socketpair<K>>::call},
     .accept = sock_no_accept,
     .getname = {"unix_getname"},
     .poll = {"unix_dgram_poll"},
@@ -131,7 +165,7 @@ inline constexpr proto_ops unix_seqpacket_ops{
     .release = &kernel_fn<K, &unix_release<K>>::call,
     .bind = {"unix_bind"},
     .connect = {"unix_stream_connect"},
-    .socketpair = {"unix_socketpair"},
+    .socketpair = {"unix_socketpair", &kernel_fn<K, &unix_socketpair<K>>::call},
     .accept = {"unix_accept"},
     .getname = {"unix_getname"},
     .poll = {"unix_dgram_poll"},
