@@ -31,7 +31,7 @@ struct no_bpf_protocol_hook {
 struct default_families;
 
 namespace opt {
-enum class kind { abi, families, tracer, security, update_socket_protocol };
+enum class kind { abi, families, tracer, security, update_socket_protocol, runtime_lsm };
 
 // arch::generic, mips, alpha, parisc, sparc or host (the default).
 template <class A>
@@ -62,6 +62,15 @@ template <class H>
 struct update_socket_protocol {
     static constexpr kind option = kind::update_socket_protocol;
     using type = H;
+};
+// LSM hooks added and removed while the kernel runs (k.security_hooks), after
+// the compile-time chain of opt::security. Off by default: a kernel without
+// them has no hook lists and spends nothing on them (with them and none added,
+// the cost is an empty-list check per hook).
+template <bool On>
+struct runtime_lsm {
+    static constexpr kind option = kind::runtime_lsm;
+    using type = std::bool_constant<On>;
 };
 }  // namespace opt
 
@@ -119,8 +128,8 @@ struct config {
     // members below usable and the compiler says nothing more.
     static constexpr bool valid = [] {
         static_assert(options_known,
-                      "sockmodel::config: an option is not one of sockmodel::opt::abi, families, tracer, security or "
-                      "update_socket_protocol (the kernel's Kconfig knows no such symbol): check its spelling");
+                      "sockmodel::config: an option is not one of sockmodel::opt::abi, families, tracer, security, "
+                      "update_socket_protocol or runtime_lsm (the kernel's Kconfig knows no such symbol): check its spelling");
         static_assert(options_once, "sockmodel::config: an option is given twice: keep one of them");
         return options_known && options_once;
     }();
@@ -131,6 +140,8 @@ struct config {
     using security = typename detail::option_or<opt::kind::security, lsm::none, Options...>::type;
     using update_socket_protocol =
         typename detail::option_or<opt::kind::update_socket_protocol, no_bpf_protocol_hook, Options...>::type;
+    static constexpr bool runtime_lsm =
+        detail::option_or<opt::kind::runtime_lsm, std::false_type, Options...>::type::value;
 };
 
 using default_config = config<>;

@@ -13,7 +13,8 @@
 //     kernel/user_namespace.c  user_namespaces()  those unshare(CLONE_NEWUSER) created
 //                                   (init_user_ns is a constant shared by every kernel)
 //     kernel/module     modules       module reference counts
-//     security/         security      the LSM chain
+//     security/         security      the LSM chain (compile-time modules)
+//                       security_hooks  LSM hooks added at run time (opt::runtime_lsm<true>)
 //     each family       family_state<F>()  its own state (unix_nr_socks, ...)
 //     kernel/fork.c     tasks         spawn, clone, exit
 //
@@ -144,6 +145,7 @@ public:
     using security_type = typename Config::security;
     using tracer_type = typename Config::tracer;
     using context_type = context<kernel>;
+    static constexpr bool runtime_lsm = Config::runtime_lsm;
 
     static_assert(arch::checked_abi<abi>::value);
     static_assert(checked_family_numbers<abi, families>::value);
@@ -151,6 +153,7 @@ public:
     // --- subsystems, named as in the kernel -----------------------------------
     [[no_unique_address]] tracer_type tracer;
     security_type security;
+    [[no_unique_address]] std::conditional_t<runtime_lsm, lsm::hook_heads, lsm::no_hook_heads> security_hooks;
     module_table modules;
     file_table files;
     class sockfs sockfs;
