@@ -8,6 +8,8 @@
 
 #include <sockmodel/kernel/cred.hpp>
 
+#include <stdexcept>
+
 namespace sockmodel_trace {
 
 struct host_request {
@@ -20,8 +22,15 @@ struct host_request {
     bool new_user_ns = false;  // --as userns: unshare(CLONE_NEWUSER) after the drop
 };
 
+// The host would not let the child mirror the model task (a setup step was
+// refused: setrlimit above the host's hard RLIMIT_NOFILE, a namespace it may
+// not enter, ...): exit status 4, not bad input and not a disagreement.
+struct host_refusal : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
 // Makes the call on the host and compares it with the model's result.
-// Throws usage_error if the child cannot mirror the model task.
+// Throws host_refusal if the child cannot mirror the model task.
 host_comparison compare_with_host(const host_request& q, int model_ret);
 
 }  // namespace sockmodel_trace
