@@ -7,9 +7,9 @@
 //
 // An option that is not one of opt::*, or one given twice, stops the build
 // with a message; a misspelt option does not name a type. Options left out
-// take their defaults: the host's ABI, no tracing, no LSM, no BPF hook, and
-// the families of default_families.hpp (when it is included; a configuration
-// that names its families needs only their headers).
+// take their defaults: the host's ABI, no tracing, no LSM, no run-time LSM
+// hooks, no BPF hook, and the families of default_families.hpp (when it is
+// included; a configuration that names its families needs only their headers).
 #pragma once
 
 #include <sockmodel/arch/host.hpp>
