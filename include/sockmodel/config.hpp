@@ -7,8 +7,8 @@
 //
 // An option that is not one of opt::*, or one given twice, stops the build
 // with a message; a misspelt option does not name a type. Options left out
-// take their defaults: the host's ABI, no tracing, no LSM, no BPF hook, no
-// fault injection, BUG() throwing std::logic_error, and
+// take their defaults: the host's ABI, no tracing, no LSM, no run-time LSM
+// hooks, no BPF hook, no fault injection, BUG() throwing std::logic_error, and
 // the families of default_families.hpp (when it is included; a configuration
 // that names its families needs only their headers).
 #pragma once
@@ -34,7 +34,7 @@ struct no_bpf_protocol_hook {
 struct default_families;
 
 namespace opt {
-enum class kind { abi, families, tracer, security, update_socket_protocol, faults, on_bug };
+enum class kind { abi, families, tracer, security, update_socket_protocol, faults, on_bug, runtime_lsm };
 
 // arch::generic, mips, alpha, parisc, sparc or host (the default).
 template <class A>
@@ -78,6 +78,15 @@ template <bug_policy P>
 struct on_bug {
     static constexpr kind option = kind::on_bug;
     using type = std::integral_constant<bug_policy, P>;
+};
+// LSM hooks added and removed while the kernel runs (k.security_hooks), after
+// the compile-time chain of opt::security. Off by default: a kernel without
+// them has no hook lists and spends nothing on them (with them and none added,
+// the cost is an empty-list check per hook).
+template <bool On>
+struct runtime_lsm {
+    static constexpr kind option = kind::runtime_lsm;
+    using type = std::bool_constant<On>;
 };
 }  // namespace opt
 
@@ -136,7 +145,7 @@ struct config {
     static constexpr bool valid = [] {
         static_assert(options_known,
                       "sockmodel::config: an option is not one of sockmodel::opt::abi, families, tracer, security, "
-                      "update_socket_protocol, faults or on_bug (the kernel's Kconfig knows no such symbol): check its spelling");
+                      "update_socket_protocol, faults, on_bug or runtime_lsm (the kernel's Kconfig knows no such symbol): check its spelling");
         static_assert(options_once, "sockmodel::config: an option is given twice: keep one of them");
         return options_known && options_once;
     }();
@@ -151,6 +160,8 @@ struct config {
     static constexpr bug_policy on_bug =
         detail::option_or<opt::kind::on_bug, std::integral_constant<bug_policy, bug_policy::throw_logic_error>,
                           Options...>::type::value;
+    static constexpr bool runtime_lsm =
+        detail::option_or<opt::kind::runtime_lsm, std::false_type, Options...>::type::value;
 };
 
 using default_config = config<>;

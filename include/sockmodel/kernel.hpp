@@ -13,7 +13,8 @@
 //     kernel/user_namespace.c  user_namespaces()  those unshare(CLONE_NEWUSER) created
 //                                   (init_user_ns is a constant shared by every kernel)
 //     kernel/module     modules       module reference counts
-//     security/         security      the LSM chain
+//     security/         security      the LSM chain (compile-time modules)
+//                       security_hooks  LSM hooks added at run time (opt::runtime_lsm<true>)
 //     each family       family_state<F>()  its own state (unix_nr_socks, ...)
 //     kernel/fork.c     tasks         spawn, clone, exit
 //
@@ -145,6 +146,7 @@ public:
     using tracer_type = typename Config::tracer;
     using faults_type = typename Config::faults;
     using context_type = context<kernel>;
+    static constexpr bool runtime_lsm = Config::runtime_lsm;
 
     static_assert(arch::checked_abi<abi>::value);
     static_assert(checked_family_numbers<abi, families>::value);
@@ -153,6 +155,7 @@ public:
     [[no_unique_address]] tracer_type tracer;
     [[no_unique_address]] faults_type faults;  // fault injection (fault/fault.hpp), when configured
     security_type security;
+    [[no_unique_address]] std::conditional_t<runtime_lsm, lsm::hook_heads, lsm::no_hook_heads> security_hooks;
     module_table modules;
     file_table files;
     class sockfs sockfs;

@@ -11,6 +11,10 @@
 #   -DMODE=json_parses -DCASES=a,b,c   every --format json line must parse.
 #   -DMODE=dot_renders -DCASES=a,b,c   --format dot must render with dot -Tsvg.
 #   -DMODE=bad_input                   bad input: exit 2, one line on stderr.
+#   -DMODE=host_refusal                the host refuses to mirror the model task
+#       (--compare-host with --rlimit-nofile above the host's hard RLIMIT_NOFILE):
+#       exit 4, the model's trace on stdout, one "host refused" line on stderr.
+#       Needs root without CAP_SYS_RESOURCE (which could raise the limit).
 #
 # <case>.args holds one command-line argument per line, verbatim (no shell
 # quoting needed); lines starting with '#' are comments, empty lines are
@@ -295,6 +299,43 @@ function(golden_bad_input)
     endif()
 endfunction()
 
+function(golden_host_refusal)
+    execute_process(COMMAND id -u OUTPUT_VARIABLE uid OUTPUT_STRIP_TRAILING_WHITESPACE)
+    if(NOT uid STREQUAL "0")
+        message("golden: SKIPPED: --compare-host needs root")
+        return()
+    endif()
+    file(READ "/proc/self/status" status)
+    string(REGEX MATCH "CapEff:[ \t]*([0-9a-f]+)" _ "${status}")
+    math(EXPR sys_resource "(0x${CMAKE_MATCH_1} >> 24) & 1")   # CAP_SYS_RESOURCE = 24
+    execute_process(COMMAND sh -c "ulimit -Hn" OUTPUT_VARIABLE hard OUTPUT_STRIP_TRAILING_WHITESPACE)
+    file(READ "/proc/sys/fs/nr_open" nr_open)
+    string(STRIP "${nr_open}" nr_open)
+    if(sys_resource OR NOT hard MATCHES "^[0-9]+$" OR hard GREATER_EQUAL nr_open)
+        message("golden: SKIPPED: the host would let the child raise RLIMIT_NOFILE "
+                "(CAP_SYS_RESOURCE ${sys_resource}, hard limit ${hard}, fs.nr_open ${nr_open})")
+        return()
+    endif()
+    math(EXPR above "${hard} + 1")
+    execute_process(COMMAND "${TOOL}" --rlimit-nofile ${above} --compare-host AF_INET SOCK_STREAM 0
+        OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+    string(REGEX MATCHALL "\n" newlines "${err}")
+    list(LENGTH newlines nl)
+    set(want "sockmodel-trace: host refused: --compare-host: setrlimit (setup) failed: EPERM")
+    if(NOT rc EQUAL 4)
+        message(FATAL_ERROR "golden.host_refusal: exit ${rc}, want 4; stderr: ${err}")
+    elseif(NOT out MATCHES "socket\\(AF_INET, SOCK_STREAM, IPPROTO_IP\\) = 3\n$")
+        message(FATAL_ERROR "golden.host_refusal: the model's trace is not on stdout: ${out}")
+    elseif(NOT nl EQUAL 1)
+        message(FATAL_ERROR "golden.host_refusal: stderr is not one line: ${err}")
+    endif()
+    string(FIND "${err}" "${want}" at)
+    if(at EQUAL -1)
+        message(FATAL_ERROR "golden.host_refusal: stderr lacks '${want}': ${err}")
+    endif()
+    message(STATUS "host_refusal (hard limit ${hard}, asked ${above}): ${err}")
+endfunction()
+
 if(MODE STREQUAL "golden")
     golden_case("${CASE}")
 elseif(MODE STREQUAL "compare")
@@ -307,6 +348,8 @@ elseif(MODE STREQUAL "dot_renders")
     golden_dot_renders("${cases}")
 elseif(MODE STREQUAL "bad_input")
     golden_bad_input()
+elseif(MODE STREQUAL "host_refusal")
+    golden_host_refusal()
 else()
     message(FATAL_ERROR "run_golden.cmake: unknown MODE '${MODE}'")
 endif()

@@ -105,7 +105,10 @@ Options
                         --inject list names every point. Not with --compare-host.
   -h, --help            this text
 
-Exit status: 0 done, 1 the host disagreed with the model, 2 bad input.
+Exit status: 0 done, 1 the host disagreed with the model, 2 bad input,
+3 internal error, 4 the host refused to mirror the model task (--compare-host:
+a setup step failed, e.g. --fill-fds or --rlimit-nofile above the host's hard
+RLIMIT_NOFILE, or a namespace the child may not enter).
 
 Examples
   sockmodel-trace

@@ -58,11 +58,11 @@ host_outcome call_host(const host_request& q)
         });
     } catch (const host::child_failure& e) {
         if (e.status == 1 && e.err != 0)
-            bad("--compare-host: " + e.step + " failed: " + std::string(sockmodel::errno_name(e.err)) + " (" +
-                std::strerror(e.err) + ")");
-        bad(std::string("--compare-host: ") + e.what());
+            throw host_refusal("--compare-host: " + e.step + " failed: " +
+                               std::string(sockmodel::errno_name(e.err)) + " (" + std::strerror(e.err) + ")");
+        throw host_refusal(std::string("--compare-host: ") + e.what());
     } catch (const host::harness_error& e) {
-        bad(std::string("--compare-host: ") + e.what());
+        throw host_refusal(std::string("--compare-host: ") + e.what());
     }
     host::byte_source in(bytes);
     host_outcome r;

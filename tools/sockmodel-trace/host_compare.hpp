@@ -10,6 +10,7 @@
 
 #include <array>
 #include <optional>
+#include <stdexcept>
 
 namespace sockmodel_trace {
 
@@ -24,8 +25,15 @@ struct host_request {
     bool socketpair = false;   // --socketpair: socketpair() instead of socket()
 };
 
+// The host would not let the child mirror the model task (a setup step was
+// refused: setrlimit above the host's hard RLIMIT_NOFILE, a namespace it may
+// not enter, ...): exit status 4, not bad input and not a disagreement.
+struct host_refusal : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
 // Makes the call on the host and compares it with the model's result.
-// Throws usage_error if the child cannot mirror the model task.
+// Throws host_refusal if the child cannot mirror the model task.
 // For --socketpair, model_ret is 0 or -errno and model_sv the model's array.
 host_comparison compare_with_host(const host_request& q, int model_ret,
                                   const std::optional<std::array<int, 2>>& model_sv = std::nullopt);

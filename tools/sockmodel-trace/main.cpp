@@ -72,6 +72,10 @@ int main(int argc, char** argv)
         std::fflush(stdout);
         std::fprintf(stderr, "%s: %s\n", prog, e.what());
         return 2;
+    } catch (const st::host_refusal& e) {
+        std::fflush(stdout);
+        std::fprintf(stderr, "%s: host refused: %s\n", prog, e.what());
+        return 4;
     } catch (const std::exception& e) {
         std::fflush(stdout);
         std::fprintf(stderr, "%s: internal error: %s\n", prog, e.what());

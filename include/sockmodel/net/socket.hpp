@@ -361,7 +361,7 @@ err_ptr<socket> __sys_socket_create(context<K>& cx, int family, int type, int pr
     auto t = trace::enter(cx, "__sys_socket_create", [&] { return trace::decode_socket_args<abi>(family, type, protocol); });
     if (int err = sock_check_type_flags<abi>(type)) {
         trace::note(cx, "__sys_socket_create", [&] {
-            return "type has bits outside SOCK_TYPE_MASK|SOCK_CLOEXEC|SOCK_NONBLOCK: " + trace::hex(type);
+            return "type has bits outside SOCK_TYPE_MASK|SOCK_CLOEXEC|SOCK_NONBLOCK: " + trace::hex(static_cast<long>(static_cast<unsigned>(type)));
         });
         t.ret(err);
         return ERR_PTR<socket>(err);

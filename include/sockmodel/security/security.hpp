@@ -15,6 +15,12 @@
 #include <sockmodel/trace/trace.hpp>
 #include <sockmodel/uapi/errno.hpp>
 
+#include <boost/intrusive/list.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -38,6 +44,118 @@ struct chain {
 };
 
 using none = chain<>;
+
+// --- hooks added at run time (opt::runtime_lsm<true>) -------------------------
+//
+// security/security.c keeps one list per hook (security_hook_heads) and
+// security_add_hooks appends an LSM's security_hook_list entries to them; the
+// call_int_hook rule walks one list in order and stops at the first non-zero
+// answer. Here a hook is an intrusive node owned by the caller (the LSM),
+// linked into the kernel's list for that hook; nothing is allocated on add.
+//
+// Order: the compile-time chain (opt::security) runs first, then the run-time
+// hooks in the order they were added. The compile-time modules are the
+// kernel's built-in LSMs, ordered by lsm= / CONFIG_LSM at boot; a hook added
+// later is appended after them, as security_add_hooks appends.
+//
+// Programming errors are reported, never undefined: adding a hook that is
+// already added, or removing one that is not added to this kernel (removed
+// twice, or never added), throws std::logic_error; destroying a hook that is
+// still added prints what happened and aborts (the kernel would BUG() on a
+// freed hook still on its list). Destroying the kernel first is fine: its
+// lists unlink every hook still on them.
+class hook_base
+    : public boost::intrusive::list_base_hook<boost::intrusive::link_mode<boost::intrusive::safe_link>> {
+public:
+    explicit hook_base(std::string_view lsm_name) : name_(lsm_name) {}
+    hook_base(const hook_base&) = delete;
+    hook_base& operator=(const hook_base&) = delete;
+    ~hook_base()
+    {
+        if (is_linked()) {
+            std::fprintf(stderr,
+                         "sockmodel: LSM hook \"%.*s\" destroyed while still added to a kernel: "
+                         "call security_hooks.remove() (or destroy the kernel) first\n",
+                         static_cast<int>(name_.size()), name_.data());
+            std::abort();
+        }
+    }
+
+    std::string_view name() const { return name_; }
+    bool added() const { return is_linked(); }
+
+private:
+    template <class H>
+    friend class hook_head;
+    std::string_view name_;
+    const void* head_ = nullptr;  // the list it is on, to refuse a removal from another
+};
+
+// One hook of one LSM: its name and the function it answers with.
+template <class Sig>
+class hook : public hook_base {
+public:
+    hook(std::string_view lsm_name, std::function<Sig> fn) : hook_base(lsm_name), fn_(std::move(fn)) {}
+
+    template <class... A>
+    int operator()(A&&... a) const { return fn_(std::forward<A>(a)...); }
+
+private:
+    std::function<Sig> fn_;
+};
+
+// LSM_HOOK(int, 0, socket_create, int family, int type, int protocol, int kern)
+using socket_create_hook = hook<int(const cred&, int family, int type, int protocol, int kern)>;
+// LSM_HOOK(int, 0, socket_post_create, struct socket *sock, int family, int type, int protocol, int kern)
+using socket_post_create_hook =
+    hook<int(const cred&, const socket*, int family, int type, int protocol, int kern)>;
+
+// security_hook_heads.<hook>: the hooks of one kind, in call order.
+template <class H>
+class hook_head {
+public:
+    using list_type = boost::intrusive::list<H, boost::intrusive::base_hook<hook_base>,
+                                             boost::intrusive::constant_time_size<false>>;
+
+    void add(H& h)
+    {
+        if (h.is_linked())
+            throw std::logic_error("security_add_hooks: LSM hook \"" + std::string(h.name()) +
+                                   "\" is already added: remove it first");
+        list_.push_back(h);
+        h.head_ = this;
+    }
+    void remove(H& h)
+    {
+        if (!h.is_linked() || h.head_ != this)
+            throw std::logic_error("security_hooks.remove: LSM hook \"" + std::string(h.name()) +
+                                   "\" is not added to this kernel (removed twice, or never added)");
+        list_.erase(list_.iterator_to(h));
+        h.head_ = nullptr;
+    }
+    bool empty() const { return list_.empty(); }
+    std::size_t size() const { return list_.size(); }
+    const list_type& list() const { return list_; }
+
+private:
+    list_type list_;
+};
+
+// The run-time hook lists a kernel holds (k.security_hooks).
+struct hook_heads {
+    hook_head<socket_create_hook> socket_create;
+    hook_head<socket_post_create_hook> socket_post_create;
+
+    void add(socket_create_hook& h) { socket_create.add(h); }
+    void add(socket_post_create_hook& h) { socket_post_create.add(h); }
+    void remove(socket_create_hook& h) { socket_create.remove(h); }
+    void remove(socket_post_create_hook& h) { socket_post_create.remove(h); }
+    bool empty() const { return socket_create.empty() && socket_post_create.empty(); }
+};
+
+// A kernel built without run-time hooks (opt::runtime_lsm<false>, the default):
+// nothing to store, nothing to check.
+struct no_hook_heads {};
 
 // An LSM whose answers a test or a user sets at run time (0 = allow).
 struct settable {
@@ -69,6 +187,25 @@ constexpr int lsm_first_nonzero(Chain& chain, Hook&& hook)
     }, chain.modules);
 }
 
+inline std::string lsm_answer(std::string_view name, int rc)
+{
+    return std::string(name) + ": " + (rc ? std::string(errno_name(rc)) : std::string("allow"));
+}
+
+// call_int_hook over the run-time list of one hook: in order, the first
+// non-zero answer wins and the rest are not called. Each answer is a trace note.
+template <class K, class H, class... A>
+int lsm_run_hooks(context<K>& cx, const char* fn, const lsm::hook_head<H>& head, const A&... args)
+{
+    for (const H& h : head.list()) {
+        const int rc = h(args...);
+        trace::note(cx, fn, [&] { return lsm_answer(h.name(), rc); });
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 template <class K>
 int security_socket_create(context<K>& cx, int family, int type, int protocol, int kern)
 {
@@ -79,13 +216,16 @@ int security_socket_create(context<K>& cx, int family, int type, int protocol, i
     if (should_fail(cx, fault_point::security_socket_create))
         return t.ret(fault_info(fault_point::security_socket_create).err);
     const cred& c = cx.current.cred;
-    return t.ret(lsm_first_nonzero(cx.k.security, [&](auto& m) {
-        const int rc = m.socket_create(c, family, type, protocol, kern);
-        trace::note(cx, "security_socket_create", [&] {
-            return std::string(m.name) + ": " + (rc ? std::string(errno_name(rc)) : std::string("allow"));
-        });
-        return rc;
-    }));
+    int rc = lsm_first_nonzero(cx.k.security, [&](auto& m) {
+        const int r = m.socket_create(c, family, type, protocol, kern);
+        trace::note(cx, "security_socket_create", [&] { return lsm_answer(m.name, r); });
+        return r;
+    });
+    if constexpr (K::runtime_lsm)
+        if (rc == 0 && !cx.k.security_hooks.socket_create.empty())
+            rc = lsm_run_hooks(cx, "security_socket_create", cx.k.security_hooks.socket_create,
+                               c, family, type, protocol, kern);
+    return t.ret(rc);
 }
 
 template <class K>
@@ -98,13 +238,16 @@ int security_socket_post_create(context<K>& cx, socket& sock, int family, int ty
     if (should_fail(cx, fault_point::security_socket_post_create))
         return t.ret(fault_info(fault_point::security_socket_post_create).err);
     const cred& c = cx.current.cred;
-    return t.ret(lsm_first_nonzero(cx.k.security, [&](auto& m) {
-        const int rc = m.socket_post_create(c, &sock, family, type, protocol, kern);
-        trace::note(cx, "security_socket_post_create", [&] {
-            return std::string(m.name) + ": " + (rc ? std::string(errno_name(rc)) : std::string("allow"));
-        });
-        return rc;
-    }));
+    int rc = lsm_first_nonzero(cx.k.security, [&](auto& m) {
+        const int r = m.socket_post_create(c, &sock, family, type, protocol, kern);
+        trace::note(cx, "security_socket_post_create", [&] { return lsm_answer(m.name, r); });
+        return r;
+    });
+    if constexpr (K::runtime_lsm)
+        if (rc == 0 && !cx.k.security_hooks.socket_post_create.empty())
+            rc = lsm_run_hooks(cx, "security_socket_post_create", cx.k.security_hooks.socket_post_create,
+                               c, static_cast<const socket*>(&sock), family, type, protocol, kern);
+    return t.ret(rc);
 }
 
 // security_socket_socketpair: __sys_socketpair's hook, after both sockets

@@ -108,19 +108,37 @@ constexpr std::string_view sock_type_name(int base)
 template <arch::socket_abi A>
 std::string decode_type(int type)
 {
-    const int base = type & A::sock_type_mask;
-    std::string out(sock_type_name<A>(base));
-    if (out.empty())
-        out = hex(base) + " /* SOCK_??? */";
-    unsigned rest = static_cast<unsigned>(type) & ~static_cast<unsigned>(A::sock_type_mask);
-    for (const auto& [name, bit] : sock_flag_names<A>)
+    // As strace prints it: a named base type, then "|" and the rest as flags;
+    // an unnamed base type leaves the whole value to the flags. The flags are
+    // the named ones joined by "|", then what is left as unsigned hex; with no
+    // named flag that hex carries "/* SOCK_??? */"; nothing at all is "0".
+    // A negative type is its 32-bit pattern: -1 prints as
+    // SOCK_CLOEXEC|SOCK_NONBLOCK|0xfff7f7ff (strace 6.1 on this host).
+    const auto u = static_cast<unsigned>(type);
+    std::string out;
+    unsigned rest = u;
+    if (const std::string_view name = sock_type_name<A>(type & A::sock_type_mask); !name.empty()) {
+        out = name;
+        rest &= ~static_cast<unsigned>(A::sock_type_mask);
+        if (rest == 0)
+            return out;
+        out += '|';
+    }
+    if (rest == 0)
+        return out + "0";
+    bool named = false;
+    for (const auto& [flag, bit] : sock_flag_names<A>)
         if (rest & static_cast<unsigned>(bit)) {
-            out += '|';
-            out += name;
+            out += named ? "|" : "";
+            out += flag;
+            named = true;
             rest &= ~static_cast<unsigned>(bit);
         }
-    if (rest)
-        out += "|" + hex(static_cast<long>(rest));
+    if (rest) {
+        out += (named ? "|" : "") + hex(static_cast<long>(rest));
+        if (!named)
+            out += " /* SOCK_??? */";
+    }
     return out;
 }
 
