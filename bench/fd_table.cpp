@@ -1,7 +1,7 @@
 // The descriptor table: the lowest free fd taken and given back with N fds
 // open, N = 16, 1,024, 16,384, 65,536, 1,048,576, with the only hole at the
-// end of the table (fd N-1) and with a hole low in it (fd 4, everything above
-// open). Three rows per N:
+// end of the table (fd N-1) and with a hole low in it (the first fd above the
+// one being dup()ed, everything above open). Three rows per N:
 //   fd/model_dup/<hole>/N      the model's dup()+close() (kernel<>, a task with RLIMIT_NOFILE = nr_open)
 //   fd/model_alloc_fd/<hole>/N the model's files_struct::alloc_fd + put_unused_fd alone
 //   fd/kernel_dup/<hole>/N     the live kernel's dup()+close(), as far as RLIMIT_NOFILE lets this
@@ -23,8 +23,6 @@
 
 namespace {
 
-constexpr unsigned hole_low = 4;
-
 // fds 0..N-1 open (a socket at 0, dups of it above), then the hole opened.
 void model_dup(benchmark::State& state, bool at_end)
 {
@@ -36,7 +34,7 @@ void model_dup(benchmark::State& state, bool at_end)
     const int base = k.socket(t, AF_UNIX, SOCK_STREAM, 0);
     for (unsigned i = 1; i < n; ++i)
         k.dup(t, base);
-    const int hole = at_end ? static_cast<int>(n - 1) : static_cast<int>(hole_low);
+    const int hole = at_end ? static_cast<int>(n - 1) : base + 1;
     k.close(t, hole);
     for (auto _ : state) {
         const int fd = k.dup(t, base);
@@ -54,7 +52,7 @@ void model_alloc_fd(benchmark::State& state, bool at_end)
     sockmodel::files_struct files;
     for (unsigned i = 0; i < n; ++i)
         files.alloc_fd(0, nr_open, false, nr_open, false);
-    const unsigned hole = at_end ? n - 1 : hole_low;
+    const unsigned hole = at_end ? n - 1 : 1;  // fd 0 stands for the dup()ed file
     files.put_unused_fd(hole);
     for (auto _ : state) {
         const int fd = files.alloc_fd(0, nr_open, false, nr_open, false);
@@ -91,7 +89,8 @@ void kernel_dup(benchmark::State& state, bool at_end)
         }
         mine.push_back(fd);
     }
-    const int hole = at_end ? static_cast<int>(n - 1) : static_cast<int>(hole_low);
+    // base is this process's lowest free fd (whatever the harness keeps open lies below it)
+    const int hole = at_end ? static_cast<int>(n - 1) : base + 1;
     ::close(hole);
     const int probe = ::dup(base);
     if (probe == hole) {

@@ -2,7 +2,8 @@
 // configuration, each beside the live kernel's socket()+close() with the same
 // arguments; the floor (bench/common.hpp: three free-list pops and pushes and a
 // lowest-free set/clear in a two-level bitmap, none of it the model's code);
-// the model with tracing on; and the error paths, model beside kernel.
+// the model with tracing compiled off, absent (the calls taken out of the
+// source) and on; and the error paths, model beside kernel.
 // Every ratio bench/run.sh prints is taken from one run of this binary.
 #include "common.hpp"
 #include "live.hpp"
@@ -16,6 +17,9 @@
 
 #include <sys/resource.h>
 #include <unistd.h>
+
+// bench/absent/path_absent.cpp: AF_INET/tcp through the library with its tracing calls taken out.
+void path_absent_tcp(benchmark::State& state);
 
 namespace {
 
@@ -181,6 +185,7 @@ int main(int argc, char** argv)
     }
     benchmark::RegisterBenchmark("trace/AF_INET/tcp/none", model_path<sockmodel::default_config>,
                                  bench::socket_cases[3]);
+    benchmark::RegisterBenchmark("trace/AF_INET/tcp/absent", path_absent_tcp);
     benchmark::RegisterBenchmark("trace/AF_INET/tcp/recorder", model_path<traced>, bench::socket_cases[3]);
     for (const auto& e : error_cases) {
         const std::string n = std::string("error/") + e.name;

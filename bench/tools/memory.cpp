@@ -203,11 +203,7 @@ void million()
                 }
             const long rss2 = rss_bytes();
             const std::size_t heap2 = g_live_bytes;
-            const double acct = static_cast<double>(k.sockfs.cache().object_size() +
-                                                    k.files.cache().raw().object_size()) +
-                                static_cast<double>(k.protos.all()[0]->slab.object_size()) * 0;
-            (void)acct;
-            // million sockets rss_bytes heap_bytes rss_per_socket heap_per_socket (kernel object excluded)
+            // million SOCKETS RSS_GROWTH HEAP_GROWTH RSS_PER_SOCKET HEAP_PER_SOCKET (the empty kernel excluded)
             std::printf("million %d %ld %zu %.1f %.1f\n", n, rss2 - rss1, heap2 - heap1,
                         static_cast<double>(rss2 - rss1) / n, static_cast<double>(heap2 - heap1) / n);
             std::printf("million_base %ld %zu\n", rss1 - rss0, heap1 - heap0);
