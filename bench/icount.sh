@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Instructions per socket()+close(), deterministic (callgrind), for the whole
+# path of every family/type, the floor, the model with tracing on, and the
+# model compiled with the tracing calls taken out of its source ("absent").
+# Then where the model's AF_INET/SOCK_STREAM instructions go, per function.
+#
+#   bash bench/icount.sh [OUTDIR]     (default OUTDIR: bench/results)
+#
+# Builds bench/icount/driver.cpp with ${CXX:-g++} -O2 -DNDEBUG, runs it under
+#   valgrind --tool=callgrind --instr-atstart=no
+# with N and 2N rounds between CALLGRIND_START/STOP_INSTRUMENTATION, and prints
+# (I(2N) - I(N)) / N per operation. Writes OUTDIR/icount.txt ("icount NAME N"
+# lines), OUTDIR/icount_inclusive.txt (callgrind_annotate --inclusive=yes, the
+# top entries) and OUTDIR/icount_steps.dat (self instructions per function,
+# per socket()+close(), for the bar chart).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+out=${1:-$here/results}
+mkdir -p "$out"
+CXX=${CXX:-g++}
+N=${ICOUNT_N:-2000}
+command -v valgrind >/dev/null || { echo "icount.sh: needs valgrind (apt-get install valgrind)" >&2; exit 1; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+flags=(-O2 -DNDEBUG -std=c++20)
+"$CXX" "${flags[@]}" -I"$root/include" "$here/icount/driver.cpp" -o "$tmp/driver"
+python3 "$here/icount/absent.py" "$root/include" "$tmp/absent-include"
+"$CXX" "${flags[@]}" -w -DSOCKMODEL_ABSENT -I"$tmp/absent-include" "$here/icount/driver.cpp" -o "$tmp/driver-absent"
+
+# total instrumented instructions of one run
+irs() {
+    local f="$tmp/cg.out"
+    valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$f" "$@" >/dev/null 2>&1
+    awk '/^totals:/ {print $2; exit}' "$f"
+}
+per_op() {  # BIN MODE CASE
+    local a b
+    a=$(irs "$1" "$2" "$3" "$N")
+    b=$(irs "$1" "$2" "$3" $((2 * N)))
+    awk -v a="$a" -v b="$b" -v n="$N" 'BEGIN { printf "%.1f", (b - a) / n }'
+}
+
+names=$(grep -o '{"AF_[A-Z0-9_]*/[a-z]*"' "$here/common.hpp" | tr -d '{"')
+{
+    echo "# instructions per operation, callgrind, $CXX -O2 ($("$CXX" --version | head -1)), N=$N and 2N"
+    echo "icount floor $(per_op "$tmp/driver" floor 0)"
+    i=0
+    for name in $names; do
+        echo "icount path/$name $(per_op "$tmp/driver" model $i)"
+        i=$((i + 1))
+    done
+    echo "icount trace/AF_INET/tcp/none $(per_op "$tmp/driver" model 3)"
+    echo "icount trace/AF_INET/tcp/absent $(per_op "$tmp/driver-absent" model 3)"
+    echo "icount trace/AF_INET/tcp/recorder $(per_op "$tmp/driver" traced 3)"
+} | tee "$out/icount.txt"
+
+# Where AF_INET/SOCK_STREAM's instructions go: one run of BIG rounds.
+BIG=100000
+valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$tmp/big.out" \
+    "$tmp/driver" model 3 "$BIG" >/dev/null 2>&1
+callgrind_annotate --inclusive=yes "$tmp/big.out" 2>/dev/null | head -60 > "$out/icount_inclusive.txt"
+# self cost per function per socket()+close() (bench/icount/steps.py)
+callgrind_annotate --inclusive=no "$tmp/big.out" 2>/dev/null | python3 "$here/icount/steps.py" "$BIG" 14 > "$out/icount_steps.dat"
+echo "# self instructions per socket()+close(), AF_INET/SOCK_STREAM, by function:"
+cat "$out/icount_steps.dat"

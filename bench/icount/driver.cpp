@@ -1,0 +1,88 @@
+// A driver for callgrind (bench/icount.sh): runs N socket()+close() pairs, or
+// N rounds of the floor, between CALLGRIND_START_INSTRUMENTATION and
+// CALLGRIND_STOP_INSTRUMENTATION, after one untimed round that warms every
+// cache. icount.sh runs it with N and 2N: (I(2N) - I(N)) / N is the count of
+// one operation, free of start-up and warm-up.
+//
+//   driver model CASE N    the model, default configuration (CASE: index into bench::socket_cases)
+//   driver traced CASE N   the model with trace::recorder (events cleared each round)
+//   driver floor 0 N       the floor of bench/common.hpp, with the model's TCP object sizes
+// Compiled against a copy of include/ with the tracing calls taken out
+// (absent.py), `model` measures the library with no tracing at all.
+#include "../common.hpp"
+
+#include <sockmodel/sockmodel.hpp>
+
+#include <valgrind/callgrind.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace {
+
+template <class Config>
+int run_model(const bench::socket_case& c, long n)
+{
+    sockmodel::kernel<Config> k;
+    if (c.ping) {
+        k.init_net.sysctl.ping_group_range.low = 0;
+        k.init_net.sysctl.ping_group_range.high = 2147483647;
+    }
+    auto& t = k.spawn();
+    int bad = 0;
+    for (long i = -1; i < n; ++i) {
+        if (i == 0)
+            CALLGRIND_START_INSTRUMENTATION;
+        const int fd = k.socket(t, c.family, c.type, c.protocol);
+        bad |= fd < 0;
+        k.close(t, fd);
+        if constexpr (sockmodel::trace::enabled<typename Config::tracer>)
+            k.tracer.clear();
+    }
+    CALLGRIND_STOP_INSTRUMENTATION;
+    return bad;
+}
+
+[[gnu::noinline]] int run_floor(long n)
+{
+    bench::floor_path f(sizeof(sockmodel::socket_alloc), sizeof(sockmodel::tcp_sock), sizeof(sockmodel::file));
+    int sum = 0;
+    for (long i = -1; i < n; ++i) {
+        if (i == 0)
+            CALLGRIND_START_INSTRUMENTATION;
+        void* a = f.inode.pop();
+        void* b = f.sk.pop();
+        void* c = f.filp.pop();
+        const int fd = f.fds.set_lowest();
+        asm volatile("" : : "r"(a), "r"(b), "r"(c), "r"(fd) : "memory");  // as benchmark::DoNotOptimize
+        sum += fd;
+        f.fds.clear(static_cast<unsigned>(fd));
+        f.filp.push(c);
+        f.sk.push(b);
+        f.inode.push(a);
+    }
+    CALLGRIND_STOP_INSTRUMENTATION;
+    return sum < 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv)
+{
+    if (argc != 4) {
+        std::fprintf(stderr, "usage: %s model|traced|floor CASE N\n", argv[0]);
+        return 2;
+    }
+    const auto& c = bench::socket_cases.at(static_cast<std::size_t>(std::atoi(argv[2])));
+    const long n = std::atol(argv[3]);
+    if (!std::strcmp(argv[1], "model"))
+        return run_model<sockmodel::default_config>(c, n);
+#ifndef SOCKMODEL_ABSENT
+    if (!std::strcmp(argv[1], "traced"))
+        return run_model<sockmodel::config<sockmodel::opt::tracer<sockmodel::trace::recorder>>>(c, n);
+#endif
+    if (!std::strcmp(argv[1], "floor"))
+        return run_floor(n);
+    return 2;
+}

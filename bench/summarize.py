@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""bench/run.sh's last step: read the raw outputs in RESULTS, print the table of
+ratios and targets, write RESULTS/summary.md and the .dat files the plots read.
+Times are CPU-time medians of 5 repetitions (the machine is shared: wall time
+includes time the benchmark was descheduled)."""
+import json, os, re, subprocess, sys, datetime
+
+res = sys.argv[1]
+
+def medians(path):
+    with open(path) as f:
+        data = json.load(f)
+    m = {}
+    for b in data['benchmarks']:
+        if b.get('aggregate_name') == 'median' and not b.get('error_occurred'):
+            m[b['run_name']] = b['cpu_time']  # ns
+    return m, data['context']
+
+sc, ctx = medians(os.path.join(res, 'socket_close.json'))
+fd, _ = medians(os.path.join(res, 'fd_table.json'))
+icount = {}
+for line in open(os.path.join(res, 'icount.txt')):
+    p = line.split()
+    if p and p[0] == 'icount':
+        icount[p[1]] = float(p[2])
+mem = {'bytes': {}, 'heap': {}}
+million = None
+for line in open(os.path.join(res, 'memory.txt')):
+    p = line.split()
+    if p[0] == 'bytes':
+        mem['bytes'][p[1]] = p[2:]
+    elif p[0] == 'heap':
+        mem['heap'][p[1]] = float(p[2])
+    elif p[0] == 'million':
+        million = p[1:]
+comp = {}
+for line in open(os.path.join(res, 'compile_time.txt')):
+    p = line.split()
+    if p and p[0] == 'compile':
+        comp[(p[1], p[2])] = float(p[3])
+
+L = []
+def out(s=''):
+    L.append(s)
+
+cpu = subprocess.run(['lscpu'], capture_output=True, text=True).stdout
+model_name = next((l.split(':', 1)[1].strip() for l in cpu.splitlines() if l.startswith('Model name')), '?')
+out(f'Measured {datetime.date.today().isoformat()} on {model_name} ({ctx.get("num_cpus")} CPUs, '
+    f'Linux {os.uname().release}), `bash bench/run.sh`; times are CPU-time medians of 5 repetitions.')
+out()
+
+# --- the whole path ---------------------------------------------------------
+out('| socket()+close() | model ns | kernel ns | kernel/model | model instructions | model/floor instructions |')
+out('|---|---:|---:|---:|---:|---:|')
+floor_ns, floor_ir = sc.get('floor'), icount.get('floor')
+names = [k[len('path/'):-len('/model')] for k in sc if k.startswith('path/') and k.endswith('/model')]
+for n in names:
+    m = sc.get(f'path/{n}/model'); k = sc.get(f'path/{n}/kernel'); ir = icount.get(f'path/{n}')
+    ks = f'{k:.0f}' if k else 'skipped'
+    r = f'{k / m:.0f}×' if k and m else '-'
+    out(f'| {n} | {m:.1f} | {ks} | {r} | {ir:.0f} | {ir / floor_ir:.1f}× |')
+out(f'| floor (3 free-list pops+pushes, fd bitmap set+clear) | {floor_ns:.1f} | | | {floor_ir:.0f} | 1× |')
+out()
+
+# --- error paths ------------------------------------------------------------
+out('| error path | model ns | kernel ns | kernel/model |')
+out('|---|---:|---:|---:|')
+for k in sc:
+    if k.startswith('error/') and k.endswith('/model'):
+        n = k[len('error/'):-len('/model')]
+        m = sc[k]; kk = sc.get(f'error/{n}/kernel')
+        out(f'| {n} | {m:.1f} | {kk:.0f} | {kk / m:.0f}× |' if kk else f'| {n} | {m:.1f} | skipped | - |')
+out()
+
+# --- fd table ------------------------------------------------------------------
+Ns = [16, 1024, 16384, 65536, 1048576]
+out('| open fds | model dup+close, hole at end | hole low | model alloc_fd+put_unused_fd | kernel dup+close, hole at end | hole low |')
+out('|---:|---:|---:|---:|---:|---:|')
+with open(os.path.join(res, 'fd_cost.dat'), 'w') as f1, open(os.path.join(res, 'fd_cost_kernel.dat'), 'w') as f2:
+    for N in Ns:
+        me, ml = fd.get(f'fd/model_dup/end/{N}'), fd.get(f'fd/model_dup/low/{N}')
+        ma = fd.get(f'fd/model_alloc_fd/end/{N}')
+        ke, kl = fd.get(f'fd/kernel_dup/end/{N}'), fd.get(f'fd/kernel_dup/low/{N}')
+        f1.write(f'{N} {me} {ml} {ma}\n'.replace('None', 'NaN'))
+        if ke:
+            f2.write(f'{N} {ke} {kl}\n'.replace('None', 'NaN'))
+        kes = f'{ke:.0f}' if ke else 'over the hard RLIMIT_NOFILE (20,000)'
+        kls = f'{kl:.0f}' if kl else '-'
+        out(f'| {N:,} | {me:.1f} | {ml:.1f} | {ma:.1f} | {kes} | {kls} |')
+out()
+
+# --- memory ----------------------------------------------------------------------
+out('| bytes per open socket | model (inode+filp+sock+fd share) | proto slab | kernel (same, slab_size) | heap allocations per socket()+close(), warm |')
+out('|---|---:|---|---:|---:|')
+for n, v in mem['bytes'].items():
+    if v[0] == 'error':
+        continue
+    kt = float(v[5])
+    out(f'| {n} | {float(v[0]):.0f} ({v[1]}+{v[2]}+{v[3]}+8.25) | {v[4]} | '
+        f'{f"{kt:.0f} ({v[6]}+{v[7]}+{v[8]}+8.25)" if kt > 0 else f"kmalloc (no slab of its own)"} | {mem["heap"].get(n, -1):g} |')
+if million:
+    out()
+    out(f'One million open TCP sockets (forked child): RSS grew by {int(million[1]) / 2**20:.0f} MiB, '
+        f'live heap by {int(million[2]) / 2**20:.0f} MiB: {float(million[3]):.0f} bytes of RSS and '
+        f'{float(million[4]):.0f} of heap per socket.')
+out()
+
+# --- tracing -------------------------------------------------------------------------
+none, absent, rec = (icount.get(f'trace/AF_INET/tcp/{x}') for x in ('none', 'absent', 'recorder'))
+tn, ta, tr = (sc.get(f'trace/AF_INET/tcp/{x}') for x in ('none', 'absent', 'recorder'))
+out(f'Tracing (AF_INET/tcp socket()+close()): compiled off (trace::none) {none:.0f} instructions and {tn:.1f} ns; '
+    f'absent (the tracing calls taken out of the source, bench/icount/absent.py) {absent:.0f} instructions and '
+    f'{ta:.1f} ns: off costs {100 * (none - absent) / absent:+.1f}% instructions, {100 * (tn - ta) / ta:+.1f}% time. '
+    f'On (trace::recorder, events cleared each call): {rec:.0f} instructions, {tr:.0f} ns ({tr / tn:.0f}× off).')
+out()
+
+# --- compile time ---------------------------------------------------------------------
+out('| compile (-O2, -c, median of 5) | empty TU | `<vector>` | sockmodel.hpp + kernel<> + socket() | AF_UNIX only |')
+out('|---|---:|---:|---:|---:|')
+for cxx in ('g++', 'clang++'):
+    if (cxx, 'empty') in comp:
+        out(f'| {cxx} | {comp[(cxx, "empty")]:.2f} s | {comp[(cxx, "vector")]:.2f} s | {comp[(cxx, "full")]:.2f} s | {comp[(cxx, "unix_only")]:.2f} s |')
+out()
+
+# --- targets -------------------------------------------------------------------------------
+tcp_ir = icount['path/AF_INET/tcp']
+tcp_m, tcp_k = sc['path/AF_INET/tcp/model'], sc.get('path/AF_INET/tcp/kernel')
+fd16, fd1m = fd['fd/model_dup/end/16'], fd['fd/model_dup/end/1048576']
+fd16l, fd1ml = fd['fd/model_dup/low/16'], fd['fd/model_dup/low/1048576']
+heap_max = max(mem['heap'].values())
+tcp_bytes = float(mem['bytes']['AF_INET/tcp'][0])
+yes = lambda b: 'met' if b else '**not met**'
+out('| target | measured | |')
+out('|---|---|---|')
+out(f'| AF_INET/SOCK_STREAM ≤ 2× the floor\'s instructions | {tcp_ir:.0f} / {floor_ir:.0f} = {tcp_ir / floor_ir:.1f}× | {yes(tcp_ir <= 2 * floor_ir)} |')
+if tcp_k:
+    out(f'| ≥ 150× faster than the live kernel | {tcp_k:.0f} / {tcp_m:.1f} ns = {tcp_k / tcp_m:.0f}× | {yes(tcp_k / tcp_m >= 150)} |')
+out(f'| fd allocation at 1,048,576 open ≤ 1.5× at 16 | hole at end {fd1m / fd16:.2f}×, hole low {fd1ml / fd16l:.2f}× | {yes(max(fd1m / fd16, fd1ml / fd16l) <= 1.5)} |')
+out(f'| 0 heap allocations per socket()+close(), warm | at most {heap_max:g}, every family | {yes(heap_max == 0)} |')
+out(f'| tracing off within 3% of absent | {100 * (none - absent) / absent:+.1f}% instructions, {100 * (tn - ta) / ta:+.1f}% time | '
+    f'{yes(abs(none - absent) <= 0.03 * absent and abs(tn - ta) <= 0.03 * ta)} |')
+mtxt = f', {float(million[3]):.0f} measured (RSS, a million sockets)' if million else ''
+out(f'| ≤ 512 bytes per open TCP socket | {tcp_bytes:.0f} by the caches\' accounting{mtxt} | {yes(tcp_bytes <= 512 and (not million or float(million[3]) <= 512))} |')
+
+text = '\n'.join(L) + '\n'
+open(os.path.join(res, 'summary.md'), 'w').write(text)
+print(text)
