@@ -334,18 +334,20 @@ constexpr unsigned max_fill = sm::sysctl_nr_open_default - 4;
 options parse_options(int argc, char** argv)
 {
     options o;
-    bool only_positional = false;
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];
-        const bool is_option = !only_positional && arg.size() > 1 && arg[0] == '-' &&
+        const bool is_option = arg.size() > 1 && arg[0] == '-' &&
                                !std::isdigit(static_cast<unsigned char>(arg[1]));
         if (!is_option) {
             o.positional.emplace_back(arg);
             continue;
         }
         if (arg == "--") {
-            only_positional = true;
-            continue;
+            // Everything after "--" is the program to trace and its arguments.
+            o.program_mode = true;
+            for (++i; i < argc; ++i)
+                o.program.emplace_back(argv[i]);
+            break;
         }
         if (arg == "-h" || arg == "--help") {
             print_help();
@@ -392,6 +394,14 @@ options parse_options(int argc, char** argv)
         } else if (name == "--no-close") {
             flag();
             o.close = false;
+        } else if (name == "--quiet" || name == "-q") {
+            flag();
+            o.quiet = true;
+        } else if (name == "--strict") {
+            flag();
+            o.strict = true;
+        } else if (name == "-o" || name == "--output") {
+            o.output_file = std::string(value());
         } else if (name == "--compare-host") {
             flag();
             o.compare_host = true;
@@ -428,6 +438,25 @@ options parse_options(int argc, char** argv)
             bad("unknown option " + quoted(name));
         }
     }
+    if (o.program_mode) {
+        if (o.program.empty())
+            bad("no program after '--' (usage: sockmodel-trace [options] -- PROGRAM [ARGS...])");
+        if (!o.positional.empty())
+            bad("FAMILY TYPE PROTOCOL and a program after '--' cannot be combined");
+        if (o.format == output_format::dot)
+            bad("--format dot cannot be used with a program (tree or json)");
+        if (o.compare_host)
+            bad("--compare-host cannot be used with a program: its calls are compared with the kernel anyway");
+        if (!is_host_abi(o.abi))
+            bad("--abi " + o.abi + " cannot be used with a program: it runs on this machine's ABI");
+        if (o.as != "root" || o.uid || o.gid || o.groups || o.caps || o.rlimit_nofile || o.fill_fds ||
+            o.close || o.ping_low != 1 || o.ping_high != 0)
+            bad("--as/--uid/--gid/--groups/--caps/--rlimit-nofile/--fill-fds/--close/--ping-group cannot be "
+                "used with a program: the model takes them from the traced task");
+        return o;
+    }
+    if (o.quiet || o.strict || o.output_file)
+        bad("--quiet, --strict and -o are for tracing a program (-- PROGRAM)");
     if (!o.positional.empty() && o.positional.size() != 3)
         bad("expected FAMILY TYPE PROTOCOL (3 arguments), got " + std::to_string(o.positional.size()));
     return o;
