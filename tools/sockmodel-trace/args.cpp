@@ -31,6 +31,7 @@ std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
 // Help
 
 constexpr const char* help_text = R"(usage: sockmodel-trace [options] [FAMILY TYPE PROTOCOL]
+       sockmodel-trace [--quiet] [--strict] [--format tree|json] [-o FILE] -- PROGRAM [ARGS...]
 
 Runs socket(FAMILY, TYPE, PROTOCOL) through the sockmodel model of the Linux
 6.18 socket path and prints the traced call tree, then one strace-style line
@@ -99,7 +100,57 @@ Options
                         0, 1 and 2 open; otherwise only success/errno.
   -h, --help            this text
 
+Tracing a real program: -- PROGRAM [ARGS...]
+  Runs PROGRAM (found in PATH as a shell would) under ptrace, following its
+  forks, vforks, clones and execs. At every socket() and socketpair() entry
+  the calling task is read from /proc and a fresh model kernel is given a task
+  like it: the uids, gids and groups of /proc/PID/status, its CapEff, its
+  RLIMIT_NOFILE (prlimit, else /proc/PID/limits), placeholder sockets on
+  exactly the fds of /proc/PID/fd (so the lowest free fd is the real one), a
+  child user namespace (unshare(CLONE_NEWUSER)) when /proc/PID/ns/user is a
+  child of the tracer's, a new network namespace when /proc/PID/ns/net is not
+  the tracer's, and that netns's net.ipv4.ping_group_range, net.mptcp.enabled,
+  net.ipv6.bindv6only and net.core.[rw]mem_default (/proc/sys/net shows the
+  reading thread's netns, so a helper thread setns()es into the task's one;
+  that needs CAP_SYS_ADMIN). The model makes the call, then the real call
+  runs, and at its exit the two are compared: the errno or the fd number(s),
+  and for each new fd F_GETFD (the "flags:" of /proc/PID/fdinfo/FD), F_GETFL,
+  SO_TYPE, SO_PROTOCOL and SO_DOMAIN (read through pidfd_getfd(2)).
+  Each call prints one strace-style line with the verdict, then the model's
+  call tree:
+    [pid 1234] socket(AF_NETLINK, SOCK_RAW|SOCK_CLOEXEC, NETLINK_ROUTE) = 3 agree
+    [pid 1234] socket(...) = 3 DISAGREE: model -1 EPERM kernel 3
+    [pid 1234] socketpair(AF_UNIX, SOCK_STREAM, 0, [3, 4]) = 0 not modelled: REASON
+  "not modelled" is never counted as agreement: socketpair() until the model
+  has it, a task whose view cannot be read (e.g. its netns's sysctls without
+  CAP_SYS_ADMIN, a user namespace nested deeper than one level), a 32-bit
+  (non-x86_64) system call. accept4() and other fd-making calls are not traced.
+  At the end, on stderr:
+    sockmodel-trace: N calls (socket S, socketpair P): A agree, D disagree[, M not modelled]
+  The program's stdin, stdout and stderr are the tool's; the report goes to
+  stdout (or -o FILE) and may interleave with the program's own output.
+  To trace as an unprivileged user, start the tool itself as that user, e.g.
+    setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+        sockmodel-trace -- python3 script.py
+  --quiet, -q           no call trees (json: no "events")
+  --format tree|json    tree (default) or one JSON object per call: pid, call,
+                        text, args, kernel and model ({ret, errno, fds: [{fd,
+                        F_GETFD, F_GETFL, SO_TYPE, SO_PROTOCOL, SO_DOMAIN}]};
+                        model is null when not modelled), verdict ("agree",
+                        "disagree" or "not modelled"), reason, events (the
+                        model's trace, as --format json prints it)
+  -o FILE, --output FILE
+                        write the report to FILE (close-on-exec: the program
+                        does not inherit it)
+  --strict              exit status 1 if any call disagreed
+  Needs ptrace: PTRACE_TRACEME refused (Yama's kernel.yama.ptrace_scope=3, a
+  seccomp filter) is reported with exit status 2; allow it with
+  `sysctl kernel.yama.ptrace_scope=1` (or 0) and CAP_SYS_PTRACE where needed.
+
 Exit status: 0 done, 1 the host disagreed with the model, 2 bad input.
+With a program: the program's own exit status (128+N if signal N killed it),
+1 under --strict if a call disagreed, 126 (found but not executable) or 127
+(not found) as a shell says it, 2 bad input or ptrace not permitted.
 
 Examples
   sockmodel-trace
@@ -113,6 +164,9 @@ Examples
   sockmodel-trace --abi mips AF_INET 'SOCK_DGRAM|SOCK_NONBLOCK' 0
   sockmodel-trace --format dot | dot -Tsvg -o trace.svg
   sockmodel-trace --compare-host --as user AF_INET SOCK_DGRAM IPPROTO_ICMP
+  sockmodel-trace -- ip addr
+  sockmodel-trace --quiet --strict -- curl -s http://127.0.0.1:1/
+  sockmodel-trace --format json -o calls.jsonl -- python3 -c 'import socket; socket.socket()'
 )";
 
 void print_help()

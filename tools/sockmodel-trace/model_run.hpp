@@ -6,7 +6,8 @@
 // or socketpair() call.
 //
 // The only file of the tool that touches the kernel object (k->socket,
-// k->spawn, k->close, k->setrlimit, k->unshare, k->tracer, k->init_net.sysctl): when that
+// k->spawn, k->close, k->setrlimit, k->unshare, k->fcntl, k->getsockopt,
+// k->tracer, k->init_net.sysctl, and k.socketpair once merged): when that
 // API changes, this is the file to adapt.
 #pragma once
 
@@ -122,25 +123,19 @@ struct task_call_result {
 
 namespace detail {
 
-// F_GETFD/F_GETFL/SO_* of a model fd, read the way the kernel's fcntl
-// (do_fcntl: close_on_exec bit, filp->f_flags) and sock_getsockopt (SO_TYPE
-// sk_type, SO_PROTOCOL sk_protocol, SO_DOMAIN sk_family) read them.
-inline fd_attrs model_fd_attrs(const sockmodel::task_struct& t, int fd)
+// F_GETFD/F_GETFL/SO_TYPE/SO_PROTOCOL/SO_DOMAIN of a model fd, asked of the
+// model kernel as the tracer asks the real one (k.fcntl, k.getsockopt).
+template <class K>
+fd_attrs model_fd_attrs(K& k, sockmodel::task_struct& t, int fd)
 {
+    using A = typename K::abi;
     fd_attrs a;
     a.fd = fd;
-    const auto& fdt = t.files->fdt();
-    const auto ufd = static_cast<unsigned>(fd);
-    if (ufd >= fdt.max_fds || !fdt.fd[ufd])
-        return a;
-    const sockmodel::file& f = *fdt.fd[ufd];
-    a.fd_flags = fdt.test(fdt.close_on_exec, ufd) ? 1 : 0;  // FD_CLOEXEC
-    a.fl_flags = static_cast<int>(f.f_flags);
-    if (const auto* sock = static_cast<const sockmodel::socket*>(f.private_data); sock && sock->sk) {
-        a.so_type = sock->sk->sk_type;
-        a.so_protocol = sock->sk->sk_protocol;
-        a.so_domain = sock->sk->sk_family;
-    }
+    a.fd_flags = k.fcntl(t, fd, sockmodel::f_getfd);
+    a.fl_flags = k.fcntl(t, fd, sockmodel::f_getfl);
+    k.getsockopt(t, fd, A::sol_socket, A::so_type, &a.so_type);
+    k.getsockopt(t, fd, A::sol_socket, A::so_protocol, &a.so_protocol);
+    k.getsockopt(t, fd, A::sol_socket, A::so_domain, &a.so_domain);
     return a;
 }
 
@@ -211,6 +206,7 @@ task_call_result run_model_for_task(const task_view& v, bool pair, int family, i
     }
     k->tracer.clear();
 
+    // The call under trace, then its fds' attributes (untraced queries).
     if (pair) {
         int sv[2] = {-1, -1};
         if (auto why = detail::model_socketpair(*k, t, family, type, protocol, sv, r.ret)) {
@@ -219,11 +215,11 @@ task_call_result run_model_for_task(const task_view& v, bool pair, int family, i
         }
         if (r.ret == 0)
             for (int fd : sv)
-                r.fds.push_back(detail::model_fd_attrs(t, fd));
+                r.fds.push_back(detail::model_fd_attrs(*k, t, fd));
     } else {
         r.ret = k->socket(t, family, type, protocol);
         if (r.ret >= 0)
-            r.fds.push_back(detail::model_fd_attrs(t, r.ret));
+            r.fds.push_back(detail::model_fd_attrs(*k, t, r.ret));
     }
     r.events = std::move(k->tracer.events);
     return r;
