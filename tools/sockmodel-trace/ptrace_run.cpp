@@ -566,9 +566,12 @@ struct child_report {
 
 [[noreturn]] void ptrace_refused(int err)
 {
+    // EPERM: Yama's ptrace_scope 3, a seccomp filter, or this process is
+    // itself already being traced (a tracee cannot trace its own children).
     bad(std::string("ptrace is not permitted here (PTRACE_TRACEME: ") + std::string(sm::errno_name(-err)) +
-        "): allow it with `sysctl kernel.yama.ptrace_scope=1` (or 0) and run with CAP_SYS_PTRACE or as the "
-        "program's own user, outside a seccomp filter that blocks ptrace");
+        "): allow it with `sysctl kernel.yama.ptrace_scope=1` (or 0; 3 forbids it until reboot), run with "
+        "CAP_SYS_PTRACE or as the program's own user, outside a seccomp filter that blocks ptrace and not "
+        "under another tracer");
 }
 
 }  // namespace
