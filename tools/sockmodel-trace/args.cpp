@@ -143,9 +143,15 @@ Tracing a real program: -- PROGRAM [ARGS...]
                         write the report to FILE (close-on-exec: the program
                         does not inherit it)
   --strict              exit status 1 if any call disagreed
+  The single-call options (--as, --uid, --gid, --groups, --caps, --abi,
+  --close, --ping-group, --rlimit-nofile, --fill-fds, --compare-host and
+  --format dot) are refused with a program: the task supplies all of that.
+  A multi-threaded program whose other threads open or close fds while one
+  is inside socket() can make the fd number differ from the model's.
   Needs ptrace: PTRACE_TRACEME refused (Yama's kernel.yama.ptrace_scope=3, a
-  seccomp filter) is reported with exit status 2; allow it with
-  `sysctl kernel.yama.ptrace_scope=1` (or 0) and CAP_SYS_PTRACE where needed.
+  seccomp filter, the tool itself being traced) is reported with exit status
+  2; allow it with `sysctl kernel.yama.ptrace_scope=1` (or 0) and
+  CAP_SYS_PTRACE where needed.
 
 Exit status: 0 done, 1 the host disagreed with the model, 2 bad input.
 With a program: the program's own exit status (128+N if signal N killed it),
