@@ -86,6 +86,7 @@ check_summary() {  # check_summary MIN_AGREE
 case $case in
 python_root)
     # As root (every capability in the initial namespaces).
+    [ "$(id -u)" = 0 ] || { echo "ptrace: SKIPPED: python_root needs root"; exit 0; }
     trace --quiet -- "$py" "$dir/sockets.py"
     check_summary 19
     expect "socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_UDP) = -1 EPROTONOSUPPORT agree"
@@ -168,6 +169,13 @@ bad_input)
     "$tool" -- sockmodel-no-such-program >/dev/null 2>"$err"; status=$?
     [ $status = 127 ] && grep -qx "sockmodel-trace: sockmodel-no-such-program: command not found" "$err" ||
         fail "not found: exit $status"
+    "$tool" -- "$noexec" >/dev/null 2>"$err"; status=$?
+    [ $status = 126 ] && grep -qx "sockmodel-trace: $noexec: Permission denied" "$err" ||
+        fail "not executable: exit $status"
+    # Found in PATH but not executable: 126 too, as a shell says it.
+    PATH=$(dirname "$noexec") "$tool" -- "$(basename "$noexec")" >/dev/null 2>"$err"; status=$?
+    [ $status = 126 ] && grep -qx "sockmodel-trace: $(basename "$noexec"): Permission denied" "$err" ||
+        fail "not executable in PATH: exit $status"
     "$tool" -- "$noexec" >/dev/null 2>"$err"; status=$?
     [ $status = 126 ] && grep -qx "sockmodel-trace: $noexec: Permission denied" "$err" ||
         fail "not executable: exit $status"

@@ -56,6 +56,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -541,9 +542,40 @@ private:
 // What the child tells the parent through a close-on-exec pipe when it fails
 // before the program runs: which step, and errno.
 struct child_report {
-    int step = 0;  // 1 PTRACE_TRACEME, 2 execvp
+    int step = 0;  // 1 PTRACE_TRACEME, 2 exec
     int err = 0;
 };
+
+// The file a shell would run for `name`: as is when it has a '/', else the
+// first executable regular file in $PATH (default "/bin:/usr/bin"), else the
+// first regular file there (so exec says EACCES, "Permission denied"), else
+// "" (not found). Directories the caller cannot search are skipped, as bash
+// does; execvp would report EACCES for them instead of "not found".
+std::string find_program(const std::string& name)
+{
+    if (name.find('/') != std::string::npos)
+        return name;
+    const char* env = std::getenv("PATH");
+    const std::string dirs = env ? env : "/bin:/usr/bin";
+    std::string first_file;
+    std::size_t pos = 0;
+    while (pos <= dirs.size()) {
+        std::size_t colon = dirs.find(':', pos);
+        if (colon == std::string::npos)
+            colon = dirs.size();
+        const std::string dir = dirs.substr(pos, colon - pos);
+        const std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+        struct stat st {};
+        if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+            if (::access(candidate.c_str(), X_OK) == 0)
+                return candidate;
+            if (first_file.empty())
+                first_file = candidate;
+        }
+        pos = colon + 1;
+    }
+    return first_file;
+}
 
 [[noreturn]] void child_main(const options& o, int report_fd)
 {
@@ -559,7 +591,18 @@ struct child_report {
     for (const std::string& a : o.program)
         argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
-    ::execvp(argv[0], argv.data());
+    const std::string path = find_program(o.program[0]);
+    if (path.empty()) {
+        errno = ENOENT;
+        fail(2);
+    }
+    ::execv(path.c_str(), argv.data());
+    if (errno == ENOEXEC) {  // a script without #!: sh runs it, as execvp and shells do
+        std::vector<char*> sh_argv{const_cast<char*>("sh"), const_cast<char*>(path.c_str())};
+        sh_argv.insert(sh_argv.end(), argv.begin() + 1, argv.end());
+        ::execv("/bin/sh", sh_argv.data());
+        errno = ENOEXEC;
+    }
     fail(2);
     ::_exit(127);  // not reached: fail() exits
 }
