@@ -3,7 +3,8 @@
 # need. Silent (and offline) when everything is already installed.
 set -euo pipefail
 
-packages=(cmake g++ clang ninja-build libboost-dev doctest-dev libbenchmark-dev graphviz python3)
+packages=(cmake g++ clang ninja-build libboost-dev doctest-dev libbenchmark-dev graphviz python3
+          iproute2 curl util-linux)  # the last three: the ptrace tests (test/ptrace)
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "deps.sh: not a Debian-based system; make sure these are installed: ${packages[*]}" >&2

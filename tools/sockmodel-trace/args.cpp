@@ -31,6 +31,7 @@ std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
 // Help
 
 constexpr const char* help_text = R"(usage: sockmodel-trace [options] [FAMILY TYPE PROTOCOL]
+       sockmodel-trace [--quiet] [--strict] [--format tree|json] [-o FILE] -- PROGRAM [ARGS...]
 
 Runs socket(FAMILY, TYPE, PROTOCOL) through the sockmodel model of the Linux
 6.18 socket path and prints the traced call tree, then one strace-style line
@@ -105,7 +106,63 @@ Options
                         --inject list names every point. Not with --compare-host.
   -h, --help            this text
 
-Exit status: 0 done, 1 the host disagreed with the model, 2 bad input,
+Tracing a real program: -- PROGRAM [ARGS...]
+  Runs PROGRAM (found in PATH as a shell would) under ptrace, following its
+  forks, vforks, clones and execs. At every socket() and socketpair() entry
+  the calling task is read from /proc and a fresh model kernel is given a task
+  like it: the uids, gids and groups of /proc/PID/status, its CapEff, its
+  RLIMIT_NOFILE (prlimit, else /proc/PID/limits), placeholder sockets on
+  exactly the fds of /proc/PID/fd (so the lowest free fd is the real one), a
+  child user namespace (unshare(CLONE_NEWUSER)) when /proc/PID/ns/user is a
+  child of the tracer's, a new network namespace when /proc/PID/ns/net is not
+  the tracer's, and that netns's net.ipv4.ping_group_range, net.mptcp.enabled,
+  net.ipv6.bindv6only and net.core.[rw]mem_default (/proc/sys/net shows the
+  reading thread's netns, so a helper thread setns()es into the task's one;
+  that needs CAP_SYS_ADMIN). The model makes the call, then the real call
+  runs, and at its exit the two are compared: the errno or the fd number(s),
+  and for each new fd F_GETFD (the "flags:" of /proc/PID/fdinfo/FD), F_GETFL,
+  SO_TYPE, SO_PROTOCOL and SO_DOMAIN (read through pidfd_getfd(2)).
+  Each call prints one strace-style line with the verdict, then the model's
+  call tree:
+    [pid 1234] socket(AF_NETLINK, SOCK_RAW|SOCK_CLOEXEC, NETLINK_ROUTE) = 3 agree
+    [pid 1234] socket(...) = 3 DISAGREE: model -1 EPERM kernel 3
+    [pid 1234] socketpair(AF_UNIX, SOCK_STREAM, 0, [3, 4]) = 0 not modelled: REASON
+  "not modelled" is never counted as agreement: a task whose view cannot be read (e.g. its netns's sysctls without
+  CAP_SYS_ADMIN, a user namespace nested deeper than one level), a 32-bit
+  (non-x86_64) system call. accept4() and other fd-making calls are not traced.
+  At the end, on stderr:
+    sockmodel-trace: N calls (socket S, socketpair P): A agree, D disagree[, M not modelled]
+  The program's stdin, stdout and stderr are the tool's; the report goes to
+  stdout (or -o FILE) and may interleave with the program's own output.
+  To trace as an unprivileged user, start the tool itself as that user, e.g.
+    setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+        sockmodel-trace -- python3 script.py
+  --quiet, -q           no call trees (json: no "events")
+  --format tree|json    tree (default) or one JSON object per call: pid, call,
+                        text, args, kernel and model ({ret, errno, fds: [{fd,
+                        F_GETFD, F_GETFL, SO_TYPE, SO_PROTOCOL, SO_DOMAIN}]};
+                        model is null when not modelled), verdict ("agree",
+                        "disagree" or "not modelled"), reason, events (the
+                        model's trace, as --format json prints it)
+  -o FILE, --output FILE
+                        write the report to FILE (close-on-exec: the program
+                        does not inherit it)
+  --strict              exit status 1 if any call disagreed
+  The single-call options (--as, --uid, --gid, --groups, --caps, --abi,
+  --close, --ping-group, --rlimit-nofile, --fill-fds, --compare-host and
+  --format dot) are refused with a program: the task supplies all of that.
+  A multi-threaded program whose other threads open or close fds while one
+  is inside socket() can make the fd number differ from the model's.
+  Needs ptrace: PTRACE_TRACEME refused (Yama's kernel.yama.ptrace_scope=3, a
+  seccomp filter, the tool itself being traced) is reported with exit status
+  2; allow it with `sysctl kernel.yama.ptrace_scope=1` (or 0) and
+  CAP_SYS_PTRACE where needed.
+
+With a program: the program's own exit status (128+N if signal N killed it),
+1 under --strict if a call disagreed, 126 (found but not executable) or 127
+(not found) as a shell says it, 2 bad input or ptrace not permitted.
+
+Exit status (one call): 0 done, 1 the host disagreed with the model, 2 bad input,
 3 internal error, 4 the host refused to mirror the model task (--compare-host:
 a setup step failed, e.g. --fill-fds or --rlimit-nofile above the host's hard
 RLIMIT_NOFILE, or a namespace the child may not enter).
@@ -124,6 +181,9 @@ Examples
   sockmodel-trace --compare-host --as user AF_INET SOCK_DGRAM IPPROTO_ICMP
   sockmodel-trace --inject sk_prot_alloc AF_INET SOCK_STREAM 0
   sockmodel-trace --socketpair --close AF_UNIX SOCK_STREAM 0
+  sockmodel-trace -- ip addr
+  sockmodel-trace --quiet --strict -- curl -s http://127.0.0.1:1/
+  sockmodel-trace --format json -o calls.jsonl -- python3 -c 'import socket; socket.socket()'
 )";
 
 void print_help()
@@ -345,18 +405,20 @@ constexpr unsigned max_fill = sm::sysctl_nr_open_default - 4;
 options parse_options(int argc, char** argv)
 {
     options o;
-    bool only_positional = false;
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];
-        const bool is_option = !only_positional && arg.size() > 1 && arg[0] == '-' &&
+        const bool is_option = arg.size() > 1 && arg[0] == '-' &&
                                !std::isdigit(static_cast<unsigned char>(arg[1]));
         if (!is_option) {
             o.positional.emplace_back(arg);
             continue;
         }
         if (arg == "--") {
-            only_positional = true;
-            continue;
+            // Everything after "--" is the program to trace and its arguments.
+            o.program_mode = true;
+            for (++i; i < argc; ++i)
+                o.program.emplace_back(argv[i]);
+            break;
         }
         if (arg == "-h" || arg == "--help") {
             print_help();
@@ -403,6 +465,14 @@ options parse_options(int argc, char** argv)
         } else if (name == "--no-close") {
             flag();
             o.close = false;
+        } else if (name == "--quiet" || name == "-q") {
+            flag();
+            o.quiet = true;
+        } else if (name == "--strict") {
+            flag();
+            o.strict = true;
+        } else if (name == "-o" || name == "--output") {
+            o.output_file = std::string(value());
         } else if (name == "--compare-host") {
             flag();
             o.compare_host = true;
@@ -463,6 +533,29 @@ options parse_options(int argc, char** argv)
     }
     if (o.inject && o.compare_host)
         bad("--inject cannot be compared with the host: the running kernel injects no fault");
+    if (o.program_mode) {
+        if (o.program.empty())
+            bad("no program after '--' (usage: sockmodel-trace [options] -- PROGRAM [ARGS...])");
+        if (!o.positional.empty())
+            bad("FAMILY TYPE PROTOCOL and a program after '--' cannot be combined");
+        if (o.format == output_format::dot)
+            bad("--format dot cannot be used with a program (tree or json)");
+        if (o.inject)
+            bad("--inject cannot be used with a program: its calls run on the real kernel too");
+        if (o.socketpair)
+            bad("--socketpair cannot be used with a program: its socketpair() calls are traced anyway");
+        if (o.compare_host)
+            bad("--compare-host cannot be used with a program: its calls are compared with the kernel anyway");
+        if (!is_host_abi(o.abi))
+            bad("--abi " + o.abi + " cannot be used with a program: it runs on this machine's ABI");
+        if (o.as != "root" || o.uid || o.gid || o.groups || o.caps || o.rlimit_nofile || o.fill_fds ||
+            o.close || o.ping_low != 1 || o.ping_high != 0)
+            bad("--as/--uid/--gid/--groups/--caps/--rlimit-nofile/--fill-fds/--close/--ping-group cannot be "
+                "used with a program: the model takes them from the traced task");
+        return o;
+    }
+    if (o.quiet || o.strict || o.output_file)
+        bad("--quiet, --strict and -o are for tracing a program (-- PROGRAM)");
     if (!o.positional.empty() && o.positional.size() != 3)
         bad("expected FAMILY TYPE PROTOCOL (3 arguments), got " + std::to_string(o.positional.size()));
     return o;

@@ -43,6 +43,12 @@ struct options {
     std::optional<sockmodel::fault_point> inject;  // --inject POINT[:N]: the N-th call at POINT fails
     unsigned long inject_nth = 1;
     std::vector<std::string> positional;
+    // `-- PROGRAM [ARGS...]`: trace a real program (ptrace_run.hpp).
+    std::vector<std::string> program;
+    bool program_mode = false;  // "--" was given
+    bool quiet = false;         // --quiet: no call trees
+    bool strict = false;        // --strict: exit 1 if a call disagreed
+    std::optional<std::string> output_file;  // -o FILE
 
     bool do_close() const { return close.value_or(positional.empty()); }
     // --as userns: the credentials below, then unshare(CLONE_NEWUSER).

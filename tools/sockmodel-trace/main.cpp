@@ -5,15 +5,18 @@
 //     sockmodel-trace                                   # socket(AF_INET, SOCK_STREAM, 0) + close
 //     sockmodel-trace AF_INET SOCK_STREAM IPPROTO_UDP   # EPROTONOSUPPORT
 //     sockmodel-trace --as user --compare-host AF_INET SOCK_RAW IPPROTO_ICMP
+//     sockmodel-trace -- ip addr                        # every socket() of a real program
 //
 // The parts: args (command line), abi (the ABIs, from sockmodel::arch::all_abis),
 // model_run (the only user of the kernel object), output (what is printed),
-// host_compare (--compare-host, on support/host/child.hpp).
+// host_compare (--compare-host, on support/host/child.hpp), ptrace_run
+// (-- PROGRAM: a real program under ptrace).
 #include "abi.hpp"
 #include "args.hpp"
 #include "host_compare.hpp"
 #include "model_run.hpp"
 #include "output.hpp"
+#include "ptrace_run.hpp"
 
 #include <sockmodel/trace/decode.hpp>
 
@@ -60,6 +63,8 @@ int main(int argc, char** argv)
 {
     try {
         const st::options o = st::parse_options(argc, argv);
+        if (o.program_mode)
+            return st::run_program(o);
         if (o.compare_host) {
             if (!st::is_host_abi(o.abi))
                 st::bad("--compare-host needs the host ABI (" + std::string(sockmodel::arch::host::name) +
