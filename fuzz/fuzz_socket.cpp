@@ -828,6 +828,28 @@ struct run {
         FUZZ_CHECK(k.counters() == before, "failed dup changed the counters");
     }
 
+    // dup(fd) up to 127 times in a row, each checked as dup() is: fills a
+    // table past its first 64 slots (a second word of open_fds, expand_files)
+    // in a few bytes of input.
+    void burst(input& in)
+    {
+        shadow_task* st = task_at(in.u8());
+        if (!st || st->table->fds.empty())
+            return;
+        const std::uint8_t b = in.u8();
+        const int old = std::next(st->table->fds.begin(), b % st->table->fds.size())->first;
+        const int times = in.u8() % 128;
+        std::uint8_t args[] = {0, static_cast<std::uint8_t>(old + 1)};
+        const std::size_t self = static_cast<std::size_t>(st - tasks.data());
+        args[0] = static_cast<std::uint8_t>(self);
+        for (int i = 0; i < times; ++i) {
+            input one{args, sizeof args};
+            dup(one);
+            if (st->table->lowest_free() >= static_cast<int>(std::min<unsigned long>(nofile(*st), 512)))
+                break;
+        }
+    }
+
     void fcntl(input& in)
     {
         shadow_task* st = task_at(in.u8());
@@ -997,7 +1019,8 @@ struct run {
         case 0: spawn(in); break;
         case 1: clone(in); break;
         case 2: exit_task(in); break;
-        case 3: case 4: case 5: socket(in); break;
+        case 3: case 4: socket(in); break;
+        case 5: burst(in); break;
         case 6: case 7: close(in); break;
         case 8: dup(in); break;
         case 9: fcntl(in); break;

@@ -8,8 +8,8 @@ of fuzz_socket.cpp's interpreter. The byte encoding is the interpreter's
 import os
 
 # Action kinds (run::step: kind % 16).
-SPAWN, CLONE, EXIT, SOCKET, CLOSE, DUP, FCNTL, GETSOCKOPT, RLIMIT, REGISTER, MODULE, SYSCTL = (
-    0, 1, 2, 3, 6, 8, 9, 10, 11, 12, 13, 14)
+SPAWN, CLONE, EXIT, SOCKET, BURST, CLOSE, DUP, FCNTL, GETSOCKOPT, RLIMIT, REGISTER, MODULE, SYSCTL = (
+    0, 1, 2, 3, 5, 6, 8, 9, 10, 11, 12, 13, 14)
 ROOT, USER, USER_CAPS, USERNS = 0, 1, 2, 3
 FDS012, NEWNET = 8, 4
 # run::socket's tables (indices).
@@ -46,6 +46,10 @@ def spawn(who, extra=0, caps=None):
 
 def socket(task, fam, typ, proto='ZERO', flags=0):
     return [SOCKET, task, 0, FAM[fam], TYPE[typ], flags, PROTO[proto]]
+
+
+def burst(task, nth_open, times):  # dup the nth open fd `times` times
+    return [BURST, task, nth_open, times]
 
 
 def close(task, fd):
@@ -111,6 +115,8 @@ seeds = {
     'clone_files_and_threads': clone(0, CL_FILES) + socket(1, 'INET', 'STREAM', flags=CLOEXEC) + close(0, 3)
         + clone(0, CL_PTHREAD) + setrlimit(2, 4, 4) + getrlimit(0) + clone(0, CL_NONE) + socket(3, 'UNIX', 'DGRAM')
         + clone(0, CL_BAD_THREAD) + clone(0, CL_BAD_SIGHAND) + [EXIT, 0] + [EXIT, 0],
+    'burst_past_64_fds': burst(0, 0, 70) + socket(0, 'INET', 'DGRAM') + close(0, 40) + close(0, 65)
+        + socket(0, 'INET6', 'STREAM') + dup(0, 2) + clone(0, CL_NONE) + socket(1, 'UNIX', 'STREAM'),
     'cloexec_nonblock_readback': socket(0, 'INET', 'STREAM', flags=CLOEXEC | NONBLOCK) + fcntl(0, 3, 1)
         + fcntl(0, 3, 3) + getsockopt(0, 3, 0) + getsockopt(0, 3, 1) + getsockopt(0, 3, 2) + getsockopt(0, 3, 3)
         + getsockopt(0, 3, 2, null=True) + dup(0, 3) + fcntl(0, 4, 1) + socket(0, 'INET', 'STREAM', flags=STRAY),
