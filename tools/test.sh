@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Configure, build and test sockmodel with each preset (default: dev-gcc and
-# dev-clang, asan (Clang ASan+UBSan) and ubsan-gcc (GCC UBSan); override with
+# dev-clang, asan (Clang ASan+UBSan; LeakSanitizer on), ubsan-gcc (GCC UBSan) and
+# fuzz (the libFuzzer target, 60 s over the seed corpus); override with
 # SOCKMODEL_PRESETS="dev-gcc" etc. Always runs every
 # preset, then prints one line per preset and a final "N passed, N failed"
 # counting CTest tests; a preset that fails to configure or build counts as
@@ -11,7 +12,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash tools/deps.sh
 
-read -r -a presets <<< "${SOCKMODEL_PRESETS:-dev-gcc dev-clang asan ubsan-gcc}"
+read -r -a presets <<< "${SOCKMODEL_PRESETS:-dev-gcc dev-clang asan ubsan-gcc fuzz}"
 jobs=$(nproc 2>/dev/null || echo 2)
 
 total_passed=0
