@@ -25,9 +25,12 @@ command -v valgrind >/dev/null || { echo "icount.sh: needs valgrind (apt-get ins
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 flags=(-O2 -DNDEBUG -std=c++20)
+# One configuration per program (see driver.cpp): the default one in driver
+# and driver-absent, trace::recorder in driver-traced.
 "$CXX" "${flags[@]}" -I"$root/include" "$here/icount/driver.cpp" -o "$tmp/driver"
+"$CXX" "${flags[@]}" -DICOUNT_TRACED -I"$root/include" "$here/icount/driver.cpp" -o "$tmp/driver-traced"
 python3 "$here/icount/absent.py" "$root/include" "$tmp/absent-include"
-"$CXX" "${flags[@]}" -w -DSOCKMODEL_ABSENT -I"$tmp/absent-include" "$here/icount/driver.cpp" -o "$tmp/driver-absent"
+"$CXX" "${flags[@]}" -w -I"$tmp/absent-include" "$here/icount/driver.cpp" -o "$tmp/driver-absent"
 
 # total instrumented instructions of one run
 irs() {
@@ -53,7 +56,7 @@ names=$(grep -o '{"AF_[A-Z0-9_]*/[a-z]*"' "$here/common.hpp" | tr -d '{"')
     done
     echo "icount trace/AF_INET/tcp/none $(per_op "$tmp/driver" model 3)"
     echo "icount trace/AF_INET/tcp/absent $(per_op "$tmp/driver-absent" model 3)"
-    echo "icount trace/AF_INET/tcp/recorder $(per_op "$tmp/driver" traced 3)"
+    echo "icount trace/AF_INET/tcp/recorder $(per_op "$tmp/driver-traced" traced 3)"
 } | tee "$out/icount.txt"
 
 # Where AF_INET/SOCK_STREAM's instructions go: one run of BIG rounds.

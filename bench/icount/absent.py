@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Copy include/ with the tracing policy's calls taken out of the source text:
-every `auto NAME = trace::enter(...);` statement removed, `NAME.ret(x)` and
+every `auto NAME = trace::enter(...);` and `NAME.describe(...);` statement
+removed (with its `if constexpr (trace::on<...>)` guard), `NAME.ret(x)` and
 `NAME.ret_ptr(x)` turned into `(x)`, every `trace::note(...);` turned into
-`(void)0;`. What is left is the library as it would be written with no tracing
+`(void)0;` (its guard removed too); and the fault-injection policy's calls
+taken out: every `should_fail(cx, ...)` turned into `false`. What is left is the library as it would be written with no tracing
 at all, the "absent" build bench/icount.sh compares trace::none against.
 Usage: absent.py SRC_INCLUDE DST_INCLUDE"""
 import os, re, shutil, sys
@@ -41,6 +43,7 @@ for root, _, files in os.walk(dst):
     for name in files:
         p = os.path.join(root, name)
         s = open(p).read()
+        s = re.sub(r'if constexpr \((?:sockmodel::)?trace::on<decltype\([^()]*\)>\)\s*', '', s)
         names = set()
         out = []
         i = 0
@@ -60,6 +63,27 @@ for root, _, files in os.walk(dst):
             i = end
         s = ''.join(out)
         for n in names:
+            while True:
+                m = re.search(r'\b' + n + r'\.describe\s*\(', s)
+                if not m:
+                    break
+                end = statement_end(s, m.start())
+                s = s[:m.start()] + s[end:]
+                removed += 1
+        # fault injection: the call expression becomes `false`
+        while True:
+            m = re.search(r'(?<![\w.:>])should_fail\s*\(\s*cx\b', s)
+            if not m:
+                break
+            j, depth = s.index('(', m.start()), 0
+            while True:
+                depth += {'(': 1, ')': -1}.get(s[j], 0)
+                if depth == 0:
+                    break
+                j += 1
+            s = s[:m.start()] + 'false' + s[j + 1:]
+            removed += 1
+        for n in names:
             s = re.sub(r'\b' + n + r'\.ret(_ptr)?\(', '(', s)
         open(p, 'w').write(s)
-print(f'absent.py: {removed} tracing statements removed', file=sys.stderr)
+print(f'absent.py: {removed} tracing and fault-injection statements removed', file=sys.stderr)

@@ -5,10 +5,19 @@
 // one operation, free of start-up and warm-up.
 //
 //   driver model CASE N    the model, default configuration (CASE: index into bench::socket_cases)
-//   driver traced CASE N   the model with trace::recorder (events cleared each round)
+//   driver traced CASE N   the model with trace::recorder (events cleared each round);
+//                          only when built with -DICOUNT_TRACED
 //   driver floor 0 N       the floor of bench/common.hpp, with the model's TCP object sizes
 // Compiled against a copy of include/ with the tracing calls taken out
 // (absent.py), `model` measures the library with no tracing at all.
+//
+// Without -DICOUNT_TRACED the program instantiates the default configuration
+// only, as a user's program with one configuration would: a second kernel<>
+// in the same program calls the same non-template functions (kmem_cache,
+// files_struct, ...) from more places, and GCC's inliner then decides
+// differently for both (e.g. a function called once is inlined, one called
+// twice may not be). "Tracing off" against "absent" compares two programs
+// that differ in the tracing policy alone.
 #include "../common.hpp"
 
 #include <sockmodel/sockmodel.hpp>
@@ -78,7 +87,7 @@ int main(int argc, char** argv)
     const long n = std::atol(argv[3]);
     if (!std::strcmp(argv[1], "model"))
         return run_model<sockmodel::default_config>(c, n);
-#ifndef SOCKMODEL_ABSENT
+#ifdef ICOUNT_TRACED
     if (!std::strcmp(argv[1], "traced"))
         return run_model<sockmodel::config<sockmodel::opt::tracer<sockmodel::trace::recorder>>>(c, n);
 #endif

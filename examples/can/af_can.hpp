@@ -350,16 +350,16 @@ struct can_family {
         using abi = typename K::abi;
         switch (c.step) {
         case protocol_range:
-            sockmodel::trace::note(cx, "can_create", [] { return std::string("protocol outside 0..CAN_NPROTO-1"); });
+            if constexpr (sockmodel::trace::on<decltype(cx)>) sockmodel::trace::note(cx, "can_create", [] { return std::string("protocol outside 0..CAN_NPROTO-1"); });
             break;
         case not_registered:
-            sockmodel::trace::note(cx, "can_create", [&] {
+            if constexpr (sockmodel::trace::on<decltype(cx)>) sockmodel::trace::note(cx, "can_create", [&] {
                 return "proto_tab[" + std::to_string(protocol) + "] is NULL; request_module(\"can-proto-" +
                        std::to_string(protocol) + "\") finds no module";
             });
             break;
         case wrong_type:
-            sockmodel::trace::note(cx, "can_create", [&] {
+            if constexpr (sockmodel::trace::on<decltype(cx)>) sockmodel::trace::note(cx, "can_create", [&] {
                 return "proto_tab[" + std::to_string(protocol) + "]: " + std::string(c.prot->name) + " is " +
                        sockmodel::trace::decode_type<abi>(static_cast<int>(c.data)) + ", not " +
                        sockmodel::trace::decode_type<abi>(type) +
@@ -367,7 +367,7 @@ struct can_family {
             });
             break;
         case chosen:
-            sockmodel::trace::note(cx, "can_create", [&] {
+            if constexpr (sockmodel::trace::on<decltype(cx)>) sockmodel::trace::note(cx, "can_create", [&] {
                 return "proto_tab[" + std::to_string(protocol) + "]: " + std::string(c.prot->name) +
                        ", sock->ops = &" + std::string(c.ops->name);
             });
@@ -412,9 +412,10 @@ private:
     template <class K>
     static bool can_get_proto(sockmodel::context<K>& cx, const sockmodel::proto& prot)
     {
-        auto t = sockmodel::trace::enter(cx, "can_get_proto", [&] { return std::string(prot.name); });
+        auto t = sockmodel::trace::enter(cx, "can_get_proto");
+        if constexpr (sockmodel::trace::on<decltype(cx)>) t.describe([&] { return std::string(prot.name); });
         if (!cx.k.modules.try_get(prot.owner)) {
-            sockmodel::trace::note(cx, "can_get_proto", [] {
+            if constexpr (sockmodel::trace::on<decltype(cx)>) sockmodel::trace::note(cx, "can_get_proto", [] {
                 return std::string("try_module_get(cp->prot->owner) failed: cp = NULL");
             });
             return t.ret_ptr(static_cast<const sockmodel::proto*>(nullptr)) != nullptr;
@@ -425,7 +426,8 @@ private:
     template <class K>
     static void can_put_proto(sockmodel::context<K>& cx, const sockmodel::proto& prot)
     {
-        auto t = sockmodel::trace::enter(cx, "can_put_proto", [&] { return std::string(prot.name); });
+        auto t = sockmodel::trace::enter(cx, "can_put_proto");
+        if constexpr (sockmodel::trace::on<decltype(cx)>) t.describe([&] { return std::string(prot.name); });
         cx.k.modules.put(prot.owner);
     }
 };

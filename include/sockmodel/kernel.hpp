@@ -280,7 +280,8 @@ public:
     int close(task_struct& t, int fd)
     {
         context_type cx{*this, t};
-        auto tr = trace::enter(cx, "close", [&] { return std::to_string(fd); });
+        auto tr = trace::enter(cx, "close");
+        if constexpr (trace::on<decltype(cx)>) tr.describe([&] { return std::to_string(fd); });
         file* f = file_close_fd(cx, fd);
         if (!f)
             return tr.ret(-EBADF);

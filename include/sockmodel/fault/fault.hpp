@@ -247,7 +247,7 @@ inline bool should_fail(Cx& cx, fault_point p, std::string_view fn = {})
         if (!cx.k.faults.should_fail(p))
             return false;
         const fault_point_info& i = fault_info(p);
-        trace::note(cx, fn.empty() ? i.fn : fn, [&] {
+        if constexpr (trace::on<decltype(cx)>) trace::note(cx, fn.empty() ? i.fn : fn, [&] {
             return "FAULT_INJECTION: " + std::string(i.name) + ": " + std::string(i.what);
         });
         return true;

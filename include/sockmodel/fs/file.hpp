@@ -252,7 +252,8 @@ inline int get_unused_fd_flags(context<K>& cx, int flags)
 {
     using abi = typename K::abi;
     auto& current = cx.current;  // task_struct, complete where K is
-    auto t = trace::enter(cx, "get_unused_fd_flags", [&] { return trace::decode_open_flags<abi>(flags); });
+    auto t = trace::enter(cx, "get_unused_fd_flags");
+    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return trace::decode_open_flags<abi>(flags); });
     const unsigned long nofile = current.rlimit(abi::rlimit_nofile).rlim_cur;
     const unsigned nr_open = cx.k.files.nr_open();
     int fd = 0;
@@ -265,7 +266,7 @@ inline int get_unused_fd_flags(context<K>& cx, int flags)
     else
         fd = current.files->alloc_fd(0, static_cast<unsigned>(nofile), (flags & abi::o_cloexec) != 0, nr_open,
                                      current.files.use_count() > 1);
-    trace::note(cx, "get_unused_fd_flags", [&] {
+    if constexpr (trace::on<decltype(cx)>) trace::note(cx, "get_unused_fd_flags", [&] {
         if (fd >= 0)
             return "alloc_fd: lowest free fd is " + std::to_string(fd);
         if (fd == -EMFILE)
@@ -279,14 +280,16 @@ inline int get_unused_fd_flags(context<K>& cx, int flags)
 template <class K>
 void put_unused_fd(context<K>& cx, int fd)
 {
-    auto t = trace::enter(cx, "put_unused_fd", [&] { return std::to_string(fd); });
+    auto t = trace::enter(cx, "put_unused_fd");
+    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return std::to_string(fd); });
     cx.current.files->put_unused_fd(static_cast<unsigned>(fd));
 }
 
 template <class K>
 void fd_install(context<K>& cx, int fd, file* f)
 {
-    auto t = trace::enter(cx, "fd_install", [&] { return std::to_string(fd); });
+    auto t = trace::enter(cx, "fd_install");
+    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return std::to_string(fd); });
     cx.current.files->fd_install(static_cast<unsigned>(fd), f);
 }
 
@@ -294,7 +297,8 @@ void fd_install(context<K>& cx, int fd, file* f)
 template <class K>
 file* file_close_fd(context<K>& cx, int fd)
 {
-    auto t = trace::enter(cx, "file_close_fd", [&] { return std::to_string(fd); });
+    auto t = trace::enter(cx, "file_close_fd");
+    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return std::to_string(fd); });
     file* f = cx.current.files->close_fd(fd);
     return t.ret_ptr(f);
 }

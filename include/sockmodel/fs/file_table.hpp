@@ -62,11 +62,12 @@ template <class K>
 inline err_ptr<file> alloc_empty_file(context<K>& cx, int flags)
 {
     using abi = typename K::abi;
-    auto t = trace::enter(cx, "alloc_empty_file", [&] { return trace::decode_open_flags<abi>(flags); });
+    auto t = trace::enter(cx, "alloc_empty_file");
+    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return trace::decode_open_flags<abi>(flags); });
     file_table& files = cx.k.files;
     if (should_fail(cx, fault_point::file_max) ||
         (files.nr_files() >= files.max_files() && !capable(cx.current.cred, capability::sys_admin))) {
-        trace::note(cx, "alloc_empty_file", [] { return std::string("VFS: file-max limit reached"); });
+        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "alloc_empty_file", [] { return std::string("VFS: file-max limit reached"); });
         t.ret(-ENFILE);
         return ERR_PTR<file>(-ENFILE);
     }
@@ -86,14 +87,15 @@ template <class K>
 inline err_ptr<file> alloc_file_pseudo(context<K>& cx, inode& i, std::string_view name, int flags,
                                 const file_operations* fops)
 {
-    auto t = trace::enter(cx, "alloc_file_pseudo", [&] { return "\"" + std::string(name) + "\""; });
+    auto t = trace::enter(cx, "alloc_file_pseudo");
+    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return "\"" + std::string(name) + "\""; });
     if (should_fail(cx, fault_point::d_alloc_pseudo)) {  // no dentry: nothing taken yet
         t.ret(-ENOMEM);
         return ERR_PTR<file>(-ENOMEM);
     }
     err_ptr<file> f = alloc_empty_file(cx, flags);
     if (f.IS_ERR()) {
-        trace::note(cx, "alloc_file_pseudo", [] {
+        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "alloc_file_pseudo", [] {
             return std::string("alloc_file failed: ihold(inode) + path_put: the dentry goes, the inode stays with "
                                "its owner");
         });

@@ -195,7 +195,8 @@ template <class K, class F>
 int family_create(context<K>& cx, net& n, socket& sock, int protocol, int kern)
 {
     using abi = typename K::abi;
-    auto t = trace::enter(cx, F::create_name, [&] {
+    auto t = trace::enter(cx, F::create_name);
+    if constexpr (trace::on<decltype(cx)>) t.describe([&] {
         if constexpr (detail::family_describes<F, K>)
             return std::string(F::template describe<K>(sock.type, protocol, kern));
         else

@@ -115,7 +115,7 @@ socket* sock_alloc(context<K>& cx)
     i.i_mode = s_ifsock | s_irwxugo;
     i.i_uid = cx.current.cred.fsuid;
     i.i_gid = cx.current.cred.fsgid;
-    trace::note(cx, "sock_alloc", [&] { return "inode " + std::to_string(i.i_ino) + ", mode 0140777"; });
+    if constexpr (trace::on<decltype(cx)>) trace::note(cx, "sock_alloc", [&] { return "inode " + std::to_string(i.i_ino) + ", mode 0140777"; });
     return t.ret_ptr(&ei->socket);
 }
 
@@ -127,7 +127,7 @@ void __sock_release(context<K>& cx, socket& sock, inode* i)
     auto t = trace::enter(cx, "__sock_release");
     if (const proto_ops* ops = sock.ops) {
         const module* owner = ops->owner;
-        trace::note(cx, "__sock_release", [&] { return std::string(ops->name) + "->release"; });
+        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sock_release", [&] { return std::string(ops->name) + "->release"; });
         ops->release(&cx, sock);
         sock.sk = nullptr;
         sock.ops = nullptr;
@@ -188,7 +188,8 @@ template <class K>
 int sock_register(context<K>& cx, const net_proto_family* ops)
 {
     using abi = typename K::abi;
-    auto t = trace::enter(cx, "sock_register", [&] { return trace::decode_family(ops->family); });
+    auto t = trace::enter(cx, "sock_register");
+    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return trace::decode_family(ops->family); });
     if (ops->family < 0)
         throw std::invalid_argument("sock_register: negative family (the kernel would index out of bounds)");
     if (ops->family >= abi::nproto)
@@ -198,7 +199,7 @@ int sock_register(context<K>& cx, const net_proto_family* ops)
         err = -EEXIST;
     else
         cx.k.modules.load(ops->owner);
-    trace::note(cx, "sock_register", [&] { return "NET: Registered " + trace::decode_family(ops->family) + " protocol family"; });
+    if constexpr (trace::on<decltype(cx)>) trace::note(cx, "sock_register", [&] { return "NET: Registered " + trace::decode_family(ops->family) + " protocol family"; });
     return t.ret(err);
 }
 
@@ -206,11 +207,12 @@ template <class K>
 void sock_unregister(context<K>& cx, int family)
 {
     using abi = typename K::abi;
-    auto t = trace::enter(cx, "sock_unregister", [&] { return trace::decode_family(family); });
+    auto t = trace::enter(cx, "sock_unregister");
+    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return trace::decode_family(family); });
     if (family < 0 || family >= abi::nproto)
         throw std::invalid_argument("sock_unregister: family out of range (BUG_ON in net/socket.c)");
     cx.k.net_families.clear(family);
-    trace::note(cx, "sock_unregister", [&] { return "NET: Unregistered " + trace::decode_family(family) + " protocol family"; });
+    if constexpr (trace::on<decltype(cx)>) trace::note(cx, "sock_unregister", [&] { return "NET: Unregistered " + trace::decode_family(family) + " protocol family"; });
 }
 
 // ---------------------------------------------------------------------------
@@ -257,19 +259,20 @@ template <class K>
 int __sock_create(context<K>& cx, net& n, int family, int type, int protocol, socket** res, int kern)
 {
     using abi = typename K::abi;
-    auto t = trace::enter(cx, "__sock_create", [&] {
+    auto t = trace::enter(cx, "__sock_create");
+    if constexpr (trace::on<decltype(cx)>) t.describe([&] {
         return trace::decode_socket_args<abi>(family, type, protocol) + ", kern=" + std::to_string(kern);
     });
 
     if (int err = sock_check_ranges<abi>(family, type)) {
-        trace::note(cx, "__sock_create", [&] {
+        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sock_create", [&] {
             return err == -EAFNOSUPPORT ? std::string("family outside 0..NPROTO-1")
                                         : std::string("type outside 0..SOCK_MAX-1");
         });
         return t.ret(err);
     }
     if (const int rewritten = sock_rewrite_family<abi>(family, type); rewritten != family) {
-        trace::note(cx, "__sock_create", [] {
+        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sock_create", [] {
             return std::string("uses obsolete (PF_INET,SOCK_PACKET): family becomes PF_PACKET");
         });
         family = rewritten;
@@ -280,7 +283,7 @@ int __sock_create(context<K>& cx, net& n, int family, int type, int protocol, so
 
     socket* sock = sock_alloc(cx);
     if (!sock) {
-        trace::note(cx, "__sock_create", [] { return std::string("socket: no more sockets"); });
+        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sock_create", [] { return std::string("socket: no more sockets"); });
         return t.ret(-ENFILE);
     }
     sock->type = static_cast<short>(type);
@@ -289,10 +292,10 @@ int __sock_create(context<K>& cx, net& n, int family, int type, int protocol, so
     const net_proto_family* pf = cx.k.net_families.get(family);
     sock_create_label label = sock_create_label::none;
     if (!pf) {
-        trace::note(cx, "__sock_create", [&] { return "net_families[" + trace::decode_family(family) + "] is NULL"; });
+        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sock_create", [&] { return "net_families[" + trace::decode_family(family) + "] is NULL"; });
         label = sock_create_label::out_release;
     } else if (should_fail(cx, fault_point::pf_module_get) || !cx.k.modules.try_get(pf->owner)) {
-        trace::note(cx, "__sock_create", [] { return std::string("try_module_get(pf->owner) failed"); });
+        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sock_create", [] { return std::string("try_module_get(pf->owner) failed"); });
         label = sock_create_label::out_release;
     } else {
         err = pf->create(&cx, n, *sock, protocol, kern);
@@ -323,24 +326,24 @@ int __sock_create(context<K>& cx, net& n, int family, int type, int protocol, so
         return t.ret(0);
     }
 
-    trace::note(cx, "__sock_create", [&] { return "goto " + std::string(label_name(label)); });
+    if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sock_create", [&] { return "goto " + std::string(label_name(label)); });
     // The labels fall through into each other, as in net/socket.c.
     switch (label) {
     case sock_create_label::out_module_busy:
-        trace::note(cx, "__sock_create", [] { return std::string("out_module_busy: err = -EAFNOSUPPORT"); });
+        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sock_create", [] { return std::string("out_module_busy: err = -EAFNOSUPPORT"); });
         err = -EAFNOSUPPORT;
         if (sock->sk)  // ops is cleared below, so ops->release never frees it
-            trace::note(cx, "__sock_create", [] { return std::string("sock->sk is left allocated (ops cleared before sock_release)"); });
+            if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sock_create", [] { return std::string("sock->sk is left allocated (ops cleared before sock_release)"); });
         [[fallthrough]];
     case sock_create_label::out_module_put:
-        trace::note(cx, "__sock_create", [] { return std::string("out_module_put: sock->ops = NULL; module_put(pf->owner)"); });
+        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sock_create", [] { return std::string("out_module_put: sock->ops = NULL; module_put(pf->owner)"); });
         sock->ops = nullptr;
         cx.k.modules.put(pf->owner);
         [[fallthrough]];
     case sock_create_label::out_sock_release:
     case sock_create_label::out_release:  // rcu_read_unlock, then out_sock_release
     case sock_create_label::none:
-        trace::note(cx, "__sock_create", [] { return std::string("out_sock_release: sock_release(sock)"); });
+        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sock_create", [] { return std::string("out_sock_release: sock_release(sock)"); });
         sock_release(cx, *sock);
     }
     return t.ret(err);
@@ -350,7 +353,8 @@ template <class K>
 int sock_create(context<K>& cx, int family, int type, int protocol, socket** res)
 {
     using abi = typename K::abi;
-    auto t = trace::enter(cx, "sock_create", [&] { return trace::decode_socket_args<abi>(family, type, protocol); });
+    auto t = trace::enter(cx, "sock_create");
+    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return trace::decode_socket_args<abi>(family, type, protocol); });
     return t.ret(__sock_create(cx, *cx.current.net_ns, family, type, protocol, res, 0));
 }
 
@@ -358,16 +362,17 @@ template <class K>
 err_ptr<socket> __sys_socket_create(context<K>& cx, int family, int type, int protocol)
 {
     using abi = typename K::abi;
-    auto t = trace::enter(cx, "__sys_socket_create", [&] { return trace::decode_socket_args<abi>(family, type, protocol); });
+    auto t = trace::enter(cx, "__sys_socket_create");
+    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return trace::decode_socket_args<abi>(family, type, protocol); });
     if (int err = sock_check_type_flags<abi>(type)) {
-        trace::note(cx, "__sys_socket_create", [&] {
+        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sys_socket_create", [&] {
             return "type has bits outside SOCK_TYPE_MASK|SOCK_CLOEXEC|SOCK_NONBLOCK: " + trace::hex(static_cast<long>(static_cast<unsigned>(type)));
         });
         t.ret(err);
         return ERR_PTR<socket>(err);
     }
     type = sock_mask_type<abi>(type);
-    trace::note(cx, "__sys_socket_create", [&] { return "type &= SOCK_TYPE_MASK: " + trace::decode_type<abi>(type); });
+    if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sys_socket_create", [&] { return "type &= SOCK_TYPE_MASK: " + trace::decode_type<abi>(type); });
     socket* sock = nullptr;
     if (int err = sock_create(cx, family, type, protocol, &sock)) {
         t.ret(err);
@@ -383,7 +388,8 @@ int update_socket_protocol(context<K>& cx, int family, int type, int protocol)
 {
     using hook = typename K::config::update_socket_protocol;
     using abi = typename K::abi;
-    auto t = trace::enter(cx, "update_socket_protocol", [&] { return trace::decode_socket_args<abi>(family, type, protocol); });
+    auto t = trace::enter(cx, "update_socket_protocol");
+    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return trace::decode_socket_args<abi>(family, type, protocol); });
     return t.ret(hook::apply(family, type, protocol));
 }
 
@@ -394,13 +400,14 @@ template <class K>
 [[gnu::always_inline]] inline err_ptr<file> sock_alloc_file(context<K>& cx, socket& sock, int flags, const char* dname)
 {
     using abi = typename K::abi;
-    auto t = trace::enter(cx, "sock_alloc_file", [&] { return trace::decode_open_flags<abi>(flags); });
+    auto t = trace::enter(cx, "sock_alloc_file");
+    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return trace::decode_open_flags<abi>(flags); });
     const std::string_view name = dname ? std::string_view(dname)
                                   : sock.sk ? sock.sk->sk_prot_creator->name : std::string_view();
     err_ptr<file> f = alloc_file_pseudo(cx, SOCK_INODE(sock), name, abi::o_rdwr | (flags & abi::o_nonblock),
                                         &socket_file_ops<K>);
     if (f.IS_ERR()) {
-        trace::note(cx, "sock_alloc_file", [] { return std::string("alloc_file_pseudo failed: sock_release(sock)"); });
+        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "sock_alloc_file", [] { return std::string("alloc_file_pseudo failed: sock_release(sock)"); });
         sock_release(cx, sock);
         t.ret(f.PTR_ERR());
         return f;
@@ -419,10 +426,11 @@ template <class K>
 int sock_map_fd(context<K>& cx, socket& sock, int flags)
 {
     using abi = typename K::abi;
-    auto t = trace::enter(cx, "sock_map_fd", [&] { return trace::decode_open_flags<abi>(flags); });
+    auto t = trace::enter(cx, "sock_map_fd");
+    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return trace::decode_open_flags<abi>(flags); });
     const int fd = get_unused_fd_flags(cx, flags);
     if (fd < 0) {
-        trace::note(cx, "sock_map_fd", [] { return std::string("no fd: sock_release(sock)"); });
+        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "sock_map_fd", [] { return std::string("no fd: sock_release(sock)"); });
         sock_release(cx, sock);
         return t.ret(fd);
     }
@@ -431,7 +439,7 @@ int sock_map_fd(context<K>& cx, socket& sock, int flags)
         fd_install(cx, fd, newfile.ptr);
         return t.ret(fd);
     }
-    trace::note(cx, "sock_map_fd", [] { return std::string("no file: put_unused_fd(fd) (sock_alloc_file released the socket)"); });
+    if constexpr (trace::on<decltype(cx)>) trace::note(cx, "sock_map_fd", [] { return std::string("no file: put_unused_fd(fd) (sock_alloc_file released the socket)"); });
     put_unused_fd(cx, fd);
     return t.ret(newfile.PTR_ERR());
 }
@@ -440,7 +448,8 @@ template <class K>
 int __sys_socket(context<K>& cx, int family, int type, int protocol)
 {
     using abi = typename K::abi;
-    auto t = trace::enter(cx, "__sys_socket", [&] { return trace::decode_socket_args<abi>(family, type, protocol); });
+    auto t = trace::enter(cx, "__sys_socket");
+    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return trace::decode_socket_args<abi>(family, type, protocol); });
     protocol = update_socket_protocol(cx, family, type, protocol);
     err_ptr<socket> sock = __sys_socket_create(cx, family, type, protocol);
     if (sock.IS_ERR())
@@ -484,16 +493,17 @@ template <class K>
 int __sys_socketpair(context<K>& cx, int family, int type, int protocol, int* usockvec)
 {
     using abi = typename K::abi;
-    auto t = trace::enter(cx, "__sys_socketpair", [&] { return trace::decode_socket_args<abi>(family, type, protocol); });
+    auto t = trace::enter(cx, "__sys_socketpair");
+    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return trace::decode_socket_args<abi>(family, type, protocol); });
     if (int err = sock_check_type_flags<abi>(type)) {
-        trace::note(cx, "__sys_socketpair", [&] {
+        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sys_socketpair", [&] {
             return "type has bits outside SOCK_TYPE_MASK|SOCK_CLOEXEC|SOCK_NONBLOCK: " + trace::hex(type);
         });
         return t.ret(err);
     }
     const int flags = sock_file_flags<abi>(type);  // SOCK_NONBLOCK as O_NONBLOCK where they differ
     type = sock_mask_type<abi>(type);
-    trace::note(cx, "__sys_socketpair", [&] { return "type &= SOCK_TYPE_MASK: " + trace::decode_type<abi>(type); });
+    if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sys_socketpair", [&] { return "type &= SOCK_TYPE_MASK: " + trace::decode_type<abi>(type); });
 
     // Both fds first: the opposite order from socket(), so EMFILE comes before
     // any family, type or protocol error.
@@ -513,17 +523,17 @@ int __sys_socketpair(context<K>& cx, int family, int type, int protocol, int* us
     if (!err)
         err = put_user_fd(fd2, usockvec, 1);
     if (err) {
-        trace::note(cx, "__sys_socketpair", [] { return std::string("put_user(usockvec) faulted: goto out"); });
+        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sys_socketpair", [] { return std::string("put_user(usockvec) faulted: goto out"); });
     } else if ((err = sock_create(cx, family, type, protocol, &sock1)) < 0) {
-        trace::note(cx, "__sys_socketpair", [] { return std::string("first sock_create failed: goto out"); });
+        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sys_socketpair", [] { return std::string("first sock_create failed: goto out"); });
     } else if ((err = sock_create(cx, family, type, protocol, &sock2)) < 0) {
-        trace::note(cx, "__sys_socketpair", [] { return std::string("second sock_create failed: release the first, goto out"); });
+        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sys_socketpair", [] { return std::string("second sock_create failed: release the first, goto out"); });
         sock_release(cx, *sock1);
     } else if ((err = security_socket_socketpair(cx, *sock1, *sock2)) != 0) {
         sock_release(cx, *sock2);
         sock_release(cx, *sock1);
     } else if ((err = sock_ops_socketpair(cx, *sock1, *sock2)) < 0) {
-        trace::note(cx, "__sys_socketpair", [&] { return std::string(sock1->ops->name) + "->socketpair failed: release both, goto out"; });
+        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sys_socketpair", [&] { return std::string(sock1->ops->name) + "->socketpair failed: release both, goto out"; });
         sock_release(cx, *sock2);
         sock_release(cx, *sock1);
     } else if (err_ptr<file> f1 = sock_alloc_file(cx, *sock1, flags, nullptr); f1.IS_ERR()) {
@@ -534,7 +544,7 @@ int __sys_socketpair(context<K>& cx, int family, int type, int protocol, int* us
         // sock_alloc_file released sock2 itself; sock1 goes with its file.
         err = f2.PTR_ERR();
         newfile1 = f1.ptr;
-        trace::note(cx, "__sys_socketpair", [] { return std::string("fput(newfile1): __fput runs from task_work on return to user space"); });
+        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sys_socketpair", [] { return std::string("fput(newfile1): __fput runs from task_work on return to user space"); });
     } else {
         // audit_fd_pair(fd1, fd2): nothing without an audit context.
         fd_install(cx, fd1, f1.ptr);

@@ -199,7 +199,7 @@ int lsm_run_hooks(context<K>& cx, const char* fn, const lsm::hook_head<H>& head,
 {
     for (const H& h : head.list()) {
         const int rc = h(args...);
-        trace::note(cx, fn, [&] { return lsm_answer(h.name(), rc); });
+        if constexpr (trace::on<decltype(cx)>) trace::note(cx, fn, [&] { return lsm_answer(h.name(), rc); });
         if (rc)
             return rc;
     }
@@ -210,7 +210,8 @@ template <class K>
 int security_socket_create(context<K>& cx, int family, int type, int protocol, int kern)
 {
     using abi = typename K::abi;
-    auto t = trace::enter(cx, "security_socket_create", [&] {
+    auto t = trace::enter(cx, "security_socket_create");
+    if constexpr (trace::on<decltype(cx)>) t.describe([&] {
         return trace::decode_socket_args<abi>(family, type, protocol) + ", kern=" + std::to_string(kern);
     });
     if (should_fail(cx, fault_point::security_socket_create))
@@ -218,7 +219,7 @@ int security_socket_create(context<K>& cx, int family, int type, int protocol, i
     const cred& c = cx.current.cred;
     int rc = lsm_first_nonzero(cx.k.security, [&](auto& m) {
         const int r = m.socket_create(c, family, type, protocol, kern);
-        trace::note(cx, "security_socket_create", [&] { return lsm_answer(m.name, r); });
+        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "security_socket_create", [&] { return lsm_answer(m.name, r); });
         return r;
     });
     if constexpr (K::runtime_lsm)
@@ -232,7 +233,8 @@ template <class K>
 int security_socket_post_create(context<K>& cx, socket& sock, int family, int type, int protocol, int kern)
 {
     using abi = typename K::abi;
-    auto t = trace::enter(cx, "security_socket_post_create", [&] {
+    auto t = trace::enter(cx, "security_socket_post_create");
+    if constexpr (trace::on<decltype(cx)>) t.describe([&] {
         return trace::decode_socket_args<abi>(family, type, protocol) + ", kern=" + std::to_string(kern);
     });
     if (should_fail(cx, fault_point::security_socket_post_create))
@@ -240,7 +242,7 @@ int security_socket_post_create(context<K>& cx, socket& sock, int family, int ty
     const cred& c = cx.current.cred;
     int rc = lsm_first_nonzero(cx.k.security, [&](auto& m) {
         const int r = m.socket_post_create(c, &sock, family, type, protocol, kern);
-        trace::note(cx, "security_socket_post_create", [&] { return lsm_answer(m.name, r); });
+        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "security_socket_post_create", [&] { return lsm_answer(m.name, r); });
         return r;
     });
     if constexpr (K::runtime_lsm)
@@ -260,7 +262,7 @@ int security_socket_socketpair(context<K>& cx, socket& socka, socket& sockb)
     return t.ret(lsm_first_nonzero(cx.k.security, [&](auto& m) {
         if constexpr (requires { m.socket_socketpair(c, &socka, &sockb); }) {
             const int rc = m.socket_socketpair(c, &socka, &sockb);
-            trace::note(cx, "security_socket_socketpair", [&] {
+            if constexpr (trace::on<decltype(cx)>) trace::note(cx, "security_socket_socketpair", [&] {
                 return std::string(m.name) + ": " + (rc ? std::string(errno_name(rc)) : std::string("allow"));
             });
             return rc;

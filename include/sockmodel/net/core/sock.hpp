@@ -114,7 +114,8 @@ inline void sock_prot_inuse_add(net& n, const sock& sk, long val)
 template <class K>
 sock* sk_prot_alloc(context<K>& cx, const proto& prot)
 {
-    auto t = trace::enter(cx, "sk_prot_alloc", [&] { return std::string(prot.name); });
+    auto t = trace::enter(cx, "sk_prot_alloc");
+    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return std::string(prot.name); });
     proto_state& ps = cx.k.protos.get(prot);
     void* mem = should_fail(cx, fault_point::sk_prot_alloc) ? nullptr : ps.slab.alloc();
     if (!mem)
@@ -122,8 +123,8 @@ sock* sk_prot_alloc(context<K>& cx, const proto& prot)
     sock* sk = prot.obj.construct(mem);
     sk->sk_prot_state = &ps;
     if (should_fail(cx, fault_point::prot_module_get) || !cx.k.modules.try_get(prot.owner)) {
-        trace::note(cx, "sk_prot_alloc", [] { return std::string("try_module_get(prot->owner) failed"); });
-        trace::note(cx, "sk_prot_alloc", [] { return std::string("goto out_free: sk_prot_clear/kmem_cache_free the sock"); });
+        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "sk_prot_alloc", [] { return std::string("try_module_get(prot->owner) failed"); });
+        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "sk_prot_alloc", [] { return std::string("goto out_free: sk_prot_clear/kmem_cache_free the sock"); });
         prot.obj.destroy(sk);
         ps.slab.free(mem);
         return t.ret_ptr(static_cast<sock*>(nullptr));
@@ -135,7 +136,8 @@ sock* sk_prot_alloc(context<K>& cx, const proto& prot)
 template <class K>
 void sk_prot_free(context<K>& cx, sock& sk)
 {
-    auto t = trace::enter(cx, "sk_prot_free", [&] { return std::string(sk.sk_prot_creator->name); });
+    auto t = trace::enter(cx, "sk_prot_free");
+    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return std::string(sk.sk_prot_creator->name); });
     const proto& prot = *sk.sk_prot_creator;
     proto_state& ps = *sk.sk_prot_state;
     prot.obj.destroy(&sk);
@@ -146,7 +148,8 @@ void sk_prot_free(context<K>& cx, sock& sk)
 template <class K>
 inline sock* sk_alloc(context<K>& cx, net& n, int family, const proto& prot, int kern)
 {
-    auto t = trace::enter(cx, "sk_alloc", [&] { return std::string(prot.name); });
+    auto t = trace::enter(cx, "sk_alloc");
+    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return std::string(prot.name); });
     sock* sk = sk_prot_alloc(cx, prot);
     if (!sk)
         return t.ret_ptr(sk);
@@ -208,7 +211,7 @@ void __sk_free(context<K>& cx, sock& sk)
     if (sk.sk_net_refcnt)
         --sk.sk_net->sock_inuse;
     if (sk.flag(sock_flag::rcu_free))
-        trace::note(cx, "__sk_free", [] { return std::string("SOCK_RCU_FREE: destruct after an RCU grace period"); });
+        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sk_free", [] { return std::string("SOCK_RCU_FREE: destruct after an RCU grace period"); });
     __sk_destruct(cx, sk);
 }
 

@@ -215,25 +215,26 @@ struct inet_family_t {
     {
         using abi = typename K::abi;
         if (c.step == protocol_range) {
-            trace::note(cx, "inet_create", [] { return std::string("protocol outside 0..IPPROTO_MAX-1"); });
+            if constexpr (trace::on<decltype(cx)>) trace::note(cx, "inet_create", [] { return std::string("protocol outside 0..IPPROTO_MAX-1"); });
             return;
         }
         if (c.step == lookup) {
-            trace::note(cx, "inet_create", [&] {
+            if constexpr (trace::on<decltype(cx)>) trace::note(cx, "inet_create", [&] {
                 return "inetsw[" + trace::decode_type<abi>(type) + "]: " +
                        (c.err == -ESOCKTNOSUPPORT ? "empty list" : "no entry for protocol " + std::to_string(protocol)) +
                        "; request_module finds no module";
             });
             return;
         }
-        trace::note(cx, "inet_create", [&] {
+        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "inet_create", [&] {
             return "inetsw[" + trace::decode_type<abi>(type) + "]: " + std::string(c.prot->name) + " (" +
                    trace::decode_protocol(af_inet, c.protocol) + ")";
         });
-        if (c.step == raw_capability)
-            trace::note(cx, "inet_create", [] { return std::string("SOCK_RAW without CAP_NET_RAW"); });
-        else if (type == abi::sock_raw)
-            trace::note(cx, "inet_create", [] { return std::string("ns_capable(CAP_NET_RAW): yes"); });
+        if (c.step == raw_capability) {
+            if constexpr (trace::on<decltype(cx)>) trace::note(cx, "inet_create", [] { return std::string("SOCK_RAW without CAP_NET_RAW"); });
+        } else if (type == abi::sock_raw) {
+            if constexpr (trace::on<decltype(cx)>) trace::note(cx, "inet_create", [] { return std::string("ns_capable(CAP_NET_RAW): yes"); });
+        }
     }
 
     // What inet_create does with the chosen entry: the sock, its inet fields,
@@ -275,8 +276,8 @@ struct inet_family_t {
             err = should_fail(cx, fault_point::proto_init, "inet_create") ? fault_info(fault_point::proto_init).err
                                                                            : sk->sk_prot->init(&cx, *sk);
         if (err) {
-            trace::note(cx, "inet_create", [] { return std::string("goto out_sk_release"); });
-            trace::note(cx, "inet_create", [] {
+            if constexpr (trace::on<decltype(cx)>) trace::note(cx, "inet_create", [] { return std::string("goto out_sk_release"); });
+            if constexpr (trace::on<decltype(cx)>) trace::note(cx, "inet_create", [] {
                 return std::string("out_sk_release: sk_common_release(sk); sock->sk = NULL; goto out");
             });
             sk_common_release(cx, *sk);

@@ -30,7 +30,7 @@ int ping_init_sock(context<K>& cx, sock& sk)
     if (sk.sk_family == 10)  // AF_INET6
         sk.sk_ipv6only = true;
     const int err = ping_group_check(sk.sk_net->sysctl, cx.current.cred);
-    trace::note(cx, "ping_init_sock", [&] {
+    if constexpr (trace::on<decltype(cx)>) trace::note(cx, "ping_init_sock", [&] {
         const auto& r = sk.sk_net->sysctl.ping_group_range;
         const cred& c = cx.current.cred;
         const std::string range = "ping_group_range " + std::to_string(r.low) + " " + std::to_string(r.high);

@@ -17,7 +17,8 @@ struct raw_sock : inet_sock {
 template <class K>
 int raw_hash_sk(context<K>& cx, sock& sk)
 {
-    auto t = trace::enter(cx, "raw_hash_sk", [&] { return "inet_num=" + std::to_string(inet_sk(sk).inet_num); });
+    auto t = trace::enter(cx, "raw_hash_sk");
+    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return "inet_num=" + std::to_string(inet_sk(sk).inet_num); });
     static_cast<raw_sock&>(sk).hashed = true;
     sock_hold(sk);
     sk.set_flag(sock_flag::rcu_free);

@@ -46,12 +46,13 @@ void inet_csk_destroy_sock(context<K>& cx, sock& sk)
 template <class K>
 void tcp_close(context<K>& cx, sock& sk, long timeout)
 {
-    auto t = trace::enter(cx, "tcp_close", [&] { return "timeout=" + std::to_string(timeout); });
+    auto t = trace::enter(cx, "tcp_close");
+    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return "timeout=" + std::to_string(timeout); });
     const bool never_connected = sk.sk_state == tcp_close_state;
     sock_hold(sk);
     sock_orphan(sk);
     if (never_connected) {
-        trace::note(cx, "tcp_close", [] { return std::string("TCP_CLOSE: adjudge_to_death"); });
+        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "tcp_close", [] { return std::string("TCP_CLOSE: adjudge_to_death"); });
         inet_csk_destroy_sock(cx, sk);
     }
     sock_put(cx, sk);

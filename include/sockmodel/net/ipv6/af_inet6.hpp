@@ -211,25 +211,26 @@ struct inet6_family_t {
     {
         using abi = typename K::abi;
         if (c.step == protocol_range) {
-            trace::note(cx, "inet6_create", [] { return std::string("protocol outside 0..IPPROTO_MAX-1"); });
+            if constexpr (trace::on<decltype(cx)>) trace::note(cx, "inet6_create", [] { return std::string("protocol outside 0..IPPROTO_MAX-1"); });
             return;
         }
         if (c.step == lookup) {
-            trace::note(cx, "inet6_create", [&] {
+            if constexpr (trace::on<decltype(cx)>) trace::note(cx, "inet6_create", [&] {
                 return "inetsw6[" + trace::decode_type<abi>(type) + "]: " +
                        (c.err == -ESOCKTNOSUPPORT ? "empty list" : "no entry for protocol " + std::to_string(protocol)) +
                        "; request_module finds no module";
             });
             return;
         }
-        trace::note(cx, "inet6_create", [&] {
+        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "inet6_create", [&] {
             return "inetsw6[" + trace::decode_type<abi>(type) + "]: " + std::string(c.prot->name) + " (" +
                    trace::decode_protocol(af_inet6, c.protocol) + ")";
         });
-        if (c.step == raw_capability)
-            trace::note(cx, "inet6_create", [] { return std::string("SOCK_RAW without CAP_NET_RAW over net->user_ns"); });
-        else if (type == abi::sock_raw)
-            trace::note(cx, "inet6_create", [] { return std::string("ns_capable(net->user_ns, CAP_NET_RAW): yes"); });
+        if (c.step == raw_capability) {
+            if constexpr (trace::on<decltype(cx)>) trace::note(cx, "inet6_create", [] { return std::string("SOCK_RAW without CAP_NET_RAW over net->user_ns"); });
+        } else if (type == abi::sock_raw) {
+            if constexpr (trace::on<decltype(cx)>) trace::note(cx, "inet6_create", [] { return std::string("ns_capable(net->user_ns, CAP_NET_RAW): yes"); });
+        }
     }
 
     // The sock, its inet and ipv6_pinfo fields, hashing (raw), prot->init,
@@ -282,7 +283,7 @@ struct inet6_family_t {
             err = should_fail(cx, fault_point::proto_init, "inet6_create") ? fault_info(fault_point::proto_init).err
                                                                             : sk->sk_prot->init(&cx, *sk);
         if (err) {
-            trace::note(cx, "inet6_create", [] { return std::string("sk_common_release; goto out"); });
+            if constexpr (trace::on<decltype(cx)>) trace::note(cx, "inet6_create", [] { return std::string("sk_common_release; goto out"); });
             sk_common_release(cx, *sk);
             sock.sk = nullptr;
         }

@@ -93,7 +93,7 @@ int netlink_release(context<K>& cx, socket& sock)
     sock.sk = nullptr;
     cx.k.modules.put(nlk.mod);
     sock_prot_inuse_add(*sk->sk_net, *sk, -1);
-    trace::note(cx, "netlink_release", [] { return std::string("call_rcu(deferred_put_nlk_sk)"); });
+    if constexpr (trace::on<decltype(cx)>) trace::note(cx, "netlink_release", [] { return std::string("call_rcu(deferred_put_nlk_sk)"); });
     sock_put(cx, *sk);
     return t.ret(0);
 }
@@ -141,7 +141,8 @@ struct netlink_protosw_table {
 template <class K>
 int __netlink_create(context<K>& cx, net& n, socket& sock, const proto& prot, int protocol, int kern)
 {
-    auto t = trace::enter(cx, "__netlink_create", [&] { return std::to_string(protocol); });
+    auto t = trace::enter(cx, "__netlink_create");
+    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return std::to_string(protocol); });
     sock.ops = &netlink_ops<K>;
     struct sock* sk = sk_alloc(cx, n, af_netlink, prot, kern);
     if (!sk)
@@ -239,12 +240,13 @@ struct netlink_family_t {
     template <class K>
     static void explain(context<K>& cx, const create_choice& c, int, int protocol)
     {
-        if (c.step == protocol_range)
-            trace::note(cx, "netlink_create", [] { return std::string("protocol outside 0..MAX_LINKS-1"); });
-        else if (c.step == not_registered)
-            trace::note(cx, "netlink_create", [&] {
+        if (c.step == protocol_range) {
+            if constexpr (trace::on<decltype(cx)>) trace::note(cx, "netlink_create", [] { return std::string("protocol outside 0..MAX_LINKS-1"); });
+        } else if (c.step == not_registered) {
+            if constexpr (trace::on<decltype(cx)>) trace::note(cx, "netlink_create", [&] {
                 return "nl_table[" + std::to_string(protocol) + "] not registered; request_module finds no module";
             });
+        }
     }
 
     template <class K>
@@ -255,7 +257,7 @@ struct netlink_family_t {
         if (should_fail(cx, fault_point::netlink_module_get) || !cx.k.modules.try_get(mod))
             return -EPROTONOSUPPORT;
         if (int err = __netlink_create(cx, n, sock, *c.prot, c.protocol, kern)) {
-            trace::note(cx, "netlink_create", [] { return std::string("module_put(module); goto out"); });
+            if constexpr (trace::on<decltype(cx)>) trace::note(cx, "netlink_create", [] { return std::string("module_put(module); goto out"); });
             cx.k.modules.put(mod);
             return err;
         }

@@ -35,7 +35,8 @@ struct packet_family;
 template <class K>
 void __register_prot_hook(context<K>& cx, sock& sk)
 {
-    auto t = trace::enter(cx, "__register_prot_hook", [&] { return trace::hex(pkt_sk(sk).num); });
+    auto t = trace::enter(cx, "__register_prot_hook");
+    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return trace::hex(pkt_sk(sk).num); });
     pkt_sk(sk).hook_running = true;
     ++cx.k.template family_state<packet_family>().prot_hooks;
     sock_hold(sk);
@@ -192,12 +193,12 @@ struct packet_family {
     static void explain(context<K>& cx, const create_choice& c, int, int)
     {
         if (c.step == capability_check) {
-            trace::note(cx, "packet_create", [] { return std::string("no CAP_NET_RAW over net->user_ns"); });
+            if constexpr (trace::on<decltype(cx)>) trace::note(cx, "packet_create", [] { return std::string("no CAP_NET_RAW over net->user_ns"); });
             return;
         }
         if (c.err)
             return;
-        trace::note(cx, "packet_create", [&] {
+        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "packet_create", [&] {
             return "sock->ops = &" + std::string(c.ops->name) + "; po->num = " +
                    trace::hex(static_cast<long>(c.data)) + (c.data ? "" : " (no receive hook yet)");
         });
@@ -215,7 +216,7 @@ struct packet_family {
         // packet_alloc_pending: the per-CPU counters themselves are not modelled;
         // since 6.12 it runs before sock_init_data, and its failure frees the sk.
         if (should_fail(cx, fault_point::packet_alloc_pending)) {
-            trace::note(cx, "packet_create", [] { return std::string("goto out_sk_free: sk_free(sk)"); });
+            if constexpr (trace::on<decltype(cx)>) trace::note(cx, "packet_create", [] { return std::string("goto out_sk_free: sk_free(sk)"); });
             sk_free(cx, *sk);
             return fault_info(fault_point::packet_alloc_pending).err;
         }

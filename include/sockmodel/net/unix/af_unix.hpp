@@ -52,7 +52,7 @@ void unix_release_sock(context<K>& cx, sock& sk)
     sk.sk_state = tcp_close_state;
     sock_orphan(sk);
     if (sock* skpair = unix_sk(sk).peer) {
-        trace::note(cx, "unix_release_sock", [] { return std::string("sock_put(unix_peer(sk))"); });
+        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "unix_release_sock", [] { return std::string("sock_put(unix_peer(sk))"); });
         unix_sk(sk).peer = nullptr;
         sock_put(cx, *skpair);
     }
@@ -78,7 +78,7 @@ int unix_socketpair(context<K>& cx, socket& socka, socket& sockb)
     skb.sk_state = tcp_established_state;
     socka.state = SS_CONNECTED;
     sockb.state = SS_CONNECTED;
-    trace::note(cx, "unix_socketpair", [] { return std::string("unix_peer set both ways; TCP_ESTABLISHED, SS_CONNECTED"); });
+    if constexpr (trace::on<decltype(cx)>) trace::note(cx, "unix_socketpair", [] { return std::string("unix_peer set both ways; TCP_ESTABLISHED, SS_CONNECTED"); });
     return t.ret(0);
 }
 
@@ -205,14 +205,14 @@ sock* unix_create1(context<K>& cx, net& n, socket& sock, int kern, const proto& 
     long& nr_socks = cx.k.template family_state<unix_family>().unix_nr_socks;
     ++nr_socks;
     if (should_fail(cx, fault_point::unix_nr_socks) || nr_socks > 2 * cx.k.files.max_files()) {
-        trace::note(cx, "unix_create1", [] { return std::string("goto err: atomic_long_dec(&unix_nr_socks)"); });
+        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "unix_create1", [] { return std::string("goto err: atomic_long_dec(&unix_nr_socks)"); });
         --nr_socks;
         *err = -ENFILE;
         return t.ret_ptr(static_cast<struct sock*>(nullptr));
     }
     struct sock* sk = sk_alloc(cx, n, af_unix, prot, kern);
     if (!sk) {
-        trace::note(cx, "unix_create1", [] { return std::string("goto err: atomic_long_dec(&unix_nr_socks)"); });
+        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "unix_create1", [] { return std::string("goto err: atomic_long_dec(&unix_nr_socks)"); });
         --nr_socks;
         *err = -ENOMEM;
         return t.ret_ptr(static_cast<struct sock*>(nullptr));
@@ -265,8 +265,8 @@ struct unix_family {
         if (c.err)
             return;
         if (c.type != type)
-            trace::note(cx, "unix_create", [] { return std::string("SOCK_RAW becomes SOCK_DGRAM"); });
-        trace::note(cx, "unix_create", [&] { return "sock->ops = &" + std::string(c.ops->name); });
+            if constexpr (trace::on<decltype(cx)>) trace::note(cx, "unix_create", [] { return std::string("SOCK_RAW becomes SOCK_DGRAM"); });
+        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "unix_create", [&] { return "sock->ops = &" + std::string(c.ops->name); });
     }
 
     template <class K>

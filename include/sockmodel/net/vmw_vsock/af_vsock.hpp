@@ -260,7 +260,7 @@ struct vsock_family {
     {
         if (c.err)
             return;
-        trace::note(cx, "vsock_create", [&] { return "sock->ops = &" + std::string(c.ops->name); });
+        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "vsock_create", [&] { return "sock->ops = &" + std::string(c.ops->name); });
     }
 
     template <class K>
@@ -275,7 +275,7 @@ struct vsock_family {
         if (sock.type == abi::sock_dgram) {
             // vsock_assign_transport: transport_dgram, or ENODEV.
             if (c.late_err) {
-                trace::note(cx, "vsock_create", [] { return std::string("vsock_assign_transport: no dgram transport"); });
+                if constexpr (trace::on<decltype(cx)>) trace::note(cx, "vsock_create", [] { return std::string("vsock_assign_transport: no dgram transport"); });
                 sock.sk = nullptr;
                 sock_put(cx, *sk);
                 return c.late_err;

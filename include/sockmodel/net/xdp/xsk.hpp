@@ -131,7 +131,7 @@ struct xsk_family {
     static void explain(context<K>& cx, const create_choice& c, int, int)
     {
         if (c.step == capability_check)
-            trace::note(cx, "xsk_create", [] { return std::string("no CAP_NET_RAW over net->user_ns"); });
+            if constexpr (trace::on<decltype(cx)>) trace::note(cx, "xsk_create", [] { return std::string("no CAP_NET_RAW over net->user_ns"); });
     }
 
     template <class K>
