@@ -183,8 +183,8 @@ inline constexpr file_operations socket_file_ops{"socket_file_ops", &kernel_fn<K
 // Families
 
 // net_families[]: one entry per family number, NULL where none is registered.
-// Readers take the entry under RCU in the kernel; the lock policy of the
-// threads issue decides how the model guards it.
+// Readers take the entry under RCU in the kernel; under lock::none nothing
+// runs concurrently, so this plain table is it (lock::smp: net_families_table_rcu).
 template <int Nproto>
 class net_families_table {
 public:
