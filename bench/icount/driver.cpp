@@ -7,6 +7,7 @@
 //   driver model CASE N    the model, default configuration (CASE: index into bench::socket_cases)
 //   driver traced CASE N   the model with trace::recorder (events cleared each round);
 //                          only when built with -DICOUNT_TRACED
+//   driver smp CASE N      the model with opt::locking<lock::smp>, one thread
 //   driver floor 0 N       the floor of bench/common.hpp, with the model's TCP object sizes
 // Compiled against a copy of include/ with the tracing calls taken out
 // (absent.py), `model` measures the library with no tracing at all.
@@ -80,7 +81,7 @@ int run_model(const bench::socket_case& c, long n)
 int main(int argc, char** argv)
 {
     if (argc != 4) {
-        std::fprintf(stderr, "usage: %s model|traced|floor CASE N\n", argv[0]);
+        std::fprintf(stderr, "usage: %s model|traced|smp|floor CASE N\n", argv[0]);
         return 2;
     }
     const auto& c = bench::socket_cases.at(static_cast<std::size_t>(std::atoi(argv[2])));
@@ -91,6 +92,8 @@ int main(int argc, char** argv)
     if (!std::strcmp(argv[1], "traced"))
         return run_model<sockmodel::config<sockmodel::opt::tracer<sockmodel::trace::recorder>>>(c, n);
 #endif
+    if (!std::strcmp(argv[1], "smp"))
+        return run_model<sockmodel::config<sockmodel::opt::locking<sockmodel::lock::smp>>>(c, n);
     if (!std::strcmp(argv[1], "floor"))
         return run_floor(n);
     return 2;

@@ -15,6 +15,7 @@
 
 #include <sockmodel/arch/host.hpp>
 #include <sockmodel/fault/fault.hpp>
+#include <sockmodel/kernel/smp.hpp>
 #include <sockmodel/linux/err.hpp>
 #include <sockmodel/net/family.hpp>
 #include <sockmodel/security/security.hpp>
@@ -34,7 +35,7 @@ struct no_bpf_protocol_hook {
 struct default_families;
 
 namespace opt {
-enum class kind { abi, families, tracer, security, update_socket_protocol, faults, on_bug, runtime_lsm };
+enum class kind { abi, families, tracer, security, update_socket_protocol, faults, on_bug, runtime_lsm, locking };
 
 // arch::generic, mips, alpha, parisc, sparc or host (the default).
 template <class A>
@@ -87,6 +88,15 @@ template <bool On>
 struct runtime_lsm {
     static constexpr kind option = kind::runtime_lsm;
     using type = std::bool_constant<On>;
+};
+// How the kernel is locked against several threads at once (kernel/smp.hpp):
+// lock::none (the default: one system call at a time, no locks, no atomics)
+// or lock::smp (threads may call concurrently; per-CPU caches and counters,
+// the fd table's file_lock, RCU-read family table). Not with trace::recorder.
+template <class L>
+struct locking {
+    static constexpr kind option = kind::locking;
+    using type = L;
 };
 }  // namespace opt
 
@@ -145,7 +155,7 @@ struct config {
     static constexpr bool valid = [] {
         static_assert(options_known,
                       "sockmodel::config: an option is not one of sockmodel::opt::abi, families, tracer, security, "
-                      "update_socket_protocol, faults, on_bug or runtime_lsm (the kernel's Kconfig knows no such symbol): check its spelling");
+                      "update_socket_protocol, faults, on_bug, runtime_lsm or locking (the kernel's Kconfig knows no such symbol): check its spelling");
         static_assert(options_once, "sockmodel::config: an option is given twice: keep one of them");
         return options_known && options_once;
     }();
@@ -162,6 +172,7 @@ struct config {
                           Options...>::type::value;
     static constexpr bool runtime_lsm =
         detail::option_or<opt::kind::runtime_lsm, std::false_type, Options...>::type::value;
+    using locking = typename detail::option_or<opt::kind::locking, lock::none, Options...>::type;
 };
 
 using default_config = config<>;

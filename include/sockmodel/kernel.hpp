@@ -18,8 +18,9 @@
 //     each family       family_state<F>()  its own state (unix_nr_socks, ...)
 //     kernel/fork.c     tasks         spawn, clone, exit
 //
-// One kernel object serves one system call at a time (a lock policy is the
-// threads issue's to add).
+// Under the default lock policy one kernel object serves one system call at a
+// time; with opt::locking<lock::smp> threads may call it at once (kernel/smp.hpp,
+// README: Threads).
 #pragma once
 
 #include <sockmodel/config.hpp>
@@ -27,6 +28,7 @@
 #include <sockmodel/fs/file_table.hpp>
 #include <sockmodel/kernel/context.hpp>
 #include <sockmodel/kernel/module.hpp>
+#include <sockmodel/kernel/smp.hpp>
 #include <sockmodel/kernel/sys.hpp>
 #include <sockmodel/kernel/task.hpp>
 #include <sockmodel/net/core/sock.hpp>
@@ -39,6 +41,8 @@
 #endif
 
 #include <algorithm>
+#include <atomic>
+#include <mutex>
 #include <cassert>
 #include <list>
 #include <memory>
@@ -101,6 +105,10 @@ struct checked_config {
     static_assert(detail::complete_type<typename Config::families>,
                   "kernel<Config>: the configuration names no families and <sockmodel/default_families.hpp> is not "
                   "included: include it, or name them with opt::families<...>");
+    static_assert(!is_smp<typename Config::locking> || !std::is_same_v<typename Config::tracer, trace::recorder>,
+                  "kernel<Config>: opt::locking<lock::smp> with opt::tracer<trace::recorder>: the recorder keeps one "
+                  "trace for one system call at a time and is not thread-safe (the kernel's ftrace buffers are per "
+                  "CPU; the model's is not): trace a lock::none kernel, or leave the tracer out");
     // Naming options_ok here instantiates it, and with it the option checks.
     static constexpr bool value = sizeof(std::bool_constant<options_ok>) > 0;
 };
@@ -147,6 +155,8 @@ public:
     using faults_type = typename Config::faults;
     using context_type = context<kernel>;
     static constexpr bool runtime_lsm = Config::runtime_lsm;
+    using lock_type = typename Config::locking;
+    static constexpr bool locked = is_smp<lock_type>;
 
     static_assert(arch::checked_abi<abi>::value);
     static_assert(checked_family_numbers<abi, families>::value);
@@ -159,9 +169,11 @@ public:
     module_table modules;
     file_table files;
     class sockfs sockfs;
-    net_families_table<abi::nproto> net_families;
+    std::conditional_t<locked, net_families_table_rcu<abi::nproto>, net_families_table<abi::nproto>> net_families;
     proto_list protos;
     net init_net;
+    // Per-CPU caches and counters, the RCU state, the task list's lock (lock::smp).
+    [[no_unique_address]] std::conditional_t<locked, smp_state, no_smp_state> smp;
 
     kernel() { boot(families{}); }
     kernel(const kernel&) = delete;
@@ -198,7 +210,9 @@ public:
     // initial namespaces, as if started by init.
     task_struct& spawn(struct cred c = cred::root())
     {
+        [[maybe_unused]] auto g = tasks_guard();
         task_struct& t = tasks_.emplace_back();
+        attach_cpu(t);
         t.cred = std::move(c);
         t.pid = t.tgid = next_pid_++;
         t.files = std::make_shared<files_struct>();
@@ -218,7 +232,9 @@ public:
             return -EINVAL;
         if ((flags & clone_flag::sighand) && !(flags & clone_flag::vm))
             return -EINVAL;
+        [[maybe_unused]] auto g = tasks_guard();
         task_struct& t = tasks_.emplace_back();
+        attach_cpu(t);
         t.cred = parent.cred;
         t.pid = next_pid_++;
         t.tgid = (flags & clone_flag::thread) ? parent.tgid : t.pid;
@@ -227,7 +243,13 @@ public:
             t.files = parent.files;
         } else {
             t.files = std::make_shared<files_struct>();
-            t.files->dup_from(*parent.files, [](file* f) { ++f->f_count; });
+            if constexpr (locked) {
+                std::lock_guard fl(parent.files->file_lock);
+                t.files->dup_from(*parent.files,
+                                  [](file* f) { std::atomic_ref<long>(f->f_count).fetch_add(1, std::memory_order_relaxed); });
+            } else {
+                t.files->dup_from(*parent.files, [](file* f) { ++f->f_count; });
+            }
         }
         t.signal = (flags & clone_flag::thread) ? parent.signal : std::make_shared<signal_struct>(*parent.signal);
         return t.pid;
@@ -238,6 +260,7 @@ public:
 
     task_struct* find_task(int pid)
     {
+        [[maybe_unused]] auto g = tasks_guard();
         auto it = std::find_if(tasks_.begin(), tasks_.end(), [&](const task_struct& x) { return x.pid == pid; });
         return it == tasks_.end() ? nullptr : &*it;
     }
@@ -248,16 +271,27 @@ public:
         if (t.files.use_count() == 1) {
             context_type cx{*this, t};
             for (unsigned fd = 0; fd < t.files->fdt().max_fds; ++fd)
-                if (file* f = t.files->close_fd(static_cast<int>(fd)))
+                if (file* f = close_fd_locked(*t.files, static_cast<int>(fd)))
                     fput(cx, f);
         }
+        [[maybe_unused]] auto g = tasks_guard();
+        if constexpr (locked)
+            smp.detach(t.cpu);
         tasks_.remove_if([&](const task_struct& x) { return &x == &t; });
     }
 
     void exit_all()
     {
-        while (!tasks_.empty())
-            exit(tasks_.front());
+        for (;;) {
+            task_struct* t = nullptr;
+            {
+                [[maybe_unused]] auto g = tasks_guard();
+                if (tasks_.empty())
+                    return;
+                t = &tasks_.front();
+            }
+            exit(*t);
+        }
     }
 
     // --- system calls ---------------------------------------------------------
@@ -292,22 +326,33 @@ public:
     int dup(task_struct& t, int oldfd)
     {
         context_type cx{*this, t};
-        file* f = t.files->lookup(oldfd);
+        file* f = nullptr;
+        if constexpr (locked) {
+            // fget: the lookup and the new reference, against a close of oldfd.
+            std::lock_guard fl(t.files->file_lock);
+            f = t.files->lookup(oldfd);
+            if (f)
+                std::atomic_ref<long>(f->f_count).fetch_add(1, std::memory_order_relaxed);
+        } else {
+            f = t.files->lookup(oldfd);
+            if (f)
+                ++f->f_count;
+        }
         if (!f)
             return -EBADF;
-        ++f->f_count;
         const int fd = get_unused_fd_flags(cx, 0);
         if (fd < 0) {
             fput(cx, f);
             return fd;
         }
-        t.files->fd_install(static_cast<unsigned>(fd), f);
+        fd_install(cx, fd, f);
         return fd;
     }
 
     // F_GETFD and F_GETFL; other commands are not modelled and answer EINVAL.
     int fcntl(task_struct& t, int fd, int cmd)
     {
+        [[maybe_unused]] auto fl = file_lock_guard(t);  // f stays installed while it is read
         const file* f = t.files->lookup(fd);
         if (!f)
             return -EBADF;
@@ -322,6 +367,7 @@ public:
     // answers, with this ABI's option numbers; a null optval is EFAULT.
     int getsockopt(task_struct& t, int fd, int level, int optname, int* optval)
     {
+        [[maybe_unused]] auto fl = file_lock_guard(t);
         const file* f = t.files->lookup(fd);
         if (!f)
             return -EBADF;
@@ -438,6 +484,7 @@ public:
     int register_family() { return sockmodel::register_family<F>(*this); }
 
     // --- observation ----------------------------------------------------------
+    // Under lock::smp the per-CPU counts are summed: exact once no call is in flight.
     kernel_counters counters() const
     {
         kernel_counters c;
@@ -449,22 +496,77 @@ public:
         c.net_refs = init_net.refcount;
         c.sock_inuse = init_net.sock_inuse;
         c.prot_inuse = init_net.prot_inuse_total();
+        if constexpr (locked) {
+            auto active = [&](unsigned idx) {
+                return static_cast<std::size_t>(smp.sum([&](const cpu_area& a) { return a.cache_active[idx].read(); }));
+            };
+            c.sockets = active(pcpu_cache::sock_inode);
+            c.files = active(pcpu_cache::filp);
+            c.socks = 0;
+            for (const auto& ps : protos.all())
+                c.socks += active(pcpu_cache::proto_base + static_cast<unsigned>(ps->inuse_idx));
+            c.nr_files = smp.nr_files_sum();
+            c.net_refs += smp.sum([](const cpu_area& a) { return a.net_refcount.read(); });
+            c.sock_inuse += smp.sum([](const cpu_area& a) { return a.sock_inuse.read(); });
+            c.prot_inuse += smp.sum([](const cpu_area& a) {
+                long n = 0;
+                for (const pcpu_long& v : a.prot_inuse)
+                    n += v.read();
+                return n;
+            });
+        }
         for (const net& n : net_namespaces_) {
             c.net_refs += n.refcount;
             c.sock_inuse += n.sock_inuse;
             c.prot_inuse += n.prot_inuse_total();
         }
         std::apply([&](const auto&... s) { ((c.family_state += state_in_use(s)), ...); }, family_states_);
+        [[maybe_unused]] auto g = tasks_guard();
         std::vector<const files_struct*> seen;
         for (const auto& t : tasks_)
             if (std::find(seen.begin(), seen.end(), t.files.get()) == seen.end()) {
                 seen.push_back(t.files.get());
-                c.open_fds += t.files->open_count();
+                if constexpr (locked) {
+                    std::lock_guard fl(t.files->file_lock);
+                    c.open_fds += t.files->open_count();
+                } else {
+                    c.open_fds += t.files->open_count();
+                }
             }
         return c;
     }
 
 private:
+    // The task list's lock under lock::smp (tasklist_lock); nothing otherwise.
+    auto tasks_guard() const
+    {
+        if constexpr (locked)
+            return std::unique_lock<std::mutex>(const_cast<smp_state&>(smp).tasks_lock());
+        else
+            return 0;
+    }
+    auto file_lock_guard([[maybe_unused]] task_struct& t) const
+    {
+        if constexpr (locked)
+            return std::unique_lock<spinlock>(t.files->file_lock);
+        else
+            return 0;
+    }
+    file* close_fd_locked(files_struct& table, int fd)
+    {
+        if constexpr (locked) {
+            std::lock_guard fl(table.file_lock);
+            return table.close_fd(fd);
+        } else {
+            return table.close_fd(fd);
+        }
+    }
+    void attach_cpu([[maybe_unused]] task_struct& t)
+    {
+        if constexpr (locked)
+            t.cpu = smp.attach();
+    }
+
     template <class S>
     static long state_in_use(const S& s)
     {

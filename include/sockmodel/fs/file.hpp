@@ -7,6 +7,7 @@
 #include <sockmodel/arch/abi.hpp>
 #include <sockmodel/fault/fault.hpp>
 #include <sockmodel/kernel/context.hpp>
+#include <sockmodel/kernel/smp.hpp>
 #include <sockmodel/linux/fs.hpp>
 #include <sockmodel/trace/decode.hpp>
 #include <sockmodel/trace/trace.hpp>
@@ -53,9 +54,23 @@ struct files_stats {
     unsigned long rcu_grace_periods = 0;   // synchronize_rcu() for a shared table
 };
 
+class files_struct;
+
+// Called under file_lock (lock::smp only) as an fd is handed out and as it is
+// given back: what a test checks the table's invariants with.
+struct fd_observer {
+    void (*allocated)(void* arg, const files_struct& files, int fd) = nullptr;
+    void (*released)(void* arg, const files_struct& files, int fd) = nullptr;
+    void* arg = nullptr;
+};
+
 class files_struct {
 public:
     files_struct() : fdt_(nr_open_default) {}
+
+    // files->file_lock: taken by alloc_fd, fd_install, close and dup under lock::smp.
+    mutable spinlock file_lock;
+    const fd_observer* observer = nullptr;
 
     const fdtable& fdt() const { return fdt_; }
     unsigned next_fd() const { return next_fd_; }
@@ -257,7 +272,21 @@ inline int get_unused_fd_flags(context<K>& cx, int flags)
     const unsigned long nofile = current.rlimit(abi::rlimit_nofile).rlim_cur;
     const unsigned nr_open = cx.k.files.nr_open();
     int fd = 0;
-    if constexpr (fault::enabled<typename K::faults_type>)
+    if constexpr (K::locked) {
+        // alloc_fd under spin_lock(&files->file_lock).
+        files_struct& files = *current.files;
+        files.file_lock.lock();
+        if constexpr (fault::enabled<typename K::faults_type>)
+            fd = should_fail(cx, fault_point::alloc_fd)
+                     ? -EMFILE
+                     : files.alloc_fd(0, static_cast<unsigned>(nofile), (flags & abi::o_cloexec) != 0, nr_open, true,
+                                      [&] { return should_fail(cx, fault_point::expand_files); });
+        else
+            fd = files.alloc_fd(0, static_cast<unsigned>(nofile), (flags & abi::o_cloexec) != 0, nr_open, true);
+        if (fd >= 0 && files.observer)
+            files.observer->allocated(files.observer->arg, files, fd);
+        files.file_lock.unlock();
+    } else if constexpr (fault::enabled<typename K::faults_type>)
         fd = should_fail(cx, fault_point::alloc_fd)
                  ? -EMFILE
                  : current.files->alloc_fd(0, static_cast<unsigned>(nofile), (flags & abi::o_cloexec) != 0, nr_open,
@@ -282,7 +311,16 @@ void put_unused_fd(context<K>& cx, int fd)
 {
     auto t = trace::enter(cx, "put_unused_fd");
     if constexpr (trace::on<decltype(cx)>) t.describe([&] { return std::to_string(fd); });
-    cx.current.files->put_unused_fd(static_cast<unsigned>(fd));
+    if constexpr (K::locked) {
+        files_struct& files = *cx.current.files;
+        files.file_lock.lock();
+        files.put_unused_fd(static_cast<unsigned>(fd));
+        if (files.observer)
+            files.observer->released(files.observer->arg, files, fd);
+        files.file_lock.unlock();
+    } else {
+        cx.current.files->put_unused_fd(static_cast<unsigned>(fd));
+    }
 }
 
 template <class K>
@@ -290,7 +328,17 @@ void fd_install(context<K>& cx, int fd, file* f)
 {
     auto t = trace::enter(cx, "fd_install");
     if constexpr (trace::on<decltype(cx)>) t.describe([&] { return std::to_string(fd); });
-    cx.current.files->fd_install(static_cast<unsigned>(fd), f);
+    if constexpr (K::locked) {
+        // The kernel installs under RCU unless a resize is in progress; the
+        // model's table can be reallocated by expand_files at any time, so
+        // it always takes file_lock.
+        files_struct& files = *cx.current.files;
+        files.file_lock.lock();
+        files.fd_install(static_cast<unsigned>(fd), f);
+        files.file_lock.unlock();
+    } else {
+        cx.current.files->fd_install(static_cast<unsigned>(fd), f);
+    }
 }
 
 // file_close_fd: detach the file from fd under the table's lock.
@@ -299,7 +347,17 @@ file* file_close_fd(context<K>& cx, int fd)
 {
     auto t = trace::enter(cx, "file_close_fd");
     if constexpr (trace::on<decltype(cx)>) t.describe([&] { return std::to_string(fd); });
-    file* f = cx.current.files->close_fd(fd);
+    file* f = nullptr;
+    if constexpr (K::locked) {
+        files_struct& files = *cx.current.files;
+        files.file_lock.lock();
+        f = files.close_fd(fd);
+        if (f && files.observer)
+            files.observer->released(files.observer->arg, files, fd);
+        files.file_lock.unlock();
+    } else {
+        f = cx.current.files->close_fd(fd);
+    }
     return t.ret_ptr(f);
 }
 

@@ -15,6 +15,8 @@
 #include <sockmodel/trace/trace.hpp>
 #include <sockmodel/uapi/errno.hpp>
 
+#include <atomic>
+#include <new>
 #include <string>
 #include <string_view>
 
@@ -65,13 +67,27 @@ inline err_ptr<file> alloc_empty_file(context<K>& cx, int flags)
     auto t = trace::enter(cx, "alloc_empty_file");
     if constexpr (trace::on<decltype(cx)>) t.describe([&] { return trace::decode_open_flags<abi>(flags); });
     file_table& files = cx.k.files;
+    long nr_files = 0;
+    if constexpr (K::locked)
+        nr_files = cx.k.smp.nr_files_approx();  // get_nr_files: percpu_counter_read_positive
+    else
+        nr_files = files.nr_files();
     if (should_fail(cx, fault_point::file_max) ||
-        (files.nr_files() >= files.max_files() && !capable(cx.current.cred, capability::sys_admin))) {
+        (nr_files >= files.max_files() && !capable(cx.current.cred, capability::sys_admin))) {
         if constexpr (trace::on<decltype(cx)>) trace::note(cx, "alloc_empty_file", [] { return std::string("VFS: file-max limit reached"); });
         t.ret(-ENFILE);
         return ERR_PTR<file>(-ENFILE);
     }
-    file* f = should_fail(cx, fault_point::filp_cache) ? nullptr : files.alloc();
+    file* f = nullptr;
+    if constexpr (K::locked) {
+        if (!should_fail(cx, fault_point::filp_cache))
+            if (void* p = cx.k.smp.cache_alloc(*cx.current.cpu, pcpu_cache::filp, files.cache().raw())) {
+                f = ::new (p) file();
+                cx.k.smp.nr_files_add(*cx.current.cpu, 1);
+            }
+    } else {
+        f = should_fail(cx, fault_point::filp_cache) ? nullptr : files.alloc();
+    }
     if (!f) {
         t.ret(-ENOMEM);
         return ERR_PTR<file>(-ENOMEM);
@@ -117,15 +133,26 @@ inline void __fput(context<K>& cx, file* f)
     auto t = trace::enter(cx, "__fput");
     f->f_op->release(&cx, *f->f_inode, *f);
     iput(cx, *f->f_inode);  // dput: the pseudo dentry held the inode
-    cx.k.files.free(f);
+    if constexpr (K::locked) {
+        f->~file();
+        cx.k.smp.cache_free(*cx.current.cpu, pcpu_cache::filp, cx.k.files.cache().raw(), f);
+        cx.k.smp.nr_files_add(*cx.current.cpu, -1);
+    } else {
+        cx.k.files.free(f);
+    }
 }
 
 // fput: the last reference runs __fput (synchronously, as fput_close_sync in close(2)).
 template <class K>
 inline void fput(context<K>& cx, file* f)
 {
-    if (--f->f_count == 0)
+    if constexpr (K::locked) {
+        // atomic_long_dec_and_test(&file->f_count): dup and close race on it.
+        if (std::atomic_ref<decltype(f->f_count)>(f->f_count).fetch_sub(1, std::memory_order_acq_rel) == 1)
+            __fput(cx, f);
+    } else if (--f->f_count == 0) {
         __fput(cx, f);
+    }
 }
 
 }  // namespace sockmodel

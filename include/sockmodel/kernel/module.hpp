@@ -10,6 +10,7 @@
 
 #include <sockmodel/lib/ptr_index.hpp>
 
+#include <atomic>
 #include <cassert>
 #include <stdexcept>
 #include <string>
@@ -65,9 +66,33 @@ public:
         --e.refcnt;
     }
 
+    // The same under lock::smp: mod->refcnt is an atomic_t in the kernel
+    // (try_module_get: module_is_live, then atomic_inc_not_zero).
+    bool try_get_atomic(const module* mod)
+    {
+        if (!mod)
+            return true;
+        entry& e = at(mod);
+        if (std::atomic_ref<module_state>(e.state).load(std::memory_order_acquire) != module_state::live)
+            return false;
+        std::atomic_ref<long>(e.refcnt).fetch_add(1, std::memory_order_relaxed);
+        return true;
+    }
+    void put_atomic(const module* mod)
+    {
+        if (!mod)
+            return;
+        entry& e = at(mod);
+        [[maybe_unused]] const long was = std::atomic_ref<long>(e.refcnt).fetch_sub(1, std::memory_order_release);
+        assert(was > 0 && "module_put without a matching try_module_get");
+    }
+
     // delete_module(2) marks a module going before it waits for its users;
     // from then on try_module_get fails.
-    void set_state(const module* mod, module_state s) { at(mod).state = s; }
+    void set_state(const module* mod, module_state s)
+    {
+        std::atomic_ref<module_state>(at(mod).state).store(s, std::memory_order_release);
+    }
 
     long refcount(const module* mod) const
     {
@@ -103,5 +128,23 @@ private:
     ptr_index index_;
     std::vector<entry> entries_;
 };
+
+// try_module_get / module_put as the kernel's lock policy wants them.
+template <class K>
+bool try_module_get(K& k, const module* mod)
+{
+    if constexpr (K::locked)
+        return k.modules.try_get_atomic(mod);
+    else
+        return k.modules.try_get(mod);
+}
+template <class K>
+void module_put(K& k, const module* mod)
+{
+    if constexpr (K::locked)
+        k.modules.put_atomic(mod);
+    else
+        k.modules.put(mod);
+}
 
 }  // namespace sockmodel

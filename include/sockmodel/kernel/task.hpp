@@ -13,6 +13,7 @@
 namespace sockmodel {
 
 struct net;
+struct cpu_area;
 
 // struct rlimit; named apart from <sys/resource.h>'s, which users include too.
 struct resource_limit {
@@ -59,6 +60,8 @@ struct task_struct {
     std::shared_ptr<files_struct> files;
     std::shared_ptr<signal_struct> signal;
     struct net* net_ns = nullptr;
+    // The CPU the task runs on (lock::smp only; kernel/smp.hpp).
+    cpu_area* cpu = nullptr;
 
     // rlimit(): the task's limit for one resource (read lock-free in the kernel too).
     const resource_limit& rlimit(int resource) const { return signal->rlim[static_cast<std::size_t>(resource)]; }

@@ -26,6 +26,9 @@
 #include <sockmodel/trace/trace.hpp>
 
 #include <array>
+#include <atomic>
+#include <mutex>
+#include <new>
 #include <stdexcept>
 #include <string>
 
@@ -97,7 +100,13 @@ private:
 template <class K>
 void sock_free_inode(context<K>& cx, inode& i)
 {
-    cx.k.sockfs.free_inode(&container_of(i, &socket_alloc::vfs_inode));
+    socket_alloc* ei = &container_of(i, &socket_alloc::vfs_inode);
+    if constexpr (K::locked) {
+        ei->~socket_alloc();
+        cx.k.smp.cache_free(*cx.current.cpu, pcpu_cache::sock_inode, cx.k.sockfs.cache(), ei);
+    } else {
+        cx.k.sockfs.free_inode(ei);
+    }
 }
 
 // sock_alloc: a socket_alloc from sock_inode_cachep (sock_alloc_inode), then
@@ -106,12 +115,22 @@ template <class K>
 socket* sock_alloc(context<K>& cx)
 {
     auto t = trace::enter(cx, "sock_alloc");
-    socket_alloc* ei = should_fail(cx, fault_point::sock_alloc) ? nullptr : cx.k.sockfs.alloc_inode();
+    socket_alloc* ei = nullptr;
+    if constexpr (K::locked) {
+        if (!should_fail(cx, fault_point::sock_alloc))
+            if (void* p = cx.k.smp.cache_alloc(*cx.current.cpu, pcpu_cache::sock_inode, cx.k.sockfs.cache()))
+                ei = ::new (p) socket_alloc();
+    } else {
+        ei = should_fail(cx, fault_point::sock_alloc) ? nullptr : cx.k.sockfs.alloc_inode();
+    }
     if (!ei)
         return t.ret_ptr(static_cast<socket*>(nullptr));
     inode& i = ei->vfs_inode;
     i.free_inode = &kernel_fn<K, &sock_free_inode<K>>::call;
-    i.i_ino = cx.k.sockfs.get_next_ino();
+    if constexpr (K::locked)
+        i.i_ino = cx.k.smp.get_next_ino(*cx.current.cpu);
+    else
+        i.i_ino = cx.k.sockfs.get_next_ino();
     i.i_mode = s_ifsock | s_irwxugo;
     i.i_uid = cx.current.cred.fsuid;
     i.i_gid = cx.current.cred.fsgid;
@@ -131,7 +150,7 @@ void __sock_release(context<K>& cx, socket& sock, inode* i)
         ops->release(&cx, sock);
         sock.sk = nullptr;
         sock.ops = nullptr;
-        cx.k.modules.put(owner);
+        module_put(cx.k, owner);
     }
     (void)i;  // the inode lock the kernel takes when called from sock_close
     if (!sock.file) {
@@ -164,8 +183,8 @@ inline constexpr file_operations socket_file_ops{"socket_file_ops", &kernel_fn<K
 // Families
 
 // net_families[]: one entry per family number, NULL where none is registered.
-// Readers take the entry under RCU in the kernel; the lock policy of the
-// threads issue decides how the model guards it.
+// Readers take the entry under RCU in the kernel; under lock::none nothing
+// runs concurrently, so this plain table is it (lock::smp: net_families_table_rcu).
 template <int Nproto>
 class net_families_table {
 public:
@@ -184,6 +203,29 @@ private:
     std::array<const net_proto_family*, Nproto> table_{};
 };
 
+// The same under lock::smp: entries published with rcu_assign_pointer and read
+// with rcu_dereference (release and acquire); writers hold net_family_lock.
+template <int Nproto>
+class net_families_table_rcu {
+public:
+    const net_proto_family* get(int family) const
+    {
+        return table_[static_cast<unsigned>(family)].load(std::memory_order_acquire);
+    }
+    bool set(const net_proto_family* ops)
+    {
+        auto& slot = table_[static_cast<unsigned>(ops->family)];
+        if (slot.load(std::memory_order_relaxed))
+            return false;
+        slot.store(ops, std::memory_order_release);
+        return true;
+    }
+    void clear(int family) { table_[static_cast<unsigned>(family)].store(nullptr, std::memory_order_release); }
+
+private:
+    std::array<std::atomic<const net_proto_family*>, Nproto> table_{};
+};
+
 template <class K>
 int sock_register(context<K>& cx, const net_proto_family* ops)
 {
@@ -195,6 +237,9 @@ int sock_register(context<K>& cx, const net_proto_family* ops)
     if (ops->family >= abi::nproto)
         return t.ret(-ENOBUFS);
     int err = 0;
+    std::unique_lock<std::mutex> net_family_lock;
+    if constexpr (K::locked)
+        net_family_lock = std::unique_lock(cx.k.smp.registry_lock());
     if (!cx.k.net_families.set(ops))
         err = -EEXIST;
     else
@@ -211,7 +256,15 @@ void sock_unregister(context<K>& cx, int family)
     if constexpr (trace::on<decltype(cx)>) t.describe([&] { return trace::decode_family(family); });
     if (family < 0 || family >= abi::nproto)
         throw std::invalid_argument("sock_unregister: family out of range (BUG_ON in net/socket.c)");
-    cx.k.net_families.clear(family);
+    if constexpr (K::locked) {
+        {
+            std::lock_guard net_family_lock(cx.k.smp.registry_lock());
+            cx.k.net_families.clear(family);
+        }
+        cx.k.smp.synchronize_rcu();  // no reader still holds the old entry
+    } else {
+        cx.k.net_families.clear(family);
+    }
     if constexpr (trace::on<decltype(cx)>) trace::note(cx, "sock_unregister", [&] { return "NET: Unregistered " + trace::decode_family(family) + " protocol family"; });
 }
 
@@ -235,7 +288,7 @@ template <class K>
         }
     }
     sock.ops = nullptr;
-    cx.k.modules.put(pf.owner);
+    module_put(cx.k, pf.owner);
     sock_release(cx, sock);
     kernel_bug<K>(rule);
 }
@@ -289,15 +342,23 @@ int __sock_create(context<K>& cx, net& n, int family, int type, int protocol, so
     sock->type = static_cast<short>(type);
 
     int err = -EAFNOSUPPORT;
+    if constexpr (K::locked)
+        cx.k.smp.rcu_read_lock(*cx.current.cpu);
     const net_proto_family* pf = cx.k.net_families.get(family);
     sock_create_label label = sock_create_label::none;
+    bool got = false;
     if (!pf) {
         if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sock_create", [&] { return "net_families[" + trace::decode_family(family) + "] is NULL"; });
         label = sock_create_label::out_release;
-    } else if (should_fail(cx, fault_point::pf_module_get) || !cx.k.modules.try_get(pf->owner)) {
+    } else if (should_fail(cx, fault_point::pf_module_get) || !try_module_get(cx.k, pf->owner)) {
         if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sock_create", [] { return std::string("try_module_get(pf->owner) failed"); });
         label = sock_create_label::out_release;
     } else {
+        got = true;
+    }
+    if constexpr (K::locked)
+        cx.k.smp.rcu_read_unlock(*cx.current.cpu);  // the module reference now keeps pf alive
+    if (got) {
         err = pf->create(&cx, n, *sock, protocol, kern);
         if (err < 0) {
             if (sock->sk) [[unlikely]]
@@ -312,10 +373,10 @@ int __sock_create(context<K>& cx, net& n, int family, int type, int protocol, so
                 : "__sock_create (net/socket.c): the family's create returned 0 without a sock->sk; "
                   "security_socket_post_create and sock_alloc_file would dereference NULL: allocate the sk "
                   "(sk_alloc + sock_init_data) before returning 0");
-        } else if (should_fail(cx, fault_point::ops_module_get) || !cx.k.modules.try_get(sock->ops->owner)) {
+        } else if (should_fail(cx, fault_point::ops_module_get) || !try_module_get(cx.k, sock->ops->owner)) {
             label = sock_create_label::out_module_busy;
         } else {
-            cx.k.modules.put(pf->owner);
+            module_put(cx.k, pf->owner);
             err = security_socket_post_create(cx, *sock, family, type, protocol, kern);
             if (err)
                 label = sock_create_label::out_sock_release;
@@ -338,7 +399,7 @@ int __sock_create(context<K>& cx, net& n, int family, int type, int protocol, so
     case sock_create_label::out_module_put:
         if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sock_create", [] { return std::string("out_module_put: sock->ops = NULL; module_put(pf->owner)"); });
         sock->ops = nullptr;
-        cx.k.modules.put(pf->owner);
+        module_put(cx.k, pf->owner);
         [[fallthrough]];
     case sock_create_label::out_sock_release:
     case sock_create_label::out_release:  // rcu_read_unlock, then out_sock_release

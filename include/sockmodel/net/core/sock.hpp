@@ -7,6 +7,7 @@
 #include <sockmodel/fs/inode.hpp>
 #include <sockmodel/kernel/context.hpp>
 #include <sockmodel/kernel/module.hpp>
+#include <sockmodel/kernel/smp.hpp>
 #include <sockmodel/lib/ptr_index.hpp>
 #include <sockmodel/mm/slab.hpp>
 #include <sockmodel/net/net_namespace.hpp>
@@ -14,6 +15,7 @@
 #include <sockmodel/trace/trace.hpp>
 #include <sockmodel/uapi/errno.hpp>
 
+#include <atomic>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -48,6 +50,13 @@ public:
         index_.insert(&prot, idx);
         modules.load(prot.owner);
         return 0;
+    }
+
+    // find without the one-entry cache (lock::smp: the cache is per kernel, not per CPU).
+    proto_state* find_uncached(const proto& prot) const
+    {
+        const int i = index_.find(&prot);
+        return i == ptr_index::none ? nullptr : protos_[static_cast<std::size_t>(i)].get();
     }
 
     proto_state* find(const proto& prot) const
@@ -105,9 +114,45 @@ private:
 };
 
 // sock_prot_inuse_add: /proc/net/sockstat's per-proto count.
-inline void sock_prot_inuse_add(net& n, const sock& sk, long val)
+// Under lock::smp: per CPU for init_net (this_cpu_add on net->core.prot_inuse),
+// atomic for other namespaces.
+template <class K>
+inline void sock_prot_inuse_add(context<K>& cx, net& n, const sock& sk, long val)
 {
-    n.prot_inuse[static_cast<std::size_t>(sk.sk_prot_state->inuse_idx)] += val;
+    const auto idx = static_cast<std::size_t>(sk.sk_prot_state->inuse_idx);
+    if constexpr (K::locked) {
+        if (&n == &cx.k.init_net)
+            cx.current.cpu->prot_inuse[idx].add(val);
+        else
+            std::atomic_ref<long>(n.prot_inuse[idx]).fetch_add(val, std::memory_order_relaxed);
+    } else {
+        n.prot_inuse[idx] += val;
+    }
+}
+
+// atomic_long_add_return on a kernel-wide count (unix_nr_socks, ...): a plain
+// add under lock::none.
+template <class K>
+inline long kernel_atomic_add(long& v, long d)
+{
+    if constexpr (K::locked)
+        return std::atomic_ref<long>(v).fetch_add(d, std::memory_order_relaxed) + d;
+    else
+        return v += d;
+}
+
+// sock_inuse_add and the netns reference, per the lock policy.
+template <class K>
+inline void sock_net_count(context<K>& cx, net& n, long& counter, pcpu_long cpu_area::*percpu, long val)
+{
+    if constexpr (K::locked) {
+        if (&n == &cx.k.init_net)
+            (cx.current.cpu->*percpu).add(val);
+        else
+            std::atomic_ref<long>(counter).fetch_add(val, std::memory_order_relaxed);
+    } else {
+        counter += val;
+    }
 }
 
 // sk_prot_alloc: a zeroed object from the proto's cache, then the owner's module.
@@ -116,17 +161,33 @@ sock* sk_prot_alloc(context<K>& cx, const proto& prot)
 {
     auto t = trace::enter(cx, "sk_prot_alloc");
     if constexpr (trace::on<decltype(cx)>) t.describe([&] { return std::string(prot.name); });
-    proto_state& ps = cx.k.protos.get(prot);
-    void* mem = should_fail(cx, fault_point::sk_prot_alloc) ? nullptr : ps.slab.alloc();
+    proto_state& ps = [&]() -> proto_state& {
+        if constexpr (K::locked)
+            if (proto_state* found = cx.k.protos.find_uncached(prot))
+                return *found;
+        return cx.k.protos.get(prot);
+    }();
+    void* mem = nullptr;
+    if constexpr (K::locked) {
+        if (!should_fail(cx, fault_point::sk_prot_alloc))
+            mem = cx.k.smp.cache_alloc(*cx.current.cpu, pcpu_cache::proto_base + static_cast<unsigned>(ps.inuse_idx),
+                                       ps.slab);
+    } else {
+        mem = should_fail(cx, fault_point::sk_prot_alloc) ? nullptr : ps.slab.alloc();
+    }
     if (!mem)
         return t.ret_ptr(static_cast<sock*>(nullptr));
     sock* sk = prot.obj.construct(mem);
     sk->sk_prot_state = &ps;
-    if (should_fail(cx, fault_point::prot_module_get) || !cx.k.modules.try_get(prot.owner)) {
+    if (should_fail(cx, fault_point::prot_module_get) || !try_module_get(cx.k, prot.owner)) {
         if constexpr (trace::on<decltype(cx)>) trace::note(cx, "sk_prot_alloc", [] { return std::string("try_module_get(prot->owner) failed"); });
         if constexpr (trace::on<decltype(cx)>) trace::note(cx, "sk_prot_alloc", [] { return std::string("goto out_free: sk_prot_clear/kmem_cache_free the sock"); });
         prot.obj.destroy(sk);
-        ps.slab.free(mem);
+        if constexpr (K::locked)
+            cx.k.smp.cache_free(*cx.current.cpu, pcpu_cache::proto_base + static_cast<unsigned>(ps.inuse_idx),
+                                ps.slab, mem);
+        else
+            ps.slab.free(mem);
         return t.ret_ptr(static_cast<sock*>(nullptr));
     }
     return t.ret_ptr(sk);
@@ -141,8 +202,12 @@ void sk_prot_free(context<K>& cx, sock& sk)
     const proto& prot = *sk.sk_prot_creator;
     proto_state& ps = *sk.sk_prot_state;
     prot.obj.destroy(&sk);
-    ps.slab.free(&sk);
-    cx.k.modules.put(prot.owner);
+    if constexpr (K::locked)
+        cx.k.smp.cache_free(*cx.current.cpu, pcpu_cache::proto_base + static_cast<unsigned>(ps.inuse_idx), ps.slab,
+                            static_cast<void*>(&sk));
+    else
+        ps.slab.free(&sk);
+    module_put(cx.k, prot.owner);
 }
 
 template <class K>
@@ -159,8 +224,8 @@ inline sock* sk_alloc(context<K>& cx, net& n, int family, const proto& prot, int
     sk->sk_net_refcnt = kern == 0;  // kernel sockets do not pin their netns
     sk->sk_net = &n;
     if (sk->sk_net_refcnt) {
-        ++n.refcount;
-        ++n.sock_inuse;
+        sock_net_count(cx, n, n.refcount, &cpu_area::net_refcount, 1);
+        sock_net_count(cx, n, n.sock_inuse, &cpu_area::sock_inuse, 1);
     }
     sk->sk_wmem_alloc = 1;
     return t.ret_ptr(sk);
@@ -198,7 +263,7 @@ void __sk_destruct(context<K>& cx, sock& sk)
     if (sk.sk_destruct)
         sk.sk_destruct(&cx, sk);
     if (sk.sk_net_refcnt)
-        --sk.sk_net->refcount;
+        sock_net_count(cx, *sk.sk_net, sk.sk_net->refcount, &cpu_area::net_refcount, -1);
     sk_prot_free(cx, sk);
 }
 
@@ -209,7 +274,7 @@ void __sk_free(context<K>& cx, sock& sk)
 {
     auto t = trace::enter(cx, "__sk_free");
     if (sk.sk_net_refcnt)
-        --sk.sk_net->sock_inuse;
+        sock_net_count(cx, *sk.sk_net, sk.sk_net->sock_inuse, &cpu_area::sock_inuse, -1);
     if (sk.flag(sock_flag::rcu_free))
         if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sk_free", [] { return std::string("SOCK_RCU_FREE: destruct after an RCU grace period"); });
     __sk_destruct(cx, sk);

@@ -22,7 +22,7 @@ int raw_hash_sk(context<K>& cx, sock& sk)
     static_cast<raw_sock&>(sk).hashed = true;
     sock_hold(sk);
     sk.set_flag(sock_flag::rcu_free);
-    sock_prot_inuse_add(*sk.sk_net, sk, 1);
+    sock_prot_inuse_add(cx, *sk.sk_net, sk, 1);
     return t.ret(0);
 }
 
@@ -34,7 +34,7 @@ void raw_unhash_sk(context<K>& cx, sock& sk)
     if (rs.hashed) {
         rs.hashed = false;
         --sk.sk_refcnt;  // __sock_put: never the last reference here
-        sock_prot_inuse_add(*sk.sk_net, sk, -1);
+        sock_prot_inuse_add(cx, *sk.sk_net, sk, -1);
     }
 }
 

@@ -91,8 +91,8 @@ int netlink_release(context<K>& cx, socket& sock)
     netlink_sock& nlk = nlk_sk(*sk);
     sock_orphan(*sk);
     sock.sk = nullptr;
-    cx.k.modules.put(nlk.mod);
-    sock_prot_inuse_add(*sk->sk_net, *sk, -1);
+    module_put(cx.k, nlk.mod);
+    sock_prot_inuse_add(cx, *sk->sk_net, *sk, -1);
     if constexpr (trace::on<decltype(cx)>) trace::note(cx, "netlink_release", [] { return std::string("call_rcu(deferred_put_nlk_sk)"); });
     sock_put(cx, *sk);
     return t.ret(0);
@@ -254,14 +254,14 @@ struct netlink_family_t {
     {
         sock.state = SS_UNCONNECTED;
         const module* mod = nullptr;  // nl_table[protocol].module: the built-in kernel sockets have none
-        if (should_fail(cx, fault_point::netlink_module_get) || !cx.k.modules.try_get(mod))
+        if (should_fail(cx, fault_point::netlink_module_get) || !try_module_get(cx.k, mod))
             return -EPROTONOSUPPORT;
         if (int err = __netlink_create(cx, n, sock, *c.prot, c.protocol, kern)) {
             if constexpr (trace::on<decltype(cx)>) trace::note(cx, "netlink_create", [] { return std::string("module_put(module); goto out"); });
-            cx.k.modules.put(mod);
+            module_put(cx.k, mod);
             return err;
         }
-        sock_prot_inuse_add(n, *sock.sk, 1);
+        sock_prot_inuse_add(cx, n, *sock.sk, 1);
         nlk_sk(*sock.sk).mod = mod;
         return 0;
     }

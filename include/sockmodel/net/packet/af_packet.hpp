@@ -68,7 +68,7 @@ int packet_release(context<K>& cx, socket& sock)
     struct sock* sk = sock.sk;
     if (!sk)
         return t.ret(0);
-    sock_prot_inuse_add(*sk->sk_net, *sk, -1);
+    sock_prot_inuse_add(cx, *sk->sk_net, *sk, -1);
     if (pkt_sk(*sk).hook_running)
         __unregister_prot_hook(cx, *sk);
     sock_orphan(*sk);
@@ -228,7 +228,7 @@ struct packet_family {
         po.spkt = sock.type == abi::sock_packet;
         if (po.num)
             __register_prot_hook(cx, *sk);
-        sock_prot_inuse_add(n, *sk, 1);
+        sock_prot_inuse_add(cx, n, *sk, 1);
         return 0;
     }
 };

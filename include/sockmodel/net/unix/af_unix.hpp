@@ -35,8 +35,8 @@ template <class K>
 void unix_sock_destruct(context<K>& cx, sock& sk)
 {
     auto t = trace::enter(cx, "unix_sock_destruct");
-    --cx.k.template family_state<unix_family>().unix_nr_socks;
-    sock_prot_inuse_add(*sk.sk_net, sk, -1);
+    kernel_atomic_add<K>(cx.k.template family_state<unix_family>().unix_nr_socks, -1);
+    sock_prot_inuse_add(cx, *sk.sk_net, sk, -1);
 }
 
 inline unix_sock& unix_sk(sock& sk) { return static_cast<unix_sock&>(sk); }
@@ -203,23 +203,23 @@ sock* unix_create1(context<K>& cx, net& n, socket& sock, int kern, const proto& 
 {
     auto t = trace::enter(cx, "unix_create1");
     long& nr_socks = cx.k.template family_state<unix_family>().unix_nr_socks;
-    ++nr_socks;
-    if (should_fail(cx, fault_point::unix_nr_socks) || nr_socks > 2 * cx.k.files.max_files()) {
+    const long now = kernel_atomic_add<K>(nr_socks, 1);
+    if (should_fail(cx, fault_point::unix_nr_socks) || now > 2 * cx.k.files.max_files()) {
         if constexpr (trace::on<decltype(cx)>) trace::note(cx, "unix_create1", [] { return std::string("goto err: atomic_long_dec(&unix_nr_socks)"); });
-        --nr_socks;
+        kernel_atomic_add<K>(nr_socks, -1);
         *err = -ENFILE;
         return t.ret_ptr(static_cast<struct sock*>(nullptr));
     }
     struct sock* sk = sk_alloc(cx, n, af_unix, prot, kern);
     if (!sk) {
         if constexpr (trace::on<decltype(cx)>) trace::note(cx, "unix_create1", [] { return std::string("goto err: atomic_long_dec(&unix_nr_socks)"); });
-        --nr_socks;
+        kernel_atomic_add<K>(nr_socks, -1);
         *err = -ENOMEM;
         return t.ret_ptr(static_cast<struct sock*>(nullptr));
     }
     sock_init_data(cx, &sock, *sk);
     sk->sk_destruct = &kernel_fn<K, &unix_sock_destruct<K>>::call;
-    sock_prot_inuse_add(n, *sk, 1);
+    sock_prot_inuse_add(cx, n, *sk, 1);
     return t.ret_ptr(sk);
 }
 

@@ -44,7 +44,7 @@ int xsk_release(context<K>& cx, socket& sock)
         xdp_sk(*sk).listed = false;
         --sk->sk_refcnt;  // sk_del_node_init_rcu: __sock_put
     }
-    sock_prot_inuse_add(*sk->sk_net, *sk, -1);
+    sock_prot_inuse_add(cx, *sk->sk_net, *sk, -1);
     sock_orphan(*sk);
     sock.sk = nullptr;
     sock_put(cx, *sk);
@@ -152,7 +152,7 @@ struct xsk_family {
         // sk_add_node_rcu on net->xdp.list: the list holds a reference.
         sock_hold(*sk);
         xs.listed = true;
-        sock_prot_inuse_add(n, *sk, 1);
+        sock_prot_inuse_add(cx, n, *sk, 1);
         return 0;
     }
 };
