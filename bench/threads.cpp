@@ -1,15 +1,21 @@
 // Scaling: socket(AF_INET, SOCK_STREAM)+close() from N threads at once, in
 // the model with opt::locking<lock::smp> and in the live kernel with real
 // threads, each
-//   separate  one task (process) per thread, each with its own fd table
-//             (model: k.spawn(); live: unshare(CLONE_FILES) in the thread)
-//   shared    all threads in one task group sharing one fd table
-//             (model: k.clone_thread(leader); live: plain pthreads)
+//   independent  a model kernel per thread, nothing shared: the ceiling this
+//                machine gives this code (caches, memory, the hypervisor)
+//   separate     one task (process) per thread, each with its own fd table
+//                (model: k.spawn(); live: unshare(CLONE_FILES) in the thread)
+//   shared       all threads in one task group sharing one fd table
+//                (model: k.clone_thread(leader); live: plain pthreads)
 // beside the default lock::none kernel from one thread (the cost the lock
 // policy adds). The thread counts are arguments (->ThreadRange); after the
 // runs a summary prints the throughput per thread and the scaling ratios of
 // this very run:
 //     sockmodel-bench-threads [--benchmark_filter=...]
+// Unless given otherwise, runs are medians of 7 repetitions of 0.2 s each,
+// randomly interleaved (--benchmark_enable_random_interleaving), so that a
+// machine whose speed drifts during the run (a shared host) biases no
+// configuration against another.
 // Google Benchmark's time is wall-clock time per iteration per thread
 // (UseRealTime); items_per_second is the total of all threads.
 #include <sockmodel/sockmodel.hpp>
@@ -22,6 +28,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <sched.h>
 #include <sys/socket.h>
@@ -85,6 +92,22 @@ void kernel_socket_close(benchmark::State& state)
     state.SetItemsProcessed(state.iterations());
 }
 
+// Each thread with a kernel of its own, nothing shared: the ceiling the
+// machine gives this code (caches, memory bandwidth, the hypervisor).
+template <class Config>
+void independent_model(benchmark::State& state)
+{
+    auto k = std::make_unique<sockmodel::kernel<Config>>();
+    auto& t = k->spawn();
+    for (auto _ : state) {
+        const int fd = k->socket(t, sockmodel::af_inet, SOCK_STREAM, 0);
+        benchmark::DoNotOptimize(fd);
+        k->close(t, fd);
+    }
+    state.SetItemsProcessed(state.iterations());
+    k->exit(t);
+}
+
 // The separate-table kernel runs keep thread 0 (the main thread) on the
 // process's table and give every other thread a table of its own.
 
@@ -95,6 +118,8 @@ void kernel_separate(benchmark::State& state) { kernel_socket_close<tables::sepa
 void kernel_shared(benchmark::State& state) { kernel_socket_close<tables::shared>(state); }
 
 BENCHMARK(default_model)->Name("model/lock::none")->Threads(1)->UseRealTime();
+BENCHMARK(independent_model<sockmodel::default_config>)->Name("model/lock::none/independent")->ThreadRange(1, max_threads)->UseRealTime();
+BENCHMARK(independent_model<smp_config>)->Name("model/lock::smp/independent")->ThreadRange(1, max_threads)->UseRealTime();
 BENCHMARK(smp_model_separate)->Name("model/lock::smp/separate")->ThreadRange(1, max_threads)->UseRealTime();
 BENCHMARK(smp_model_shared)->Name("model/lock::smp/shared")->ThreadRange(1, max_threads)->UseRealTime();
 BENCHMARK(kernel_separate)->Name("kernel/separate")->ThreadRange(1, max_threads)->UseRealTime();
@@ -139,7 +164,7 @@ void print_summary(const std::map<std::string, double>& rate, const std::map<std
     std::printf("\nsummary (%u CPUs online): socket()+close() per second per thread, scaling = N threads' total / "
                 "1 thread's\n",
                 std::thread::hardware_concurrency());
-    for (const char* base : {"model/lock::smp/separate", "model/lock::smp/shared", "kernel/separate",
+    for (const char* base : {"model/lock::none/independent", "model/lock::smp/independent", "model/lock::smp/separate", "model/lock::smp/shared", "kernel/separate",
                              "kernel/shared"}) {
         const double one = get(std::string(base) + "/real_time/threads:1");
         for (int n = 1; n <= max_threads; n *= 2) {
@@ -157,6 +182,19 @@ void print_summary(const std::map<std::string, double>& rate, const std::map<std
                         base, n, total / n, one > 0 ? total / one : 0.0, cn, cn > 0 ? n * c1 / cn : 0.0);
         }
     }
+    // The model's own contention: its scaling against the machine's ceiling in the same run.
+    for (const char* base : {"model/lock::smp/separate", "model/lock::smp/shared"}) {
+        const double one = get(std::string(base) + "/real_time/threads:1");
+        const double ind1 = get("model/lock::smp/independent/real_time/threads:1");
+        for (int n = 2; n <= max_threads; n *= 2) {
+            const std::string suffix = "/real_time/threads:" + std::to_string(n);
+            const double total = get(base + suffix), ind = get("model/lock::smp/independent" + suffix);
+            if (one > 0 && total > 0 && ind1 > 0 && ind > 0)
+                std::printf("  %-26s threads:%d  scaling %.2fx against %.2fx with nothing shared: %.0f%% of the "
+                            "machine's ceiling\n",
+                            base, n, total / one, ind / ind1, 100.0 * (total / one) / (ind / ind1));
+        }
+    }
     const double none1 = get("model/lock::none/real_time/threads:1");
     const double smp1 = get("model/lock::smp/separate/real_time/threads:1");
     if (none1 > 0 && smp1 > 0)
@@ -171,6 +209,18 @@ void print_summary(const std::map<std::string, double>& rate, const std::map<std
 
 int main(int argc, char** argv)
 {
+    // The defaults go first: a flag given on the command line comes later and wins.
+    std::vector<char*> args{argv[0]};
+    std::string defaults[] = {"--benchmark_repetitions=7", "--benchmark_min_time=0.2",
+                              "--benchmark_report_aggregates_only=true",
+                              "--benchmark_enable_random_interleaving=true"};
+    for (auto& d : defaults)
+        args.push_back(d.data());
+    args.insert(args.end(), argv + 1, argv + argc);
+    int n = static_cast<int>(args.size());
+    args.push_back(nullptr);
+    argv = args.data();
+    argc = n;
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv))
         return 1;

@@ -87,8 +87,12 @@ inline constexpr unsigned magazine = 16;            // objects a CPU keeps
 inline constexpr unsigned batch = magazine / 2;     // moved at once to or from the depot
 }  // namespace pcpu_cache
 
-// One CPU's share of a kernel's state.
-struct cpu_area {
+// One CPU's share of a kernel's state. Aligned so that no two CPUs' areas
+// share a cache line (the kernel's per-CPU areas are separate pages): the
+// end of one (rcu_nesting, written by every call) and the start of the next
+// (the filp magazine) would otherwise bounce between CPUs. 128: the line
+// pair the adjacent-line prefetcher moves together.
+struct alignas(128) cpu_area {
     struct magazine {
         unsigned n = 0;
         void* obj[pcpu_cache::magazine];
