@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <type_traits>
 
 namespace sockmodel {
 
@@ -24,10 +25,26 @@ struct context {
 template <class K, auto Fn>
 struct kernel_fn;
 
-template <class K, class R, class... Args, R (*Fn)(context<K>&, Args...)>
-struct kernel_fn<K, Fn> {
+// With tracing off (K::flat_path), each entry is compiled as one function:
+// everything it calls is inlined into it (gnu::flatten), as the system call
+// that reaches it through the table is (kernel::socket, ...). Traced kernels
+// keep ordinary calls: flattened, every note's string building would be
+// copied into every caller. One `call` either way, so that
+// &kernel_fn<K, Fn>::call names one function.
+namespace detail {
+template <class K, auto Fn, class R, class... Args>
+struct kernel_fn_flat {
+    [[gnu::flatten]] static R call(void* cx, Args... args) { return Fn(*static_cast<context<K>*>(cx), args...); }
+};
+template <class K, auto Fn, class R, class... Args>
+struct kernel_fn_plain {
     static R call(void* cx, Args... args) { return Fn(*static_cast<context<K>*>(cx), args...); }
 };
+}  // namespace detail
+
+template <class K, class R, class... Args, R (*Fn)(context<K>&, Args...)>
+struct kernel_fn<K, Fn> : std::conditional_t<K::flat_path, detail::kernel_fn_flat<K, Fn, R, Args...>,
+                                             detail::kernel_fn_plain<K, Fn, R, Args...>> {};
 
 // A function slot of a constant table that knows whether it was filled. Checks
 // of a table at compile time read is_set() instead of comparing the function's
