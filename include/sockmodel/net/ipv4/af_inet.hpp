@@ -169,28 +169,30 @@ constexpr int inet_check_raw_cap(int type, const create_context& cx)
     return type == A::sock_raw && !cx.kern && !ns_capable(cx.user_ns, cx.cred, capability::net_raw) ? -EPERM : 0;
 }
 
-// inet_create over a protocol table: the real one (inetsw), or a user's table
-// of the same shape (protos, types and flags of their own).
-template <template <class> class Table = inetsw>
-struct inet_family_t {
-    static constexpr int family = af_inet;
-    static constexpr const module* owner = nullptr;  // IPv4 cannot be a module
-    static constexpr std::string_view create_name = "inet_create";
+// What inet_create and inet6_create share (inet6_create repeats inet_create's
+// checks over its own table): the protocol range, the protosw walk and
+// CAP_NET_RAW for SOCK_RAW, with their trace notes; and, once the sock is
+// built, the hash of a raw sock and prot->init. Names carries the family's
+// words: create ("inet_create"), table ("inetsw"), raw_denied, raw_allowed.
+template <int Family, class Names, template <class> class Table>
+struct inet_protosw_family {
+    static constexpr int family = Family;
+    static constexpr std::string_view create_name = Names::create;
 
     template <class K>
     using protosw = Table<K>;
 
-    // Which of inet_create's checks decided (create_choice::step).
+    // Which of the create function's checks decided (create_choice::step).
     enum step : int { protocol_range = 1, lookup, raw_capability, chosen };
 
     template <class K>
     static std::string describe(int type, int protocol, int kern)
     {
-        return trace::decode_type<typename K::abi>(type) + ", " + trace::decode_protocol(af_inet, protocol) +
+        return trace::decode_type<typename K::abi>(type) + ", " + trace::decode_protocol(Family, protocol) +
                ", kern=" + std::to_string(kern);
     }
 
-    // Every decision inet_create makes before it allocates, in its order.
+    // Every decision the create function makes before it allocates, in its order.
     template <class K>
     static constexpr create_choice choose(const create_context& cx, int type, int protocol)
     {
@@ -201,7 +203,7 @@ struct inet_family_t {
         const inet_lookup_result r = inet_lookup<Table<K>>(type, protocol);
         if (r.err)
             return create_choice::fail(r.err, lookup);
-        create_choice c{0, chosen, &r.answer->ops, &r.answer->prot, type, r.protocol, af_inet, r.answer->flags};
+        create_choice c{0, chosen, &r.answer->ops, &r.answer->prot, type, r.protocol, Family, r.answer->flags};
         if (int err = inet_check_raw_cap<abi>(type, cx)) {
             c.err = err;
             c.step = raw_capability;
@@ -209,72 +211,108 @@ struct inet_family_t {
         return c;
     }
 
-    // The trace notes of a decision, where inet_create reaches each check.
+    // The trace notes of a decision, where the create function reaches each check.
     template <class K>
     static void explain(context<K>& cx, const create_choice& c, int type, int protocol)
     {
         using abi = typename K::abi;
         if (c.step == protocol_range) {
-            if constexpr (trace::on<decltype(cx)>) trace::note(cx, "inet_create", [] { return std::string("protocol outside 0..IPPROTO_MAX-1"); });
+            if constexpr (trace::on<decltype(cx)>) trace::note(cx, Names::create, [] { return std::string("protocol outside 0..IPPROTO_MAX-1"); });
             return;
         }
         if (c.step == lookup) {
-            if constexpr (trace::on<decltype(cx)>) trace::note(cx, "inet_create", [&] {
-                return "inetsw[" + trace::decode_type<abi>(type) + "]: " +
+            if constexpr (trace::on<decltype(cx)>) trace::note(cx, Names::create, [&] {
+                return std::string(Names::table) + "[" + trace::decode_type<abi>(type) + "]: " +
                        (c.err == -ESOCKTNOSUPPORT ? "empty list" : "no entry for protocol " + std::to_string(protocol)) +
                        "; request_module finds no module";
             });
             return;
         }
-        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "inet_create", [&] {
-            return "inetsw[" + trace::decode_type<abi>(type) + "]: " + std::string(c.prot->name) + " (" +
-                   trace::decode_protocol(af_inet, c.protocol) + ")";
+        if constexpr (trace::on<decltype(cx)>) trace::note(cx, Names::create, [&] {
+            return std::string(Names::table) + "[" + trace::decode_type<abi>(type) + "]: " + std::string(c.prot->name) +
+                   " (" + trace::decode_protocol(Family, c.protocol) + ")";
         });
         if (c.step == raw_capability) {
-            if constexpr (trace::on<decltype(cx)>) trace::note(cx, "inet_create", [] { return std::string("SOCK_RAW without CAP_NET_RAW"); });
+            if constexpr (trace::on<decltype(cx)>) trace::note(cx, Names::create, [] { return std::string(Names::raw_denied); });
         } else if (type == abi::sock_raw) {
-            if constexpr (trace::on<decltype(cx)>) trace::note(cx, "inet_create", [] { return std::string("ns_capable(CAP_NET_RAW): yes"); });
+            if constexpr (trace::on<decltype(cx)>) trace::note(cx, Names::create, [] { return std::string(Names::raw_allowed); });
         }
     }
+
+protected:
+    // The chosen entry's flags and, for SOCK_RAW, the protocol as the local port.
+    template <class K>
+    static void inet_sock_from_entry(socket& sock, struct sock& sk, const create_choice& c)
+    {
+        inet_sock& inet = inet_sk(sk);
+        if (c.flags & INET_PROTOSW_REUSE)
+            sk.sk_reuse = true;
+        inet.is_icsk = (c.flags & INET_PROTOSW_ICSK) != 0;
+        if (sock.type == K::abi::sock_raw) {
+            inet.inet_num = static_cast<unsigned short>(c.protocol);
+            if (c.protocol == ipproto_raw)
+                inet.hdrincl = true;
+        }
+    }
+
+    // The multicast and unicast defaults both create functions set.
+    static void inet_defaults(inet_sock& inet)
+    {
+        inet.uc_ttl = -1;
+        inet.mc_loop = true;
+        inet.mc_ttl = 1;
+        inet.mc_all = true;
+        inet.pmtudisc = ip_pmtudisc_want;
+    }
+
+    // A raw sock is hashed under its protocol number; then prot->init.
+    template <class K>
+    static int hash_and_init(context<K>& cx, struct sock& sk)
+    {
+        inet_sock& inet = inet_sk(sk);
+        int err = 0;
+        if (inet.inet_num) {
+            inet.inet_sport = cpu_to_be16(inet.inet_num);
+            err = sk.sk_prot->hash(&cx, sk);
+        }
+        if (!err && sk.sk_prot->init)
+            err = should_fail(cx, fault_point::proto_init, Names::create) ? fault_info(fault_point::proto_init).err
+                                                                          : sk.sk_prot->init(&cx, sk);
+        return err;
+    }
+};
+
+struct inet_names {
+    static constexpr std::string_view create = "inet_create", table = "inetsw",
+                                      raw_denied = "SOCK_RAW without CAP_NET_RAW",
+                                      raw_allowed = "ns_capable(CAP_NET_RAW): yes";
+};
+
+// inet_create over a protocol table: the real one (inetsw), or a user's table
+// of the same shape (protos, types and flags of their own).
+template <template <class> class Table = inetsw>
+struct inet_family_t : inet_protosw_family<af_inet, inet_names, Table> {
+    using base = inet_protosw_family<af_inet, inet_names, Table>;
+    static constexpr const module* owner = nullptr;  // IPv4 cannot be a module
 
     // What inet_create does with the chosen entry: the sock, its inet fields,
     // hashing (raw), prot->init, and the release of a sock init refused.
     template <class K>
     static int construct(context<K>& cx, net& n, socket& sock, const create_choice& c, int kern)
     {
-        using abi = typename K::abi;
         sock.state = SS_UNCONNECTED;
         sock.ops = c.ops;
         struct sock* sk = sk_alloc(cx, n, af_inet, *c.prot, kern);
         if (!sk)
             return -ENOMEM;
 
-        inet_sock& inet = inet_sk(*sk);
-        if (c.flags & INET_PROTOSW_REUSE)
-            sk->sk_reuse = true;
-        inet.is_icsk = (c.flags & INET_PROTOSW_ICSK) != 0;
-        if (sock.type == abi::sock_raw) {
-            inet.inet_num = static_cast<unsigned short>(c.protocol);
-            if (c.protocol == ipproto_raw)
-                inet.hdrincl = true;
-        }
-        inet.pmtudisc = ip_pmtudisc_want;
+        base::template inet_sock_from_entry<K>(sock, *sk, c);
         sock_init_data(cx, &sock, *sk);
         sk->sk_destruct = &kernel_fn<K, &inet_sock_destruct<K>>::call;
         sk->sk_protocol = c.protocol;
-        inet.uc_ttl = -1;
-        inet.mc_loop = true;
-        inet.mc_ttl = 1;
-        inet.mc_all = true;
+        base::inet_defaults(inet_sk(*sk));
 
-        int err = 0;
-        if (inet.inet_num) {
-            inet.inet_sport = cpu_to_be16(inet.inet_num);
-            err = sk->sk_prot->hash(&cx, *sk);
-        }
-        if (!err && sk->sk_prot->init)
-            err = should_fail(cx, fault_point::proto_init, "inet_create") ? fault_info(fault_point::proto_init).err
-                                                                           : sk->sk_prot->init(&cx, *sk);
+        const int err = base::hash_and_init(cx, *sk);
         if (err) {
             if constexpr (trace::on<decltype(cx)>) trace::note(cx, "inet_create", [] { return std::string("goto out_sk_release"); });
             if constexpr (trace::on<decltype(cx)>) trace::note(cx, "inet_create", [] {

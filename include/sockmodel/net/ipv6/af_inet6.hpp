@@ -165,80 +165,25 @@ struct inetsw6 {
     }};
 };
 
-// inet6_create over a protocol table: inetsw6, or a user's table of the same shape.
+struct inet6_names {
+    static constexpr std::string_view create = "inet6_create", table = "inetsw6",
+                                      raw_denied = "SOCK_RAW without CAP_NET_RAW over net->user_ns",
+                                      raw_allowed = "ns_capable(net->user_ns, CAP_NET_RAW): yes";
+};
+
+// inet6_create over a protocol table: inetsw6, or a user's table of the same
+// shape. Its checks before allocation are inet_create's (inet_protosw_family):
+// the protocol range, the inetsw6 walk, CAP_NET_RAW over net->user_ns.
 template <template <class> class Table = inetsw6>
-struct inet6_family_t {
-    static constexpr int family = af_inet6;
+struct inet6_family_t : inet_protosw_family<af_inet6, inet6_names, Table> {
+    using base = inet_protosw_family<af_inet6, inet6_names, Table>;
     static constexpr const module* owner = &ipv6_module;
-    static constexpr std::string_view create_name = "inet6_create";
-
-    template <class K>
-    using protosw = Table<K>;
-
-    // Which of inet6_create's checks decided (create_choice::step).
-    enum step : int { protocol_range = 1, lookup, raw_capability, chosen };
-
-    template <class K>
-    static std::string describe(int type, int protocol, int kern)
-    {
-        return trace::decode_type<typename K::abi>(type) + ", " + trace::decode_protocol(af_inet6, protocol) +
-               ", kern=" + std::to_string(kern);
-    }
-
-    // inet6_create's decisions before it allocates, in its order: the
-    // protocol range (inet_create's test), the inetsw6 walk, CAP_NET_RAW
-    // over net->user_ns for SOCK_RAW.
-    template <class K>
-    static constexpr create_choice choose(const create_context& cx, int type, int protocol)
-    {
-        using abi = typename K::abi;
-        static_assert(checked_protosw<abi, Table<K>>::value);
-        if (int err = inet_check_protocol(protocol))
-            return create_choice::fail(err, protocol_range);
-        const inet_lookup_result r = inet_lookup<Table<K>>(type, protocol);
-        if (r.err)
-            return create_choice::fail(r.err, lookup);
-        create_choice c{0, chosen, &r.answer->ops, &r.answer->prot, type, r.protocol, af_inet6, r.answer->flags};
-        if (int err = inet_check_raw_cap<abi>(type, cx)) {
-            c.err = err;
-            c.step = raw_capability;
-        }
-        return c;
-    }
-
-    template <class K>
-    static void explain(context<K>& cx, const create_choice& c, int type, int protocol)
-    {
-        using abi = typename K::abi;
-        if (c.step == protocol_range) {
-            if constexpr (trace::on<decltype(cx)>) trace::note(cx, "inet6_create", [] { return std::string("protocol outside 0..IPPROTO_MAX-1"); });
-            return;
-        }
-        if (c.step == lookup) {
-            if constexpr (trace::on<decltype(cx)>) trace::note(cx, "inet6_create", [&] {
-                return "inetsw6[" + trace::decode_type<abi>(type) + "]: " +
-                       (c.err == -ESOCKTNOSUPPORT ? "empty list" : "no entry for protocol " + std::to_string(protocol)) +
-                       "; request_module finds no module";
-            });
-            return;
-        }
-        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "inet6_create", [&] {
-            return "inetsw6[" + trace::decode_type<abi>(type) + "]: " + std::string(c.prot->name) + " (" +
-                   trace::decode_protocol(af_inet6, c.protocol) + ")";
-        });
-        if (c.step == raw_capability) {
-            if constexpr (trace::on<decltype(cx)>) trace::note(cx, "inet6_create", [] { return std::string("SOCK_RAW without CAP_NET_RAW over net->user_ns"); });
-        } else if (type == abi::sock_raw) {
-            if constexpr (trace::on<decltype(cx)>) trace::note(cx, "inet6_create", [] { return std::string("ns_capable(net->user_ns, CAP_NET_RAW): yes"); });
-        }
-    }
 
     // The sock, its inet and ipv6_pinfo fields, hashing (raw), prot->init,
     // and the release of a sock whose hash or init refused.
     template <class K>
     static int construct(context<K>& cx, net& n, socket& sock, const create_choice& c, int kern)
     {
-        using abi = typename K::abi;
         sock.state = SS_UNCONNECTED;
         sock.ops = c.ops;
         struct sock* sk = sk_alloc(cx, n, af_inet6, *c.prot, kern);
@@ -246,19 +191,12 @@ struct inet6_family_t {
             return -ENOBUFS;
         sock_init_data(cx, &sock, *sk);
 
-        inet_sock& inet = inet_sk(*sk);
-        if (c.flags & INET_PROTOSW_REUSE)
-            sk->sk_reuse = true;
-        inet.is_icsk = (c.flags & INET_PROTOSW_ICSK) != 0;
-        if (sock.type == abi::sock_raw) {
-            inet.inet_num = static_cast<unsigned short>(c.protocol);
-            if (c.protocol == ipproto_raw)
-                inet.hdrincl = true;
-        }
+        base::template inet_sock_from_entry<K>(sock, *sk, c);
         sk->sk_destruct = &kernel_fn<K, &inet6_sock_destruct<K>>::call;
         sk->sk_family = af_inet6;
         sk->sk_protocol = c.protocol;
 
+        inet_sock& inet = inet_sk(*sk);
         ipv6_pinfo* np = sk->sk_prot->ipv6_pinfo_of(*sk);
         inet.pinet6 = np;
         np->hop_limit = -1;
@@ -267,21 +205,9 @@ struct inet6_family_t {
         np->mc_all = true;
         np->pmtudisc = ipv6_pmtudisc_want;
         sk->sk_ipv6only = n.sysctl.bindv6only;
+        base::inet_defaults(inet);
 
-        inet.uc_ttl = -1;
-        inet.mc_loop = true;
-        inet.mc_ttl = 1;
-        inet.mc_all = true;
-        inet.pmtudisc = ip_pmtudisc_want;
-
-        int err = 0;
-        if (inet.inet_num) {
-            inet.inet_sport = cpu_to_be16(inet.inet_num);
-            err = sk->sk_prot->hash(&cx, *sk);
-        }
-        if (!err && sk->sk_prot->init)
-            err = should_fail(cx, fault_point::proto_init, "inet6_create") ? fault_info(fault_point::proto_init).err
-                                                                            : sk->sk_prot->init(&cx, *sk);
+        const int err = base::hash_and_init(cx, *sk);
         if (err) {
             if constexpr (trace::on<decltype(cx)>) trace::note(cx, "inet6_create", [] { return std::string("sk_common_release; goto out"); });
             sk_common_release(cx, *sk);
