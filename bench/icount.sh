@@ -29,6 +29,7 @@ flags=(-O2 -DNDEBUG -std=c++20)
 # and driver-absent, trace::recorder in driver-traced.
 "$CXX" "${flags[@]}" -I"$root/include" "$here/icount/driver.cpp" -o "$tmp/driver"
 "$CXX" "${flags[@]}" -DICOUNT_TRACED -I"$root/include" "$here/icount/driver.cpp" -o "$tmp/driver-traced"
+"$CXX" "${flags[@]}" -DICOUNT_FAULTS -I"$root/include" "$here/icount/driver.cpp" -o "$tmp/driver-faults"
 python3 "$here/icount/absent.py" "$root/include" "$tmp/absent-include"
 "$CXX" "${flags[@]}" -w -I"$tmp/absent-include" "$here/icount/driver.cpp" -o "$tmp/driver-absent"
 
@@ -45,6 +46,19 @@ per_op() {  # BIN MODE CASE
     awk -v a="$a" -v b="$b" -v n="$N" 'BEGIN { printf "%.1f", (b - a) / n }'
 }
 
+# data reads and writes of one run, "Dr Dw"
+mem_irs() {
+    local f="$tmp/cgm.out"
+    valgrind --tool=callgrind --cache-sim=yes --instr-atstart=no --callgrind-out-file="$f" "$@" >/dev/null 2>&1
+    awk '/^events:/ { for (i = 2; i <= NF; i++) col[$i] = i } /^totals:/ { print $col["Dr"], $col["Dw"]; exit }' "$f"
+}
+per_op_mem() {  # BIN MODE CASE -> "reads R writes W" per operation
+    local a b
+    a=$(mem_irs "$1" "$2" "$3" "$N")
+    b=$(mem_irs "$1" "$2" "$3" $((2 * N)))
+    awk -v a="$a" -v b="$b" -v n="$N" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "reads %.1f writes %.1f", (y[1] - x[1]) / n, (y[2] - x[2]) / n }'
+}
+
 names=$(grep -o '{"AF_[A-Z0-9_]*/[a-z]*"' "$here/common.hpp" | tr -d '{"')
 {
     echo "# instructions per operation, callgrind, $CXX -O2 ($("$CXX" --version | head -1)), N=$N and 2N"
@@ -57,6 +71,15 @@ names=$(grep -o '{"AF_[A-Z0-9_]*/[a-z]*"' "$here/common.hpp" | tr -d '{"')
     echo "icount trace/AF_INET/tcp/none $(per_op "$tmp/driver" model 3)"
     echo "icount trace/AF_INET/tcp/absent $(per_op "$tmp/driver-absent" model 3)"
     echo "icount trace/AF_INET/tcp/recorder $(per_op "$tmp/driver-traced" traced 3)"
+    echo "icount faults/AF_INET/tcp/inject $(per_op "$tmp/driver-faults" faults 3)"
+    echo "icount smp/AF_INET/tcp $(per_op "$tmp/driver" smp 3)"
+    # Memory accesses per operation (callgrind --cache-sim=yes: Dr reads, Dw
+    # writes, each one instruction at least): what the floor and the model
+    # must touch.
+    for who in "floor 0 floor" "model 3 path/AF_INET/tcp"; do
+        set -- $who
+        echo "dmem $3 $(per_op_mem "$tmp/driver" "$1" "$2")"
+    done
 } | tee "$out/icount.txt"
 
 # Where AF_INET/SOCK_STREAM's instructions go: one run of BIG rounds.

@@ -26,6 +26,8 @@ namespace {
 bench::live::netns_pair ping_ns;
 
 using traced = sockmodel::config<sockmodel::opt::tracer<sockmodel::trace::recorder>>;
+// Fault injection compiled in, nothing armed: what the policy costs when on.
+using faulted = sockmodel::config<sockmodel::opt::faults<sockmodel::fault::inject>>;
 
 template <class Config>
 void open_ping_range(sockmodel::kernel<Config>& k)
@@ -187,6 +189,7 @@ int main(int argc, char** argv)
                                  bench::socket_cases[3]);
     benchmark::RegisterBenchmark("trace/AF_INET/tcp/absent", path_absent_tcp);
     benchmark::RegisterBenchmark("trace/AF_INET/tcp/recorder", model_path<traced>, bench::socket_cases[3]);
+    benchmark::RegisterBenchmark("faults/AF_INET/tcp/inject", model_path<faulted>, bench::socket_cases[3]);
     for (const auto& e : error_cases) {
         const std::string n = std::string("error/") + e.name;
         benchmark::RegisterBenchmark((n + "/model").c_str(), model_error, e);

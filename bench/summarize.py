@@ -19,10 +19,13 @@ def medians(path):
 sc, ctx = medians(os.path.join(res, 'socket_close.json'))
 fd, _ = medians(os.path.join(res, 'fd_table.json'))
 icount = {}
+dmem = {}  # name -> (reads, writes) per operation
 for line in open(os.path.join(res, 'icount.txt')):
     p = line.split()
     if p and p[0] == 'icount':
         icount[p[1]] = float(p[2])
+    elif p and p[0] == 'dmem':
+        dmem[p[1]] = (float(p[3]), float(p[5]))
 mem = {'bytes': {}, 'heap': {}}
 million = None
 for line in open(os.path.join(res, 'memory.txt')):
@@ -113,6 +116,24 @@ out(f'Tracing (AF_INET/tcp socket()+close()): compiled off (trace::none) {none:.
     f'{ta:.1f} ns: off costs {100 * (none - absent) / absent:+.1f}% instructions, {100 * (tn - ta) / ta:+.1f}% time. '
     f'On (trace::recorder, events cleared each call): {rec:.0f} instructions, {tr:.0f} ns ({tr / tn:.0f}× off).')
 out()
+fi, ft = icount.get('faults/AF_INET/tcp/inject'), sc.get('faults/AF_INET/tcp/inject')
+if fi and ft:
+    out(f'Fault injection (AF_INET/tcp): compiled off, it is part of the "absent" build above (absent.py turns every '
+        f'`should_fail` into `false`); compiled on (opt::faults<fault::inject>, nothing armed) {fi:.0f} instructions '
+        f'and {ft:.1f} ns: {100 * (fi - none) / none:+.1f}% instructions, {100 * (ft - tn) / tn:+.1f}% time against off.')
+    out()
+smp_i = icount.get('smp/AF_INET/tcp')
+if smp_i:
+    out(f'opt::locking<lock::smp> from one thread (AF_INET/tcp): {smp_i:.0f} instructions, '
+        f'{smp_i / none:.2f}× the default\'s {none:.0f}.')
+    out()
+if 'floor' in dmem and 'path/AF_INET/tcp' in dmem:
+    (fr, fw), (mr, mw) = dmem['floor'], dmem['path/AF_INET/tcp']
+    out(f'Memory accesses per AF_INET/tcp socket()+close() (callgrind --cache-sim=yes; each is at least one '
+        f'instruction): the floor reads {fr:.0f} times and writes {fw:.0f} times; the model reads {mr:.0f} times '
+        f'and writes {mw:.0f} times. Twice the floor\'s instructions ({2 * floor_ir:.0f}) is '
+        f'{"less" if 2 * floor_ir < mw else "more"} than the model\'s writes alone.')
+    out()
 
 # --- compile time ---------------------------------------------------------------------
 out('| compile (-O2, -c, median of 5) | empty TU | `<vector>` | sockmodel.hpp + kernel<> + socket() | AF_UNIX only |')

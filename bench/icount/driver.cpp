@@ -7,6 +7,8 @@
 //   driver model CASE N    the model, default configuration (CASE: index into bench::socket_cases)
 //   driver traced CASE N   the model with trace::recorder (events cleared each round);
 //                          only when built with -DICOUNT_TRACED
+//   driver faults CASE N   the model with opt::faults<fault::inject>, nothing armed;
+//                          only when built with -DICOUNT_FAULTS
 //   driver smp CASE N      the model with opt::locking<lock::smp>, one thread
 //   driver floor 0 N       the floor of bench/common.hpp, with the model's TCP object sizes
 // Compiled against a copy of include/ with the tracing calls taken out
@@ -81,13 +83,17 @@ int run_model(const bench::socket_case& c, long n)
 int main(int argc, char** argv)
 {
     if (argc != 4) {
-        std::fprintf(stderr, "usage: %s model|traced|smp|floor CASE N\n", argv[0]);
+        std::fprintf(stderr, "usage: %s model|traced|faults|smp|floor CASE N\n", argv[0]);
         return 2;
     }
     const auto& c = bench::socket_cases.at(static_cast<std::size_t>(std::atoi(argv[2])));
     const long n = std::atol(argv[3]);
     if (!std::strcmp(argv[1], "model"))
         return run_model<sockmodel::default_config>(c, n);
+#ifdef ICOUNT_FAULTS
+    if (!std::strcmp(argv[1], "faults"))
+        return run_model<sockmodel::config<sockmodel::opt::faults<sockmodel::fault::inject>>>(c, n);
+#endif
 #ifdef ICOUNT_TRACED
     if (!std::strcmp(argv[1], "traced"))
         return run_model<sockmodel::config<sockmodel::opt::tracer<sockmodel::trace::recorder>>>(c, n);
