@@ -422,3 +422,28 @@ TEST_CASE("lock::smp: first-time registration of families, protos and modules, a
     CHECK(k.socket(leader, flapping, abi::sock_dgram, 0) == -EAFNOSUPPORT);
     CHECK(k.counters() == end);
 }
+
+namespace registry_stress {
+template <std::size_t... I>
+std::vector<int> register_many_protos(K& k, std::index_sequence<I...>)
+{
+    return {k.proto_register(fresh_proto<K, 100 + static_cast<int>(I)>)...};
+}
+}  // namespace registry_stress
+
+TEST_CASE("lock::smp: the proto list holds PROTO_INUSE_NR protos, then proto_register is ENOSPC")
+{
+    // assign_proto_idx: -ENOSPC once PROTO_INUSE_NR (64) in-use indexes are taken.
+    K k;
+    const std::size_t at_boot = k.protos.all().size();
+    REQUIRE(at_boot < 64);
+    const std::vector<int> r = register_many_protos(k, std::make_index_sequence<64>{});
+    for (std::size_t i = 0; i < r.size(); ++i)
+        CHECK_MESSAGE(r[i] == (at_boot + i < 64 ? 0 : -ENOSPC), "proto ", i);
+    CHECK(k.protos.all().size() == 64);
+    CHECK(k.proto_register(fresh_proto<K, 100>) == 0);  // registered already: left as it is
+    // Each one's state is found again, with its own index.
+    CHECK(k.protos.find(fresh_proto<K, 100>)->inuse_idx == static_cast<int>(at_boot));
+    CHECK(k.protos.find(fresh_proto<K, 163>) == nullptr);
+    CHECK(k.modules.known(&proto_module<100>));
+}
