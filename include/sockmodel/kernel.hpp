@@ -31,6 +31,7 @@
 #include <sockmodel/kernel/smp.hpp>
 #include <sockmodel/kernel/sys.hpp>
 #include <sockmodel/kernel/task.hpp>
+#include <sockmodel/net/core/proto_list_rcu.hpp>
 #include <sockmodel/net/core/sock.hpp>
 #include <sockmodel/net/family.hpp>
 #include <sockmodel/net/net_namespace.hpp>
@@ -172,11 +173,13 @@ public:
     [[no_unique_address]] faults_type faults;  // fault injection (fault/fault.hpp), when configured
     security_type security;
     [[no_unique_address]] std::conditional_t<runtime_lsm, lsm::hook_heads, lsm::no_hook_heads> security_hooks;
-    module_table modules;
+    // lock::smp: fixed storage read without a lock, written under module_mutex.
+    std::conditional_t<locked, module_table_rcu, module_table> modules;
     file_table files;
     class sockfs sockfs;
     std::conditional_t<locked, net_families_table_rcu<abi::nproto>, net_families_table<abi::nproto>> net_families;
-    proto_list protos;
+    // lock::smp: fixed storage read without a lock, written under proto_list_mutex.
+    std::conditional_t<locked, proto_list_rcu, proto_list> protos;
     net init_net;
     // Per-CPU caches and counters, the RCU state, the task list's lock (lock::smp).
     [[no_unique_address]] std::conditional_t<locked, smp_state, no_smp_state> smp;

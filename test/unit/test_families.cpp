@@ -135,6 +135,21 @@ TEST_CASE("the new families' fields: IPv6, AF_PACKET, netlink and vsock register
         CHECK_MESSAGE(k.family_state<sockmodel::vsock_family>().unbound == 1, "one vsock on the unbound table");
     }
 
+    SUBCASE("netlink units and vsock transports through the kernel-level calls (locked under lock::smp)")
+    {
+        CHECK(sockmodel::netlink_kernel_create(k, 5) == 0);
+        CHECK(sockmodel::netlink_kernel_create(k, sockmodel::max_links) == -EINVAL);
+        const int nl = k.socket(t, af_netlink, abi::sock_raw, 5);
+        CHECK(nl >= 0);
+        sockmodel::netlink_kernel_release(k, 5);
+        CHECK(k.socket(t, af_netlink, abi::sock_raw, 5) == -EPROTONOSUPPORT);
+        sockmodel::vsock_core_register(k, sockmodel::VSOCK_TRANSPORT_F_DGRAM);
+        CHECK(k.socket(t, af_vsock, abi::sock_dgram, 0) >= 0);
+        sockmodel::vsock_core_unregister(k, sockmodel::VSOCK_TRANSPORT_F_DGRAM);
+        CHECK(k.socket(t, af_vsock, abi::sock_dgram, 0) == -ENODEV);
+        CHECK(k.family_state<sockmodel::vsock_family>().registered() == sockmodel::VSOCK_TRANSPORT_F_G2H);
+    }
+
     SUBCASE("XDP")
     {
         const int x = k.socket(t, af_xdp, abi::sock_raw, 0);

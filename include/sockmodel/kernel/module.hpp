@@ -10,8 +10,12 @@
 
 #include <sockmodel/lib/ptr_index.hpp>
 
+#include <array>
 #include <atomic>
 #include <cassert>
+#include <cstddef>
+#include <mutex>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -127,6 +131,114 @@ private:
 
     ptr_index index_;
     std::vector<entry> entries_;
+};
+
+// module_table under lock::smp. The kernel's module list is an RCU list
+// written under module_mutex, and a struct module never moves once loaded.
+// Here: the entries live in fixed storage that is never reallocated, published
+// through a fixed-size lock-free index (ptr_index_rcu) and a count (release),
+// so try_module_get/module_put/refcount find a module without a lock while
+// load() (under module_mutex) adds another. Reference counts and states are
+// atomic, as in module_table's *_atomic functions.
+class module_table_rcu {
+public:
+    using entry = module_table::entry;
+    static constexpr std::size_t capacity = 256;  // distinct modules one kernel can know
+
+    void load(const module* mod)
+    {
+        if (!mod)
+            return;
+        std::lock_guard module_mutex(module_mutex_);
+        if (index_.find(mod) != ptr_index::none)
+            return;
+        const std::size_t n = count_.load(std::memory_order_relaxed);
+        if (n == capacity)
+            too_many(mod);
+        entries_[n] = {mod, 0, module_state::live};
+        index_.insert(mod, static_cast<int>(n));                        // publishes the entry
+        count_.store(n + 1, std::memory_order_release);                 // for the walkers
+    }
+
+    bool known(const module* mod) const { return !mod || index_.find(mod) != ptr_index::none; }
+
+    // Every reference is atomic here: try_get/put are try_get_atomic/put_atomic.
+    bool try_get(const module* mod) { return try_get_atomic(mod); }
+    void put(const module* mod) { put_atomic(mod); }
+
+    bool try_get_atomic(const module* mod)
+    {
+        if (!mod)
+            return true;
+        entry& e = at(mod);
+        if (std::atomic_ref<module_state>(e.state).load(std::memory_order_acquire) != module_state::live)
+            return false;
+        std::atomic_ref<long>(e.refcnt).fetch_add(1, std::memory_order_relaxed);
+        return true;
+    }
+    void put_atomic(const module* mod)
+    {
+        if (!mod)
+            return;
+        entry& e = at(mod);
+        [[maybe_unused]] const long was = std::atomic_ref<long>(e.refcnt).fetch_sub(1, std::memory_order_release);
+        assert(was > 0 && "module_put without a matching try_module_get");
+    }
+
+    void set_state(const module* mod, module_state s)
+    {
+        std::atomic_ref<module_state>(at(mod).state).store(s, std::memory_order_release);
+    }
+
+    long refcount(const module* mod) const
+    {
+        const int i = mod ? index_.find(mod) : ptr_index::none;
+        return i == ptr_index::none ? 0 : load_refcnt(entries_[static_cast<std::size_t>(i)]);
+    }
+
+    long total_refs() const
+    {
+        long n = 0;
+        for (const entry& e : entries())
+            n += load_refcnt(e);
+        return n;
+    }
+
+    // The modules loaded so far (a later load() does not move them).
+    std::span<const entry> entries() const
+    {
+        return {entries_.data(), count_.load(std::memory_order_acquire)};
+    }
+
+private:
+    static long load_refcnt(const entry& e)
+    {
+        return std::atomic_ref<long>(const_cast<long&>(e.refcnt)).load(std::memory_order_relaxed);
+    }
+
+    entry& at(const module* mod)
+    {
+        const int i = index_.find(mod);
+        if (i == ptr_index::none)
+            unknown(mod);
+        return entries_[static_cast<std::size_t>(i)];
+    }
+
+    [[noreturn, gnu::cold, gnu::noinline]] static void unknown(const module* mod)
+    {
+        throw std::logic_error("module \"" + std::string(mod->name) +
+                               "\" is named by no registered family, proto or ops table");
+    }
+    [[noreturn, gnu::cold, gnu::noinline]] static void too_many(const module* mod)
+    {
+        throw std::length_error("module \"" + std::string(mod->name) + "\": a lock::smp kernel knows at most " +
+                                std::to_string(capacity) + " modules (module_table_rcu::capacity)");
+    }
+
+    std::mutex module_mutex_;  // module_mutex: load() against load()
+    ptr_index_rcu<2 * capacity> index_;
+    std::array<entry, capacity> entries_{};
+    std::atomic<std::size_t> count_{0};
 };
 
 // try_module_get / module_put as the kernel's lock policy wants them.

@@ -28,6 +28,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <thread>
 #include <type_traits>
 
@@ -250,12 +251,25 @@ public:
     std::mutex& tasks_lock() { return tasks_lock_; }
     std::mutex& registry_lock() { return registry_lock_; }
 
+    // The families' own locks, named as in the kernel: ptype_lock
+    // (net/core/dev.c, dev_add_pack), nl_table_lock (netlink_lock_table for
+    // readers, netlink_table_grab for writers), vsock_register_mutex and
+    // vsock_table_lock (net/vmw_vsock/af_vsock.c).
+    spinlock& ptype_lock() { return ptype_lock_; }
+    std::shared_mutex& nl_table_lock() { return nl_table_lock_; }
+    std::mutex& vsock_register_mutex() { return vsock_register_mutex_; }
+    spinlock& vsock_table_lock() { return vsock_table_lock_; }
+
 private:
     mutable std::mutex areas_lock_;
     std::deque<std::unique_ptr<cpu_area>> areas_;
     std::mutex depot_lock_;
     std::mutex tasks_lock_;
     std::mutex registry_lock_;  // sock_register/sock_unregister (net_family_lock)
+    spinlock ptype_lock_;
+    std::shared_mutex nl_table_lock_;
+    std::mutex vsock_register_mutex_;
+    spinlock vsock_table_lock_;
     std::atomic<long> nr_files_shared_{0};
     std::atomic<unsigned> shared_last_ino_{0};
     unsigned long grace_periods_ = 0;

@@ -20,6 +20,8 @@
 //         // optional: template <class K> static std::string describe(int type, int protocol, int kern);
 //         // optional: struct state { long in_use() const;       // the family's own kernel state
 //         //                          constexpr std::uint64_t registered() const; };  // what choose reads of it
+//         // optional, lock::smp: template <class K> static std::uint64_t registered_locked(context<K>&);
+//         //                      (registered() read under the family's own lock)
 //     };
 #pragma once
 
@@ -127,6 +129,12 @@ template <class F>
 concept family_has_state = requires { typename F::state; };
 template <class S>
 concept state_has_registrations = requires(const S& s) { { s.registered() } -> std::convertible_to<std::uint64_t>; };
+// Under lock::smp a family whose registrations change at run time reads them
+// under its own lock (netlink_lock_table, vsock_register_mutex).
+template <class F, class K>
+concept family_reads_registrations_locked = requires(context<K>& cx) {
+    { F::template registered_locked<K>(cx) } -> std::convertible_to<std::uint64_t>;
+};
 
 template <class T>
 constexpr bool table_complete()
@@ -204,8 +212,12 @@ int family_create(context<K>& cx, net& n, socket& sock, int protocol, int kern)
                    std::to_string(kern);
     });
     std::uint64_t registered = 0;
-    if constexpr (detail::state_has_registrations<typename family_state_of<F>::type>)
-        registered = registered_of(cx.k.template family_state<F>());
+    if constexpr (detail::state_has_registrations<typename family_state_of<F>::type>) {
+        if constexpr (K::locked && detail::family_reads_registrations_locked<F, K>)
+            registered = F::template registered_locked<K>(cx);
+        else
+            registered = registered_of(cx.k.template family_state<F>());
+    }
     const create_context in{n.sysctl, cx.current.cred, kern, *n.user_ns, registered};
     const create_choice c = F::template choose<K>(in, sock.type, protocol);
     if constexpr (detail::family_explains<F, K>)

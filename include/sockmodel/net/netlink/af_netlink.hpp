@@ -15,6 +15,8 @@
 #include <array>
 #include <cstdint>
 #include <iterator>
+#include <mutex>
+#include <shared_mutex>
 #include <string>
 
 
@@ -211,6 +213,17 @@ struct netlink_family_t {
         }
     };
 
+    // lock::smp: netlink_create reads nl_table[].registered between
+    // netlink_lock_table and netlink_unlock_table (nl_table_lock taken for
+    // reading); the registrations change under netlink_table_grab
+    // (netlink_kernel_create/netlink_kernel_release below, for a kernel).
+    template <class K>
+    static std::uint64_t registered_locked(context<K>& cx)
+    {
+        std::shared_lock netlink_lock_table(cx.k.smp.nl_table_lock());
+        return cx.k.template family_state<netlink_family_t>().registered();
+    }
+
     enum step : int { bad_type = 1, protocol_range, not_registered, chosen };
 
     template <class K>
@@ -268,5 +281,31 @@ struct netlink_family_t {
 };
 
 using netlink_family = netlink_family_t<>;
+
+// __netlink_kernel_create's registration of `unit` in kernel `k`, and
+// netlink_kernel_release's undoing of it: what a subsystem does when it makes
+// (or drops) its kernel socket. Under lock::smp between netlink_table_grab
+// and netlink_table_ungrab (nl_table_lock for writing), against the
+// netlink_create calls reading nl_table; F is the kernel's netlink family.
+template <class F = netlink_family, class K>
+int netlink_kernel_create(K& k, int unit)
+{
+    if constexpr (K::locked) {
+        std::unique_lock netlink_table_grab(k.smp.nl_table_lock());
+        return k.template family_state<F>().netlink_kernel_create(unit);
+    } else {
+        return k.template family_state<F>().netlink_kernel_create(unit);
+    }
+}
+template <class F = netlink_family, class K>
+void netlink_kernel_release(K& k, int unit)
+{
+    if constexpr (K::locked) {
+        std::unique_lock netlink_table_grab(k.smp.nl_table_lock());
+        k.template family_state<F>().netlink_kernel_release(unit);
+    } else {
+        k.template family_state<F>().netlink_kernel_release(unit);
+    }
+}
 
 }  // namespace sockmodel

@@ -13,6 +13,7 @@
 #include <sockmodel/trace/trace.hpp>
 
 #include <array>
+#include <mutex>
 #include <string>
 
 
@@ -38,7 +39,12 @@ void __register_prot_hook(context<K>& cx, sock& sk)
     auto t = trace::enter(cx, "__register_prot_hook");
     if constexpr (trace::on<decltype(cx)>) t.describe([&] { return trace::hex(pkt_sk(sk).num); });
     pkt_sk(sk).hook_running = true;
-    ++cx.k.template family_state<packet_family>().prot_hooks;
+    if constexpr (K::locked) {
+        std::lock_guard ptype_lock(cx.k.smp.ptype_lock());  // dev_add_pack: list_add_rcu under ptype_lock
+        ++cx.k.template family_state<packet_family>().prot_hooks;
+    } else {
+        ++cx.k.template family_state<packet_family>().prot_hooks;
+    }
     sock_hold(sk);
 }
 
@@ -49,7 +55,12 @@ void __unregister_prot_hook(context<K>& cx, sock& sk)
 {
     auto t = trace::enter(cx, "__unregister_prot_hook");
     pkt_sk(sk).hook_running = false;
-    --cx.k.template family_state<packet_family>().prot_hooks;
+    if constexpr (K::locked) {
+        std::lock_guard ptype_lock(cx.k.smp.ptype_lock());  // __dev_remove_pack: list_del_rcu under ptype_lock
+        --cx.k.template family_state<packet_family>().prot_hooks;
+    } else {
+        --cx.k.template family_state<packet_family>().prot_hooks;
+    }
     --sk.sk_refcnt;
 }
 
@@ -156,7 +167,8 @@ struct packet_family {
     template <class K>
     using protosw = packet_protosw_table<K>;
 
-    // The global ptype_all/ptype_base entries packet sockets registered.
+    // The global ptype_all/ptype_base entries packet sockets registered
+    // (lock::smp: changed under ptype_lock; read it when no call is in flight).
     struct state {
         long prot_hooks = 0;
         long in_use() const { return prot_hooks; }

@@ -14,6 +14,7 @@
 
 #include <array>
 #include <cstdint>
+#include <mutex>
 #include <string>
 
 
@@ -61,7 +62,12 @@ void vsock_remove_sock(context<K>& cx, sock& sk)
     vsock_sock& vsk = vsock_sk(sk);
     if (vsk.unbound_listed) {
         vsk.unbound_listed = false;
-        --cx.k.template family_state<vsock_family>().unbound;
+        if constexpr (K::locked) {
+            std::lock_guard vsock_table_lock(cx.k.smp.vsock_table_lock());  // vsock_remove_bound
+            --cx.k.template family_state<vsock_family>().unbound;
+        } else {
+            --cx.k.template family_state<vsock_family>().unbound;
+        }
         --sk.sk_refcnt;  // __sock_put
     }
 }
@@ -199,7 +205,12 @@ void vsock_insert_unbound(context<K>& cx, sock& sk)
     auto t = trace::enter(cx, "vsock_insert_unbound");
     sock_hold(sk);
     vsock_sk(sk).unbound_listed = true;
-    ++cx.k.template family_state<vsock_family>().unbound;
+    if constexpr (K::locked) {
+        std::lock_guard vsock_table_lock(cx.k.smp.vsock_table_lock());
+        ++cx.k.template family_state<vsock_family>().unbound;
+    } else {
+        ++cx.k.template family_state<vsock_family>().unbound;
+    }
 }
 
 struct vsock_family {
@@ -224,6 +235,17 @@ struct vsock_family {
         void vsock_core_register(unsigned features) { transports |= features; }
         void vsock_core_unregister(unsigned features) { transports &= ~features; }
     };
+
+    // lock::smp: the transports are read under vsock_register_mutex, as
+    // vsock_assign_transport reads transport_dgram since the kernel's fix of
+    // the transport_* TOCTOU (6.16); they change under it in
+    // vsock_core_register/vsock_core_unregister (below, for a kernel).
+    template <class K>
+    static std::uint64_t registered_locked(context<K>& cx)
+    {
+        std::lock_guard vsock_register_mutex(cx.k.smp.vsock_register_mutex());
+        return cx.k.template family_state<vsock_family>().registered();
+    }
 
     enum step : int { bad_protocol = 1, bad_type, chosen, no_dgram_transport };
 
@@ -291,5 +313,29 @@ struct vsock_family {
 private:
     static constexpr unsigned sock_custom_sockopt = 5;  // SOCK_CUSTOM_SOCKOPT, a bit of socket->flags
 };
+
+// vsock_core_register / vsock_core_unregister in kernel `k`: a transport
+// module loading or unloading. Under lock::smp they hold
+// vsock_register_mutex, against vsock_create reading the transports.
+template <class K>
+void vsock_core_register(K& k, unsigned features)
+{
+    if constexpr (K::locked) {
+        std::lock_guard vsock_register_mutex(k.smp.vsock_register_mutex());
+        k.template family_state<vsock_family>().vsock_core_register(features);
+    } else {
+        k.template family_state<vsock_family>().vsock_core_register(features);
+    }
+}
+template <class K>
+void vsock_core_unregister(K& k, unsigned features)
+{
+    if constexpr (K::locked) {
+        std::lock_guard vsock_register_mutex(k.smp.vsock_register_mutex());
+        k.template family_state<vsock_family>().vsock_core_unregister(features);
+    } else {
+        k.template family_state<vsock_family>().vsock_core_unregister(features);
+    }
+}
 
 }  // namespace sockmodel
