@@ -245,6 +245,7 @@ public:
 
     std::mutex& tasks_lock() { return tasks_lock_; }
     std::mutex& registry_lock() { return registry_lock_; }
+    std::mutex& ns_lock() { return ns_lock_; }
 
 private:
     mutable std::mutex areas_lock_;
@@ -252,6 +253,7 @@ private:
     std::mutex depot_lock_;
     std::mutex tasks_lock_;
     std::mutex registry_lock_;  // sock_register/sock_unregister (net_family_lock)
+    std::mutex ns_lock_;        // the lists of namespaces unshare creates (net_rwsem for net_namespace_list)
     std::atomic<long> nr_files_shared_{0};
     std::atomic<unsigned> shared_last_ino_{0};
     unsigned long grace_periods_ = 0;

@@ -266,7 +266,10 @@ struct inet6_family_t {
         np->mc_loop = true;
         np->mc_all = true;
         np->pmtudisc = ipv6_pmtudisc_want;
-        sk->sk_ipv6only = n.sysctl.bindv6only;
+        if constexpr (K::locked)
+            sk->sk_ipv6only = n.sysctl_once(&net_sysctl::bindv6only);
+        else
+            sk->sk_ipv6only = n.sysctl.bindv6only;
 
         inet.uc_ttl = -1;
         inet.mc_loop = true;
