@@ -26,6 +26,10 @@
 namespace sockmodel {
 
 struct file;
+struct task_struct;
+// kernel/task.hpp: RLIMIT_NOFILE as get_unused_fd_flags reads it.
+template <bool Locked>
+inline unsigned long task_rlimit(const task_struct& t, int resource);
 
 inline constexpr unsigned bits_per_long = sizeof(unsigned long) * CHAR_BIT;
 inline constexpr unsigned nr_open_default = bits_per_long;  // NR_OPEN_DEFAULT: the embedded table
