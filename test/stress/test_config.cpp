@@ -491,13 +491,18 @@ TEST_CASE("lock::smp: removing an LSM hook waits for the socket() that is runnin
 TEST_CASE("lock::smp: ping_group_range is read whole under its seqlock")
 {
     net n;
+    n.set_ping_group_range(0, 0);  // not the initial "1 0": every range written has low == high
     std::atomic<bool> stop{false};
-    std::atomic<long> torn{0}, reads{0};
+    std::atomic<long> torn{0}, reads{0}, writes{0};
     std::thread writer([&] {
-        for (kgid_t g = 0; !stop.load(std::memory_order_relaxed); ++g)
+        for (kgid_t g = 1; !stop.load(std::memory_order_relaxed); ++g) {
             n.set_ping_group_range(g, g);
+            writes.fetch_add(1, std::memory_order_relaxed);
+        }
     });
     std::thread reader([&] {
+        while (writes.load() == 0)
+            std::this_thread::yield();
         for (int i = 0; i < 200000; ++i) {
             const auto [low, high] = n.ping_group_range();
             if (low != high)
@@ -510,4 +515,8 @@ TEST_CASE("lock::smp: ping_group_range is read whole under its seqlock")
     writer.join();
     CHECK(torn.load() == 0);
     CHECK(reads.load() == 200000);
+    CHECK(writes.load() > 0);
+    const auto [low, high] = n.ping_group_range();
+    CHECK(low == high);
+    CHECK(low > 0);
 }
