@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Configure, build and test sockmodel with each preset (default: dev-gcc and
-# dev-clang, asan (Clang ASan+UBSan; LeakSanitizer on), ubsan-gcc (GCC UBSan) and
-# fuzz (the libFuzzer target, 60 s over the seed corpus); override with
+# dev-clang, asan (Clang ASan+UBSan; LeakSanitizer on), ubsan-gcc (GCC UBSan),
+# fuzz (the libFuzzer target, 60 s over the seed corpus) and tsan (Clang
+# ThreadSanitizer, the lock::smp stress tests, 5 s each); override with
 # SOCKMODEL_PRESETS="dev-gcc" etc. Always runs every
 # preset, then prints one line per preset and a final "N passed, N failed"
 # counting CTest tests; a preset that fails to configure or build counts as
@@ -12,7 +13,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash tools/deps.sh
 
-read -r -a presets <<< "${SOCKMODEL_PRESETS:-dev-gcc dev-clang asan ubsan-gcc fuzz}"
+read -r -a presets <<< "${SOCKMODEL_PRESETS:-dev-gcc dev-clang asan ubsan-gcc fuzz tsan}"
 jobs=$(nproc 2>/dev/null || echo 2)
 
 total_passed=0

@@ -153,11 +153,12 @@ public:
     using families = typename detail::families_or_empty<typename Config::families>::type;
     using security_type = typename Config::security;
     using tracer_type = typename Config::tracer;
-    using faults_type = typename Config::faults;
-    using context_type = context<kernel>;
-    static constexpr bool runtime_lsm = Config::runtime_lsm;
     using lock_type = typename Config::locking;
     static constexpr bool locked = is_smp<lock_type>;
+    // fault::inject is held as fault::inject_smp under lock::smp (atomic rules and counts).
+    using faults_type = typename fault::for_locking<typename Config::faults, locked>::type;
+    using context_type = context<kernel>;
+    static constexpr bool runtime_lsm = Config::runtime_lsm;
     // Tracing off: the system calls and the table entries (kernel_fn) are
     // each compiled flat, their callees inlined (bench/icount.sh: 671 -> 571
     // instructions per AF_INET/tcp socket()+close()). With a tracer the
@@ -172,7 +173,10 @@ public:
     [[no_unique_address]] tracer_type tracer;
     [[no_unique_address]] faults_type faults;  // fault injection (fault/fault.hpp), when configured
     security_type security;
-    [[no_unique_address]] std::conditional_t<runtime_lsm, lsm::hook_heads, lsm::no_hook_heads> security_hooks;
+    // Run-time LSM hooks (opt::runtime_lsm<true>); RCU-published arrays under lock::smp.
+    [[no_unique_address]] std::conditional_t<runtime_lsm,
+                                             std::conditional_t<locked, lsm::hook_heads_rcu, lsm::hook_heads>,
+                                             lsm::no_hook_heads> security_hooks;
     // lock::smp: fixed storage read without a lock, written under module_mutex.
     std::conditional_t<locked, module_table_rcu, module_table> modules;
     file_table files;
@@ -184,7 +188,12 @@ public:
     // Per-CPU caches and counters, the RCU state, the task list's lock (lock::smp).
     [[no_unique_address]] std::conditional_t<locked, smp_state, no_smp_state> smp;
 
-    kernel() { boot(families{}); }
+    kernel()
+    {
+        if constexpr (runtime_lsm && locked)
+            security_hooks.attach(smp);  // removal waits for a grace period of this kernel's readers
+        boot(families{});
+    }
     kernel(const kernel&) = delete;
     kernel& operator=(const kernel&) = delete;
     ~kernel() { exit_all(); }
@@ -250,6 +259,7 @@ public:
         t.net_ns = parent.net_ns;
         if (flags & clone_flag::files) {
             t.files = parent.files;
+            t.files->get<locked>();  // atomic_inc(&oldf->count)
         } else {
             t.files = std::make_shared<files_struct>();
             if constexpr (locked) {
@@ -260,7 +270,15 @@ public:
                 t.files->dup_from(*parent.files, [](file* f) { ++f->f_count; });
             }
         }
-        t.signal = (flags & clone_flag::thread) ? parent.signal : std::make_shared<signal_struct>(*parent.signal);
+        if (flags & clone_flag::thread) {
+            t.signal = parent.signal;
+        } else if constexpr (locked) {
+            // copy_signal copies rlim[] under task_lock(current->group_leader).
+            std::lock_guard rl(parent.signal->rlim_lock);
+            t.signal = std::make_shared<signal_struct>(*parent.signal);
+        } else {
+            t.signal = std::make_shared<signal_struct>(*parent.signal);
+        }
         return t.pid;
     }
 
@@ -274,10 +292,12 @@ public:
         return it == tasks_.end() ? nullptr : &*it;
     }
 
-    // do_exit → exit_files: the last user of a table closes what is open in it.
+    // do_exit → exit_files → put_files_struct: the last user of a table
+    // (atomic_dec_and_test of files->count under lock::smp, so of two threads
+    // of one table exiting at once exactly one closes) closes what is open in it.
     void exit(task_struct& t)
     {
-        if (t.files.use_count() == 1) {
+        if (t.files->put<locked>()) {
             context_type cx{*this, t};
             for (unsigned fd = 0; fd < t.files->fdt().max_fds; ++fd)
                 if (file* f = close_fd_locked(*t.files, static_cast<int>(fd)))
@@ -436,10 +456,24 @@ public:
     // start at their defaults (ping_group_range "1 0"). Not modelled: uid/gid
     // maps (create_user_ns's check that the creator's ids are mapped in the
     // parent always passes), the chroot check, ucount limits. Other flags: EINVAL.
+    //
+    // CLONE_NEWUSER implies CLONE_THREAD (and CLONE_FS) in ksys_unshare, and
+    // check_unshare_flags refuses CLONE_THREAD with -EINVAL unless the thread
+    // group is empty: a multithreaded process cannot unshare its user
+    // namespace (checked on Linux 6.18: a process with two threads gets
+    // EINVAL, one thread 0; a process sharing only its files or fs with
+    // another gets 0, as unshare_fs copies the fs_struct). CLONE_NEWNET alone
+    // has no such rule.
+    //
+    // Under lock::smp the namespace lists are guarded (net_rwsem), so tasks
+    // may unshare while others are in system calls.
     int unshare(task_struct& t, unsigned long flags)
     {
         if (flags & ~(clone_flag::newuser | clone_flag::newnet))
             return -EINVAL;
+        if ((flags & clone_flag::newuser) && !thread_group_empty(t))
+            return -EINVAL;
+        [[maybe_unused]] auto ng = ns_guard();
         struct cred new_cred = t.cred;
         if (flags & clone_flag::newuser) {
             const user_namespace& parent = *t.cred.user_ns;
@@ -551,6 +585,7 @@ public:
                 return n;
             });
         }
+        [[maybe_unused]] auto ng = ns_guard();
         for (const net& n : net_namespaces_) {
             c.net_refs += n.refcount;
             c.sock_inuse += n.sock_inuse;
@@ -580,6 +615,20 @@ private:
             return std::unique_lock<std::mutex>(const_cast<smp_state&>(smp).tasks_lock());
         else
             return 0;
+    }
+    auto ns_guard() const
+    {
+        if constexpr (locked)
+            return std::unique_lock<std::mutex>(const_cast<smp_state&>(smp).ns_lock());
+        else
+            return 0;
+    }
+    // thread_group_empty: no other task in t's thread group.
+    bool thread_group_empty(const task_struct& t) const
+    {
+        [[maybe_unused]] auto g = tasks_guard();
+        return std::none_of(tasks_.begin(), tasks_.end(),
+                            [&](const task_struct& x) { return &x != &t && x.tgid == t.tgid; });
     }
     auto file_lock_guard([[maybe_unused]] task_struct& t) const
     {

@@ -185,6 +185,51 @@ TEST_CASE("namespaces: nobody's userns+netns, and the owner rule from outside")
     CHECK_MESSAGE(k.counters() == sockmodel::kernel_counters{}, "counters back to zero (2)");
 }
 
+TEST_CASE("unshare(CLONE_NEWUSER) of a multithreaded process is EINVAL; sharing only the fd table is not")
+{
+    // Linux 6.18, as root: a process with two threads gets EINVAL from
+    // unshare(CLONE_NEWUSER) (ksys_unshare adds CLONE_THREAD; check_unshare_flags
+    // wants an empty thread group) and 0 from unshare(CLONE_NEWNET); a process
+    // that shares only its descriptor table (clone(CLONE_FILES)) gets 0.
+    K k;
+    auto& leader = k.spawn();
+    auto& thread = k.clone_thread(leader);
+    CHECK(k.unshare(leader, sockmodel::clone_flag::newuser) == -EINVAL);
+    CHECK(k.unshare(thread, sockmodel::clone_flag::newuser) == -EINVAL);
+    CHECK(k.unshare(thread, sockmodel::clone_flag::newuser | sockmodel::clone_flag::newnet) == -EINVAL);
+    CHECK(k.user_namespaces().empty());
+    CHECK(leader.cred.user_ns == &sockmodel::init_user_ns);
+    CHECK(k.unshare(thread, sockmodel::clone_flag::newnet) == 0);
+    const int pid = k.clone(leader, sockmodel::clone_flag::files);
+    REQUIRE(pid > 0);
+    auto& sibling = *k.find_task(pid);
+    CHECK(sibling.files == leader.files);
+    CHECK(leader.files->users() == 3);
+    CHECK(k.unshare(sibling, sockmodel::clone_flag::newuser) == 0);
+    // Once the other thread is gone the leader is alone in its group.
+    k.exit(thread);
+    CHECK(leader.files->users() == 2);
+    CHECK(k.unshare(leader, sockmodel::clone_flag::newuser) == 0);
+    CHECK(k.user_namespaces().size() == 2);
+}
+
+TEST_CASE("files->count: the last task of a table closes what is open in it")
+{
+    K k;
+    auto& leader = k.spawn();
+    auto& thread = k.clone_thread(leader);
+    const int fd = k.socket(leader, sockmodel::af_inet, abi::sock_stream, 0);
+    REQUIRE(fd == 0);
+    CHECK(leader.files->users() == 2);
+    k.exit(leader);
+    CHECK(thread.files->users() == 1);
+    CHECK(k.counters().open_fds == 1);  // still open in the thread's (shared) table
+    CHECK(k.close(thread, fd) == 0);
+    CHECK(k.socket(thread, sockmodel::af_inet, abi::sock_dgram, 0) == 0);
+    k.exit(thread);
+    CHECK(k.counters() == sockmodel::kernel_counters{});
+}
+
 TEST_CASE("the boot trace: sock_register in the live kernel's order, counters back to zero")
 {
     using traced = sockmodel::config<sockmodel::opt::tracer<sockmodel::trace::recorder>>;

@@ -20,6 +20,7 @@
 #include <sockmodel/uapi/errno.hpp>
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -231,8 +232,135 @@ private:
     std::array<unsigned long, fault_point_count> injected_{};
 };
 
+// fault::inject as a kernel with opt::locking<lock::smp> holds it (the kernel
+// picks it; the configuration still names fault::inject): the same rules and
+// answers, safe to arm, clear and reach from several threads at once, as
+// lib/fault-inject.c keeps fault_attr's times and space in atomic_t:
+//   - a point's rule is one atomic word (what kind, and the calls left or the
+//     probability), so arming is one store and a call sees the old rule or
+//     the new one, never half of each;
+//   - "fail the Nth call" counts down with compare-and-swap: of all the calls
+//     from all threads, exactly the Nth fails, once;
+//   - the seeded draws advance one atomic splitmix64 state (fetch_add of its
+//     increment): N calls from any threads use exactly the first N numbers of
+//     the seed's sequence, so they inject exactly as many failures as N calls
+//     from one thread would (which call gets which number depends on timing);
+//   - passes and injected are atomic counters (relaxed).
+class inject_smp {
+public:
+    void fail_nth(fault_point p, unsigned long n) { arm(p, how::nth, n & payload_mask); }
+    void fail_always(fault_point p) { arm(p, how::always, 0); }
+    void fail_probability(fault_point p, std::uint32_t per_million, std::uint64_t seed)
+    {
+        const std::size_t i = static_cast<std::size_t>(p);
+        state_[i].store(seed, std::memory_order_relaxed);  // published by the rule's release store
+        arm(p, how::random, per_million);
+    }
+    void clear(fault_point p) { rules_[static_cast<std::size_t>(p)].store(0, std::memory_order_release); }
+    void clear()
+    {
+        for (auto& r : rules_)
+            r.store(0, std::memory_order_release);
+        reset_counts();
+    }
+
+    unsigned long passes(fault_point p) const
+    {
+        return passes_[static_cast<std::size_t>(p)].load(std::memory_order_relaxed);
+    }
+    unsigned long injected(fault_point p) const
+    {
+        return injected_[static_cast<std::size_t>(p)].load(std::memory_order_relaxed);
+    }
+    void reset_counts()
+    {
+        for (auto& c : passes_)
+            c.store(0, std::memory_order_relaxed);
+        for (auto& c : injected_)
+            c.store(0, std::memory_order_relaxed);
+    }
+
+    bool should_fail(fault_point p)
+    {
+        const std::size_t i = static_cast<std::size_t>(p);
+        passes_[i].fetch_add(1, std::memory_order_relaxed);
+        std::uint64_t r = rules_[i].load(std::memory_order_acquire);
+        bool fail = false;
+        switch (static_cast<how>(r >> payload_bits)) {
+        case how::off: break;
+        case how::nth:
+            // atomic_dec_and_test on the calls left, as one CAS with the kind:
+            // the call that takes it from 1 to 0 fails and turns the rule off.
+            for (;;) {
+                const std::uint64_t left = r & payload_mask;
+                const std::uint64_t next = left <= 1 ? 0 : r - 1;
+                if (rules_[i].compare_exchange_weak(r, next, std::memory_order_acq_rel, std::memory_order_acquire)) {
+                    fail = left == 1;
+                    break;
+                }
+                if (static_cast<how>(r >> payload_bits) != how::nth)
+                    return should_fail_rearmed(i, r);
+            }
+            break;
+        case how::always: fail = true; break;
+        case how::random: fail = draw(i) % 1000000U < (r & payload_mask); break;
+        }
+        if (fail)
+            injected_[i].fetch_add(1, std::memory_order_relaxed);
+        return fail;
+    }
+
+private:
+    enum class how : unsigned char { off, nth, always, random };
+    static constexpr unsigned payload_bits = 62;
+    static constexpr std::uint64_t payload_mask = (std::uint64_t{1} << payload_bits) - 1;
+
+    void arm(fault_point p, how h, std::uint64_t payload)
+    {
+        rules_[static_cast<std::size_t>(p)].store((static_cast<std::uint64_t>(h) << payload_bits) | payload,
+                                                  std::memory_order_release);
+    }
+    // The rule changed under the countdown (re-armed or cleared by another
+    // thread): this call obeys the new one (its pass is already counted).
+    bool should_fail_rearmed(std::size_t i, std::uint64_t r)
+    {
+        bool fail = false;
+        switch (static_cast<how>(r >> payload_bits)) {
+        case how::always: fail = true; break;
+        case how::random: fail = draw(i) % 1000000U < (r & payload_mask); break;
+        default: break;  // off; a fresh nth rule counts from the next call
+        }
+        if (fail)
+            injected_[i].fetch_add(1, std::memory_order_relaxed);
+        return fail;
+    }
+    // splitmix64 with its state advanced atomically.
+    std::uint64_t draw(std::size_t i)
+    {
+        std::uint64_t z = state_[i].fetch_add(0x9e3779b97f4a7c15ULL, std::memory_order_relaxed) + 0x9e3779b97f4a7c15ULL;
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        return z ^ (z >> 31);
+    }
+
+    std::array<std::atomic<std::uint64_t>, fault_point_count> rules_{};
+    std::array<std::atomic<std::uint64_t>, fault_point_count> state_{};
+    std::array<std::atomic<unsigned long>, fault_point_count> passes_{};
+    std::array<std::atomic<unsigned long>, fault_point_count> injected_{};
+};
+
 template <class F>
 inline constexpr bool enabled = !std::is_same_v<F, none>;
+
+// The policy a kernel holds: fault::inject becomes inject_smp under lock::smp.
+template <class F, bool Locked>
+struct for_locking {
+    using type = F;
+};
+template <>
+struct for_locking<inject, true> {
+    using type = inject_smp;
+};
 
 }  // namespace fault
 

@@ -13,6 +13,7 @@
 #include <sockmodel/trace/trace.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cassert>
 #include <cerrno>
@@ -25,6 +26,10 @@
 namespace sockmodel {
 
 struct file;
+struct task_struct;
+// kernel/task.hpp: RLIMIT_NOFILE as get_unused_fd_flags reads it.
+template <bool Locked>
+inline unsigned long task_rlimit(const task_struct& t, int resource);
 
 inline constexpr unsigned bits_per_long = sizeof(unsigned long) * CHAR_BIT;
 inline constexpr unsigned nr_open_default = bits_per_long;  // NR_OPEN_DEFAULT: the embedded table
@@ -74,6 +79,28 @@ public:
 
     const fdtable& fdt() const { return fdt_; }
     unsigned next_fd() const { return next_fd_; }
+
+    // files->count: the tasks using this table (atomic_t in the kernel).
+    // clone(CLONE_FILES) takes one (get), exit_files drops one (put:
+    // put_files_struct's atomic_dec_and_test; true for the last user, who
+    // closes what is open). Atomic under lock::smp, a plain count otherwise.
+    int users() const { return count_; }
+    template <bool Locked>
+    void get()
+    {
+        if constexpr (Locked)
+            std::atomic_ref<int>(count_).fetch_add(1, std::memory_order_relaxed);
+        else
+            ++count_;
+    }
+    template <bool Locked>
+    bool put()
+    {
+        if constexpr (Locked)
+            return std::atomic_ref<int>(count_).fetch_sub(1, std::memory_order_acq_rel) == 1;
+        else
+            return --count_ == 0;
+    }
     const files_stats& stats() const { return stats_; }
 
     // alloc_fd(start, end, flags): the lowest free fd >= start, below `end`
@@ -255,6 +282,7 @@ private:
 
     fdtable fdt_;
     unsigned next_fd_ = 0;
+    int count_ = 1;
     files_stats stats_;
 };
 
@@ -269,8 +297,8 @@ inline int get_unused_fd_flags(context<K>& cx, int flags)
     auto& current = cx.current;  // task_struct, complete where K is
     auto t = trace::enter(cx, "get_unused_fd_flags");
     if constexpr (trace::on<decltype(cx)>) t.describe([&] { return trace::decode_open_flags<abi>(flags); });
-    const unsigned long nofile = current.rlimit(abi::rlimit_nofile).rlim_cur;
-    const unsigned nr_open = cx.k.files.nr_open();
+    const unsigned long nofile = task_rlimit<K::locked>(current, abi::rlimit_nofile);
+    const unsigned nr_open = get_nr_open(cx.k);
     int fd = 0;
     if constexpr (K::locked) {
         // alloc_fd under spin_lock(&files->file_lock).
@@ -290,11 +318,11 @@ inline int get_unused_fd_flags(context<K>& cx, int flags)
         fd = should_fail(cx, fault_point::alloc_fd)
                  ? -EMFILE
                  : current.files->alloc_fd(0, static_cast<unsigned>(nofile), (flags & abi::o_cloexec) != 0, nr_open,
-                                           current.files.use_count() > 1,
+                                           current.files->users() > 1,
                                            [&] { return should_fail(cx, fault_point::expand_files); });
     else
         fd = current.files->alloc_fd(0, static_cast<unsigned>(nofile), (flags & abi::o_cloexec) != 0, nr_open,
-                                     current.files.use_count() > 1);
+                                     current.files->users() > 1);
     if constexpr (trace::on<decltype(cx)>) trace::note(cx, "get_unused_fd_flags", [&] {
         if (fd >= 0)
             return "alloc_fd: lowest free fd is " + std::to_string(fd);

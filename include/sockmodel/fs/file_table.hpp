@@ -15,6 +15,7 @@
 #include <sockmodel/trace/trace.hpp>
 #include <sockmodel/uapi/errno.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <new>
 #include <string>
@@ -45,9 +46,20 @@ public:
 
     long nr_files() const { return nr_files_; }
     long max_files() const { return max_files_; }
-    void set_max_files(long n) { max_files_ = n; }  // sysctl fs.file-max
     unsigned nr_open() const { return nr_open_; }
-    void set_nr_open(unsigned n) { nr_open_ = n; }  // sysctl fs.nr_open
+    // The sysctls are written whole (WRITE_ONCE) and, under lock::smp, read
+    // with READ_ONCE (get_max_files(k), get_nr_open(k)): safe while other
+    // threads are in system calls.
+    void set_max_files(long n) { std::atomic_ref<long>(max_files_).store(n, std::memory_order_relaxed); }  // fs.file-max
+    void set_nr_open(unsigned n) { std::atomic_ref<unsigned>(nr_open_).store(n, std::memory_order_relaxed); }  // fs.nr_open
+    long max_files_once() const
+    {
+        return std::atomic_ref<long>(const_cast<long&>(max_files_)).load(std::memory_order_relaxed);
+    }
+    unsigned nr_open_once() const
+    {
+        return std::atomic_ref<unsigned>(const_cast<unsigned&>(nr_open_)).load(std::memory_order_relaxed);
+    }
 
     object_cache<file>& cache() { return filp_; }
     const object_cache<file>& cache() const { return filp_; }
@@ -59,6 +71,24 @@ private:
     unsigned nr_open_ = sysctl_nr_open_default;
 };
 
+// get_max_files() and sysctl_nr_open as the path reads them: READ_ONCE under lock::smp.
+template <class K>
+inline long get_max_files(const K& k)
+{
+    if constexpr (K::locked)
+        return k.files.max_files_once();
+    else
+        return k.files.max_files();
+}
+template <class K>
+inline unsigned get_nr_open(const K& k)
+{
+    if constexpr (K::locked)
+        return k.files.nr_open_once();
+    else
+        return k.files.nr_open();
+}
+
 // alloc_empty_file: the file-max limit (CAP_SYS_ADMIN exempt), then the filp cache.
 template <class K>
 inline err_ptr<file> alloc_empty_file(context<K>& cx, int flags)
@@ -68,12 +98,20 @@ inline err_ptr<file> alloc_empty_file(context<K>& cx, int flags)
     if constexpr (trace::on<decltype(cx)>) t.describe([&] { return trace::decode_open_flags<abi>(flags); });
     file_table& files = cx.k.files;
     long nr_files = 0;
-    if constexpr (K::locked)
-        nr_files = cx.k.smp.nr_files_approx();  // get_nr_files: percpu_counter_read_positive
-    else
+    bool over = false;
+    if constexpr (K::locked) {
+        // get_nr_files: percpu_counter_read_positive (the shared count, which
+        // other CPUs' unfolded frees can leave below zero, read as 0); at the
+        // limit, the exact percpu_counter_sum_positive decides.
+        const long max_files = get_max_files(cx.k);
+        nr_files = std::max(cx.k.smp.nr_files_approx(), 0L);
+        if (nr_files >= max_files && !capable(cx.current.cred, capability::sys_admin))
+            over = std::max(cx.k.smp.nr_files_sum(), 0L) >= max_files;
+    } else {
         nr_files = files.nr_files();
+    }
     if (should_fail(cx, fault_point::file_max) ||
-        (nr_files >= files.max_files() && !capable(cx.current.cred, capability::sys_admin))) {
+        (K::locked ? over : (nr_files >= files.max_files() && !capable(cx.current.cred, capability::sys_admin)))) {
         if constexpr (trace::on<decltype(cx)>) trace::note(cx, "alloc_empty_file", [] { return std::string("VFS: file-max limit reached"); });
         t.ret(-ENFILE);
         return ERR_PTR<file>(-ENFILE);

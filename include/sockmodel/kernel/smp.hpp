@@ -250,6 +250,7 @@ public:
 
     std::mutex& tasks_lock() { return tasks_lock_; }
     std::mutex& registry_lock() { return registry_lock_; }
+    std::mutex& ns_lock() { return ns_lock_; }
 
     // The families' own locks, named as in the kernel: ptype_lock
     // (net/core/dev.c, dev_add_pack), nl_table_lock (netlink_lock_table for
@@ -270,6 +271,7 @@ private:
     std::shared_mutex nl_table_lock_;
     std::mutex vsock_register_mutex_;
     spinlock vsock_table_lock_;
+    std::mutex ns_lock_;        // the lists of namespaces unshare creates (net_rwsem for net_namespace_list)
     std::atomic<long> nr_files_shared_{0};
     std::atomic<unsigned> shared_last_ino_{0};
     unsigned long grace_periods_ = 0;

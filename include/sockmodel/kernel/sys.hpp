@@ -3,9 +3,13 @@
 #pragma once
 
 #include <sockmodel/kernel/context.hpp>
+#include <sockmodel/fs/file_table.hpp>
 #include <sockmodel/kernel/cred.hpp>
 #include <sockmodel/kernel/task.hpp>
 #include <sockmodel/uapi/errno.hpp>
+
+#include <atomic>
+#include <mutex>
 
 namespace sockmodel {
 
@@ -22,10 +26,25 @@ int do_prlimit(context<K>& cx, task_struct& tsk, int resource, const resource_li
     if (new_rlim) {
         if (new_rlim->rlim_cur > new_rlim->rlim_max)
             return -EINVAL;
-        if (resource == abi::rlimit_nofile && new_rlim->rlim_max > cx.k.files.nr_open())
+        if (resource == abi::rlimit_nofile && new_rlim->rlim_max > get_nr_open(cx.k))
             return -EPERM;
     }
     resource_limit& rlim = tsk.signal->rlim[static_cast<std::size_t>(resource)];
+    if constexpr (K::locked) {
+        // task_lock(tsk->group_leader): the check and the update at once
+        // against another thread's setrlimit; each field stored whole, since
+        // get_unused_fd_flags reads rlim_cur without the lock.
+        std::lock_guard g(tsk.signal->rlim_lock);
+        if (new_rlim && new_rlim->rlim_max > rlim.rlim_max && !capable(cx.current.cred, capability::sys_resource))
+            return -EPERM;
+        if (old_rlim)
+            *old_rlim = rlim;
+        if (new_rlim) {
+            std::atomic_ref<unsigned long>(rlim.rlim_cur).store(new_rlim->rlim_cur, std::memory_order_relaxed);
+            std::atomic_ref<unsigned long>(rlim.rlim_max).store(new_rlim->rlim_max, std::memory_order_relaxed);
+        }
+        return 0;
+    }
     if (new_rlim && new_rlim->rlim_max > rlim.rlim_max && !capable(cx.current.cred, capability::sys_resource))
         return -EPERM;
     // security_task_setrlimit: no LSM in the model acts on it.

@@ -6,8 +6,10 @@
 
 #include <sockmodel/fs/file.hpp>
 #include <sockmodel/kernel/cred.hpp>
+#include <sockmodel/kernel/smp.hpp>
 
 #include <array>
+#include <atomic>
 #include <memory>
 
 namespace sockmodel {
@@ -31,14 +33,24 @@ inline constexpr unsigned long inr_open_max = 4096;  // INR_OPEN_MAX: init's har
 // The part of signal_struct the model keeps: rlim[], indexed by the ABI's
 // resource numbers. Only RLIMIT_NOFILE acts on the socket path; the others
 // start unlimited and are kept as set.
+//
+// Under lock::smp (the kernel's rules): do_prlimit and copy_signal change or
+// copy rlim[] under task_lock(tsk->group_leader), here rlim_lock (one per
+// thread group, as the leader is); a limit is read without a lock, with
+// READ_ONCE (rlimit() in include/linux/sched/signal.h), and each field is
+// written whole (rlim_cur/rlim_max as atomic stores).
 struct signal_struct {
     std::array<resource_limit, rlim_nlimits> rlim;
+    mutable spinlock rlim_lock;  // task_lock(group_leader) around writes (lock::smp only)
 
     explicit signal_struct(int nofile_resource)
     {
         rlim.fill({rlim_infinity, rlim_infinity});
         rlim[static_cast<std::size_t>(nofile_resource)] = {inr_open_cur, inr_open_max};
     }
+    // copy_signal: the limits (the caller holds o.rlim_lock under lock::smp).
+    signal_struct(const signal_struct& o) : rlim(o.rlim) {}
+    signal_struct& operator=(const signal_struct&) = delete;
 };
 
 // clone(2) flags the model acts on (include/uapi/linux/sched.h: CLONE_VM, ...).
@@ -66,5 +78,17 @@ struct task_struct {
     // rlimit(): the task's limit for one resource (read lock-free in the kernel too).
     const resource_limit& rlimit(int resource) const { return signal->rlim[static_cast<std::size_t>(resource)]; }
 };
+
+// rlimit(resource)'s soft limit as the socket path reads it: READ_ONCE under
+// lock::smp (another thread of the group may setrlimit at the same time).
+template <bool Locked>
+inline unsigned long task_rlimit(const task_struct& t, int resource)
+{
+    if constexpr (Locked)
+        return std::atomic_ref<unsigned long>(const_cast<unsigned long&>(t.rlimit(resource).rlim_cur))
+            .load(std::memory_order_relaxed);
+    else
+        return t.rlimit(resource).rlim_cur;
+}
 
 }  // namespace sockmodel

@@ -218,8 +218,18 @@ int family_create(context<K>& cx, net& n, socket& sock, int protocol, int kern)
         else
             registered = registered_of(cx.k.template family_state<F>());
     }
-    const create_context in{n.sysctl, cx.current.cred, kern, *n.user_ns, registered};
-    const create_choice c = F::template choose<K>(in, sock.type, protocol);
+    const create_choice c = [&] {
+        if constexpr (K::locked) {
+            // The sysctls as of one moment (each READ_ONCE, the ping range
+            // under its seqlock): a writer may be changing them.
+            const net_sysctl snapshot = n.sysctl_snapshot();
+            const create_context in{snapshot, cx.current.cred, kern, *n.user_ns, registered};
+            return F::template choose<K>(in, sock.type, protocol);
+        } else {
+            const create_context in{n.sysctl, cx.current.cred, kern, *n.user_ns, registered};
+            return F::template choose<K>(in, sock.type, protocol);
+        }
+    }();
     if constexpr (detail::family_explains<F, K>)
         F::template explain<K>(cx, c, sock.type, protocol);
     if (c.err)

@@ -9,6 +9,7 @@
 #include <sockmodel/fault/fault.hpp>
 #include <sockmodel/kernel/context.hpp>
 #include <sockmodel/kernel/cred.hpp>
+#include <sockmodel/kernel/smp.hpp>
 #include <sockmodel/kernel/task.hpp>
 #include <sockmodel/linux/net.hpp>
 #include <sockmodel/trace/decode.hpp>
@@ -19,11 +20,15 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <atomic>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <vector>
 
 namespace sockmodel::lsm {
 
@@ -72,7 +77,7 @@ public:
     hook_base& operator=(const hook_base&) = delete;
     ~hook_base()
     {
-        if (is_linked()) {
+        if (added()) {
             std::fprintf(stderr,
                          "sockmodel: LSM hook \"%.*s\" destroyed while still added to a kernel: "
                          "call security_hooks.remove() (or destroy the kernel) first\n",
@@ -82,11 +87,13 @@ public:
     }
 
     std::string_view name() const { return name_; }
-    bool added() const { return is_linked(); }
+    bool added() const { return is_linked() || head_ != nullptr; }
 
 private:
     template <class H>
     friend class hook_head;
+    template <class H>
+    friend class hook_head_rcu;
     std::string_view name_;
     const void* head_ = nullptr;  // the list it is on, to refuse a removal from another
 };
@@ -117,9 +124,18 @@ public:
     using list_type = boost::intrusive::list<H, boost::intrusive::base_hook<hook_base>,
                                              boost::intrusive::constant_time_size<false>>;
 
+    hook_head() = default;
+    hook_head(const hook_head&) = delete;
+    hook_head& operator=(const hook_head&) = delete;
+    ~hook_head()
+    {
+        for (H& h : list_)
+            h.head_ = nullptr;  // the list's destructor unlinks them
+    }
+
     void add(H& h)
     {
-        if (h.is_linked())
+        if (h.added())
             throw std::logic_error("security_add_hooks: LSM hook \"" + std::string(h.name()) +
                                    "\" is already added: remove it first");
         list_.push_back(h);
@@ -146,6 +162,123 @@ struct hook_heads {
     hook_head<socket_create_hook> socket_create;
     hook_head<socket_post_create_hook> socket_post_create;
 
+    void add(socket_create_hook& h) { socket_create.add(h); }
+    void add(socket_post_create_hook& h) { socket_post_create.add(h); }
+    void remove(socket_create_hook& h) { socket_create.remove(h); }
+    void remove(socket_post_create_hook& h) { socket_post_create.remove(h); }
+    bool empty() const { return socket_create.empty() && socket_post_create.empty(); }
+};
+
+// --- the same under opt::locking<lock::smp> -----------------------------------
+//
+// security/security.c walks its hook lists under RCU (hlist_for_each_entry
+// with static calls since 6.x; before, the lists were RCU lists): socket()
+// must never block on a hook being added or removed, nor see a half-linked
+// one. An intrusive list relinked in place cannot give that, so here each
+// hook kind is an immutable array of hook pointers published by one atomic
+// pointer (rcu_assign_pointer / rcu_dereference):
+//   - readers (security_socket_create, ...) load it inside rcu_read_lock on
+//     their CPU (smp_state's per-CPU nesting count, as net_families[]) and
+//     call each hook; they never take a lock;
+//   - writers (add, remove) serialise on the head's mutex, publish a new
+//     array, wait for a grace period (smp.synchronize_rcu()) and only then
+//     free the old array; remove returns after that grace period, so the
+//     caller may destroy the hook as soon as remove returns.
+template <class H>
+class hook_head_rcu {
+public:
+    struct array {
+        std::vector<const H*> hooks;
+    };
+
+    hook_head_rcu() = default;
+    hook_head_rcu(const hook_head_rcu&) = delete;
+    hook_head_rcu& operator=(const hook_head_rcu&) = delete;
+    ~hook_head_rcu()
+    {
+        // The kernel goes first: the hooks still added are let go.
+        const array* a = cur_.load(std::memory_order_relaxed);
+        if (a)
+            for (const H* h : a->hooks)
+                const_cast<H*>(h)->head_ = nullptr;
+        delete a;
+    }
+
+    void attach(smp_state& smp) { smp_ = &smp; }
+
+    void add(H& h)
+    {
+        std::lock_guard g(mutex_);
+        if (h.added())
+            throw std::logic_error("security_add_hooks: LSM hook \"" + std::string(h.name()) +
+                                   "\" is already added: remove it first");
+        const array* old = cur_.load(std::memory_order_relaxed);
+        auto next = std::make_unique<array>();
+        if (old)
+            next->hooks = old->hooks;
+        next->hooks.push_back(&h);
+        h.head_ = this;
+        publish(next.release(), old);
+    }
+    void remove(H& h)
+    {
+        std::lock_guard g(mutex_);
+        const array* old = cur_.load(std::memory_order_relaxed);
+        if (h.head_ != this || !old)
+            throw std::logic_error("security_hooks.remove: LSM hook \"" + std::string(h.name()) +
+                                   "\" is not added to this kernel (removed twice, or never added)");
+        array* next = nullptr;
+        if (old->hooks.size() > 1) {
+            next = new array;
+            for (const H* x : old->hooks)
+                if (x != &h)
+                    next->hooks.push_back(x);
+        }
+        publish(next, old);  // returns after the grace period: no reader still sees h
+        h.head_ = nullptr;
+    }
+    bool empty() const
+    {
+        std::lock_guard g(mutex_);
+        return cur_.load(std::memory_order_relaxed) == nullptr;
+    }
+    std::size_t size() const
+    {
+        std::lock_guard g(mutex_);
+        const array* a = cur_.load(std::memory_order_relaxed);
+        return a ? a->hooks.size() : 0;
+    }
+
+    // rcu_dereference: call inside rcu_read_lock; nullptr when no hook is added.
+    const array* read() const { return cur_.load(std::memory_order_acquire); }
+
+private:
+    // rcu_assign_pointer, synchronize_rcu, then free what no reader can still hold.
+    void publish(array* next, const array* old)
+    {
+        cur_.store(next, std::memory_order_release);
+        if (old) {
+            smp_->synchronize_rcu();
+            delete old;
+        }
+    }
+
+    std::atomic<const array*> cur_{nullptr};
+    mutable std::mutex mutex_;
+    smp_state* smp_ = nullptr;
+};
+
+// The run-time hook lists of a lock::smp kernel (k.security_hooks): the same
+// calls as hook_heads.
+struct hook_heads_rcu {
+    hook_head_rcu<socket_create_hook> socket_create;
+    hook_head_rcu<socket_post_create_hook> socket_post_create;
+
+    void attach(smp_state& smp)
+    {
+        socket_create.attach(smp);
+        socket_post_create.attach(smp);
+    }
     void add(socket_create_hook& h) { socket_create.add(h); }
     void add(socket_post_create_hook& h) { socket_post_create.add(h); }
     void remove(socket_create_hook& h) { socket_create.remove(h); }
@@ -206,6 +339,31 @@ int lsm_run_hooks(context<K>& cx, const char* fn, const lsm::hook_head<H>& head,
     return 0;
 }
 
+// The same over an RCU-published array (lock::smp): inside rcu_read_lock on
+// the caller's CPU, left on every way out (a hook may throw).
+template <class K, class H, class... A>
+int lsm_run_hooks(context<K>& cx, const char* fn, const lsm::hook_head_rcu<H>& head, const A&... args)
+{
+    struct rcu_section {
+        smp_state& smp;
+        cpu_area& cpu;
+        rcu_section(smp_state& s, cpu_area& c) : smp(s), cpu(c) { smp.rcu_read_lock(cpu); }
+        ~rcu_section() { smp.rcu_read_unlock(cpu); }
+        rcu_section(const rcu_section&) = delete;
+        rcu_section& operator=(const rcu_section&) = delete;
+    } rcu(cx.k.smp, *cx.current.cpu);
+    const auto* a = head.read();
+    if (!a)
+        return 0;
+    for (const H* h : a->hooks) {
+        const int rc = (*h)(args...);
+        if constexpr (trace::on<decltype(cx)>) trace::note(cx, fn, [&] { return lsm_answer(h->name(), rc); });
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 template <class K>
 int security_socket_create(context<K>& cx, int family, int type, int protocol, int kern)
 {
@@ -222,7 +380,11 @@ int security_socket_create(context<K>& cx, int family, int type, int protocol, i
         if constexpr (trace::on<decltype(cx)>) trace::note(cx, "security_socket_create", [&] { return lsm_answer(m.name, r); });
         return r;
     });
-    if constexpr (K::runtime_lsm)
+    if constexpr (K::runtime_lsm && K::locked) {
+        if (rc == 0)
+            rc = lsm_run_hooks(cx, "security_socket_create", cx.k.security_hooks.socket_create,
+                               c, family, type, protocol, kern);
+    } else if constexpr (K::runtime_lsm)
         if (rc == 0 && !cx.k.security_hooks.socket_create.empty())
             rc = lsm_run_hooks(cx, "security_socket_create", cx.k.security_hooks.socket_create,
                                c, family, type, protocol, kern);
@@ -245,7 +407,11 @@ int security_socket_post_create(context<K>& cx, socket& sock, int family, int ty
         if constexpr (trace::on<decltype(cx)>) trace::note(cx, "security_socket_post_create", [&] { return lsm_answer(m.name, r); });
         return r;
     });
-    if constexpr (K::runtime_lsm)
+    if constexpr (K::runtime_lsm && K::locked) {
+        if (rc == 0)
+            rc = lsm_run_hooks(cx, "security_socket_post_create", cx.k.security_hooks.socket_post_create,
+                               c, static_cast<const socket*>(&sock), family, type, protocol, kern);
+    } else if constexpr (K::runtime_lsm)
         if (rc == 0 && !cx.k.security_hooks.socket_post_create.empty())
             rc = lsm_run_hooks(cx, "security_socket_post_create", cx.k.security_hooks.socket_post_create,
                                c, static_cast<const socket*>(&sock), family, type, protocol, kern);

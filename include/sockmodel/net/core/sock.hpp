@@ -237,8 +237,13 @@ void sock_init_data(context<K>& cx, socket* sock, struct sock& sk)
 {
     auto t = trace::enter(cx, "sock_init_data");
     sk.sk_state = tcp_close_state;
-    sk.sk_rcvbuf = sk.sk_net->sysctl.rmem_default;
-    sk.sk_sndbuf = sk.sk_net->sysctl.wmem_default;
+    if constexpr (K::locked) {  // READ_ONCE(sysctl_rmem_default): a writer may be storing it
+        sk.sk_rcvbuf = sk.sk_net->sysctl_once(&net_sysctl::rmem_default);
+        sk.sk_sndbuf = sk.sk_net->sysctl_once(&net_sysctl::wmem_default);
+    } else {
+        sk.sk_rcvbuf = sk.sk_net->sysctl.rmem_default;
+        sk.sk_sndbuf = sk.sk_net->sysctl.wmem_default;
+    }
     sk.sk_socket = sock;
     sk.set_flag(sock_flag::zapped);
     if (sock) {

@@ -8,6 +8,8 @@
 #include <sockmodel/net/net_namespace.hpp>
 #include <sockmodel/trace/trace.hpp>
 
+#include <tuple>
+
 namespace sockmodel {
 
 // ping_init_sock's test: egid, then each supplementary group, against the range.
@@ -29,7 +31,15 @@ int ping_init_sock(context<K>& cx, sock& sk)
     auto t = trace::enter(cx, "ping_init_sock");
     if (sk.sk_family == 10)  // AF_INET6
         sk.sk_ipv6only = true;
-    const int err = ping_group_check(sk.sk_net->sysctl, cx.current.cred);
+    int err = 0;
+    if constexpr (K::locked) {
+        // inet_get_ping_group_range_net: both ends under the seqlock.
+        net_sysctl range;
+        std::tie(range.ping_group_range.low, range.ping_group_range.high) = sk.sk_net->ping_group_range();
+        err = ping_group_check(range, cx.current.cred);
+    } else {
+        err = ping_group_check(sk.sk_net->sysctl, cx.current.cred);
+    }
     if constexpr (trace::on<decltype(cx)>) trace::note(cx, "ping_init_sock", [&] {
         const auto& r = sk.sk_net->sysctl.ping_group_range;
         const cred& c = cx.current.cred;

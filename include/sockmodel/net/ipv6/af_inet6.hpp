@@ -204,7 +204,10 @@ struct inet6_family_t : inet_protosw_family<af_inet6, inet6_names, Table> {
         np->mc_loop = true;
         np->mc_all = true;
         np->pmtudisc = ipv6_pmtudisc_want;
-        sk->sk_ipv6only = n.sysctl.bindv6only;
+        if constexpr (K::locked)
+            sk->sk_ipv6only = n.sysctl_once(&net_sysctl::bindv6only);
+        else
+            sk->sk_ipv6only = n.sysctl.bindv6only;
         base::inet_defaults(inet);
 
         const int err = base::hash_and_init(cx, *sk);

@@ -1,6 +1,7 @@
 // AF_UNIX (net/unix/af_unix.c): unix_create, its ops and protos, and release.
 #pragma once
 
+#include <sockmodel/fs/file_table.hpp>
 #include <sockmodel/linux/socket.hpp>
 #include <sockmodel/net/core/sock.hpp>
 #include <sockmodel/net/family.hpp>
@@ -204,7 +205,7 @@ sock* unix_create1(context<K>& cx, net& n, socket& sock, int kern, const proto& 
     auto t = trace::enter(cx, "unix_create1");
     long& nr_socks = cx.k.template family_state<unix_family>().unix_nr_socks;
     const long now = kernel_atomic_add<K>(nr_socks, 1);
-    if (should_fail(cx, fault_point::unix_nr_socks) || now > 2 * cx.k.files.max_files()) {
+    if (should_fail(cx, fault_point::unix_nr_socks) || now > 2 * get_max_files(cx.k)) {
         if constexpr (trace::on<decltype(cx)>) trace::note(cx, "unix_create1", [] { return std::string("goto err: atomic_long_dec(&unix_nr_socks)"); });
         kernel_atomic_add<K>(nr_socks, -1);
         *err = -ENFILE;
