@@ -23,6 +23,12 @@
 // README: Threads).
 #pragma once
 
+// Whether the system calls are compiled flat when tracing is off (see
+// kernel::flat_path); 1 unless the including program says otherwise.
+#ifndef SOCKMODEL_FLATTEN
+#define SOCKMODEL_FLATTEN 1
+#endif
+
 #include <sockmodel/config.hpp>
 #include <sockmodel/fs/file.hpp>
 #include <sockmodel/fs/file_table.hpp>
@@ -164,7 +170,9 @@ public:
     // instructions per AF_INET/tcp socket()+close()). With a tracer the
     // path keeps its calls (flattening the notes' string building costs
     // minutes of compile time and megabytes of code).
-    static constexpr bool flat_path = !trace::enabled<tracer_type>;
+    // SOCKMODEL_FLATTEN=0 keeps every call (bench/icount.sh's per-function
+    // breakdown is built so: flattened, the steps merge into a few functions).
+    static constexpr bool flat_path = SOCKMODEL_FLATTEN && !trace::enabled<tracer_type>;
 
     static_assert(arch::checked_abi<abi>::value);
     static_assert(checked_family_numbers<abi, families>::value);
