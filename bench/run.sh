@@ -26,7 +26,10 @@ done
 cmake --preset release >/dev/null
 cmake --build --preset release --target sockmodel-bench-socket_close sockmodel-bench-fd_table sockmodel-bench-memory
 bin=build/release/bench
-reps=(--benchmark_repetitions=5 --benchmark_report_aggregates_only=true --benchmark_format=json)
+# Repetitions randomly interleaved: on a machine whose speed drifts during the
+# run (a shared host), no case is measured only in a slow stretch.
+reps=(--benchmark_repetitions=5 --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true
+      --benchmark_format=json)
 
 "$bin/sockmodel-bench-socket_close" "${reps[@]}" --benchmark_out="$out/socket_close.json" >/dev/null
 "$bin/sockmodel-bench-fd_table" "${reps[@]}" --benchmark_out="$out/fd_table.json" >/dev/null
