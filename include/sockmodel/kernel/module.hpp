@@ -31,6 +31,15 @@ struct module {
 
 enum class module_state { live, going };
 
+namespace detail {
+// A module no registered table names: a bug in the caller, not an unloaded module.
+[[noreturn, gnu::cold, gnu::noinline]] inline void module_unknown(const module* mod)
+{
+    throw std::logic_error("module \"" + std::string(mod->name) +
+                           "\" is named by no registered family, proto or ops table");
+}
+}  // namespace detail
+
 class module_table {
 public:
     struct entry {
@@ -70,27 +79,6 @@ public:
         --e.refcnt;
     }
 
-    // The same under lock::smp: mod->refcnt is an atomic_t in the kernel
-    // (try_module_get: module_is_live, then atomic_inc_not_zero).
-    bool try_get_atomic(const module* mod)
-    {
-        if (!mod)
-            return true;
-        entry& e = at(mod);
-        if (std::atomic_ref<module_state>(e.state).load(std::memory_order_acquire) != module_state::live)
-            return false;
-        std::atomic_ref<long>(e.refcnt).fetch_add(1, std::memory_order_relaxed);
-        return true;
-    }
-    void put_atomic(const module* mod)
-    {
-        if (!mod)
-            return;
-        entry& e = at(mod);
-        [[maybe_unused]] const long was = std::atomic_ref<long>(e.refcnt).fetch_sub(1, std::memory_order_release);
-        assert(was > 0 && "module_put without a matching try_module_get");
-    }
-
     // delete_module(2) marks a module going before it waits for its users;
     // from then on try_module_get fails.
     void set_state(const module* mod, module_state s)
@@ -119,15 +107,10 @@ private:
     {
         const int i = index_.find(mod);
         if (i == ptr_index::none)
-            unknown(mod);
+            detail::module_unknown(mod);
         return entries_[static_cast<std::size_t>(i)];
     }
 
-    [[noreturn, gnu::cold, gnu::noinline]] static void unknown(const module* mod)
-    {
-        throw std::logic_error("module \"" + std::string(mod->name) +
-                               "\" is named by no registered family, proto or ops table");
-    }
 
     ptr_index index_;
     std::vector<entry> entries_;
@@ -139,7 +122,7 @@ private:
 // through a fixed-size lock-free index (ptr_index_rcu) and a count (release),
 // so try_module_get/module_put/refcount find a module without a lock while
 // load() (under module_mutex) adds another. Reference counts and states are
-// atomic, as in module_table's *_atomic functions.
+// atomic.
 class module_table_rcu {
 public:
     using entry = module_table::entry;
@@ -162,11 +145,9 @@ public:
 
     bool known(const module* mod) const { return !mod || index_.find(mod) != ptr_index::none; }
 
-    // Every reference is atomic here: try_get/put are try_get_atomic/put_atomic.
-    bool try_get(const module* mod) { return try_get_atomic(mod); }
-    void put(const module* mod) { put_atomic(mod); }
-
-    bool try_get_atomic(const module* mod)
+    // mod->refcnt is an atomic_t (try_module_get: module_is_live, then
+    // atomic_inc_not_zero; module_put: atomic_dec).
+    bool try_get(const module* mod)
     {
         if (!mod)
             return true;
@@ -176,7 +157,7 @@ public:
         std::atomic_ref<long>(e.refcnt).fetch_add(1, std::memory_order_relaxed);
         return true;
     }
-    void put_atomic(const module* mod)
+    void put(const module* mod)
     {
         if (!mod)
             return;
@@ -220,15 +201,10 @@ private:
     {
         const int i = index_.find(mod);
         if (i == ptr_index::none)
-            unknown(mod);
+            detail::module_unknown(mod);
         return entries_[static_cast<std::size_t>(i)];
     }
 
-    [[noreturn, gnu::cold, gnu::noinline]] static void unknown(const module* mod)
-    {
-        throw std::logic_error("module \"" + std::string(mod->name) +
-                               "\" is named by no registered family, proto or ops table");
-    }
     [[noreturn, gnu::cold, gnu::noinline]] static void too_many(const module* mod)
     {
         throw std::length_error("module \"" + std::string(mod->name) + "\": a lock::smp kernel knows at most " +
@@ -241,22 +217,17 @@ private:
     std::atomic<std::size_t> count_{0};
 };
 
-// try_module_get / module_put as the kernel's lock policy wants them.
+// try_module_get / module_put: module_table's plain counts under lock::none,
+// module_table_rcu's atomic ones under lock::smp.
 template <class K>
 bool try_module_get(K& k, const module* mod)
 {
-    if constexpr (K::locked)
-        return k.modules.try_get_atomic(mod);
-    else
-        return k.modules.try_get(mod);
+    return k.modules.try_get(mod);
 }
 template <class K>
 void module_put(K& k, const module* mod)
 {
-    if constexpr (K::locked)
-        k.modules.put_atomic(mod);
-    else
-        k.modules.put(mod);
+    k.modules.put(mod);
 }
 
 }  // namespace sockmodel
