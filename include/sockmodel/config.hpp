@@ -15,7 +15,8 @@
 
 #include <sockmodel/arch/host.hpp>
 #include <sockmodel/fault/fault.hpp>
-#include <sockmodel/kernel/smp.hpp>
+#include <sockmodel/lock/policy.hpp>
+#include <sockmodel/lock/up.hpp>
 #include <sockmodel/linux/err.hpp>
 #include <sockmodel/net/family.hpp>
 #include <sockmodel/security/security.hpp>
@@ -35,118 +36,134 @@ struct no_bpf_protocol_hook {
 struct default_families;
 
 namespace opt {
-enum class kind { abi, families, tracer, security, update_socket_protocol, faults, on_bug, runtime_lsm, locking };
+// Every option derives from opt::option and names its kind (the option
+// template with its defaults) and its default: adding an option is this one
+// declaration; config<...> finds it by its kind and checks it like the rest.
+struct option {};
 
 // arch::generic, mips, alpha, parisc, sparc or host (the default).
-template <class A>
-struct abi {
-    static constexpr kind option = kind::abi;
+template <class A = arch::host>
+struct abi : option {
+    using kind = abi<>;
     using type = A;
+    using default_type = arch::host;
 };
-// The families registered at boot, in registration order.
+// The families registered at boot, in registration order (default: the
+// host's, from <sockmodel/default_families.hpp>).
 template <class... F>
-struct families {
-    static constexpr kind option = kind::families;
+struct families : option {
+    using kind = families<>;
     using type = family_list<F...>;
+    using default_type = default_families;
 };
 // trace::none (the default) or trace::recorder.
-template <class T>
-struct tracer {
-    static constexpr kind option = kind::tracer;
+template <class T = trace::none>
+struct tracer : option {
+    using kind = tracer<>;
     using type = T;
+    using default_type = trace::none;
 };
 // An lsm::chain<...> (lsm::none by default).
-template <class S>
-struct security {
-    static constexpr kind option = kind::security;
+template <class S = lsm::none>
+struct security : option {
+    using kind = security<>;
     using type = S;
+    using default_type = lsm::none;
 };
 // The BPF fmod_ret hook of __sys_socket: a type with static apply(family, type, protocol).
-template <class H>
-struct update_socket_protocol {
-    static constexpr kind option = kind::update_socket_protocol;
+template <class H = no_bpf_protocol_hook>
+struct update_socket_protocol : option {
+    using kind = update_socket_protocol<>;
     using type = H;
+    using default_type = no_bpf_protocol_hook;
 };
 // Fault injection: fault::none (the default: compiled to nothing) or fault::inject.
-template <class F>
-struct faults {
-    static constexpr kind option = kind::faults;
+template <class F = fault::none>
+struct faults : option {
+    using kind = faults<>;
     using type = F;
+    using default_type = fault::none;
 };
 // What a detected kernel BUG()/WARN() does: bug_policy::throw_logic_error
 // (the default) or bug_policy::abort.
-template <bug_policy P>
-struct on_bug {
-    static constexpr kind option = kind::on_bug;
+template <bug_policy P = bug_policy::throw_logic_error>
+struct on_bug : option {
+    using kind = on_bug<>;
     using type = std::integral_constant<bug_policy, P>;
+    using default_type = std::integral_constant<bug_policy, bug_policy::throw_logic_error>;
 };
-// LSM hooks added and removed while the kernel runs (k.security_hooks), after
-// the compile-time chain of opt::security. Off by default: a kernel without
-// them has no hook lists and spends nothing on them (with them and none added,
-// the cost is an empty-list check per hook).
-template <bool On>
-struct runtime_lsm {
-    static constexpr kind option = kind::runtime_lsm;
+// LSM hooks added and removed while the kernel runs (k.security_hooks;
+// <sockmodel/security/hooks.hpp>), after the compile-time chain of
+// opt::security. Off by default: a kernel without them has no hook lists and
+// spends nothing on them (with them and none added, the cost is an
+// empty-list check per hook).
+template <bool On = false>
+struct runtime_lsm : option {
+    using kind = runtime_lsm<>;
     using type = std::bool_constant<On>;
+    using default_type = std::false_type;
 };
-// How the kernel is locked against several threads at once (kernel/smp.hpp):
+// How the kernel is locked against several threads at once (lock/policy.hpp):
 // lock::none (the default: one system call at a time, no locks, no atomics)
-// or lock::smp (threads may call concurrently; per-CPU caches and counters,
-// the fd table's file_lock, RCU-read family table). Not with trace::recorder.
-template <class L>
-struct locking {
-    static constexpr kind option = kind::locking;
+// or lock::smp (<sockmodel/kernel/smp.hpp>: threads may call concurrently;
+// per-CPU caches and counters, the fd table's file_lock, RCU-read family
+// table). Not with trace::recorder.
+template <class L = lock::none>
+struct locking : option {
+    using kind = locking<>;
     using type = L;
+    using default_type = lock::none;
 };
 }  // namespace opt
 
 namespace detail {
 template <class O>
-concept config_option = requires {
-    { O::option } -> std::convertible_to<opt::kind>;
+concept config_option = std::is_base_of_v<opt::option, O> && requires {
+    typename O::kind;
     typename O::type;
+    typename O::default_type;
 };
 
-// What an option says, read so that a non-option only fails the static_assert
-// of config (no follow-on errors).
-template <class O>
-constexpr bool is_kind(opt::kind k)
-{
-    if constexpr (config_option<O>)
-        return O::option == k;
-    else
-        return false;
-}
 template <class O>
 struct option_type {
-    using type = void;
-};
-template <config_option O>
-struct option_type<O> {
     using type = typename O::type;
 };
 
-// The type of the option of kind K in Options..., or Default.
-template <opt::kind K, class Default, class... Options>
-struct option_or {
-    using type = Default;
+template <class O>
+struct kind_of {
+    using type = void;
 };
-template <opt::kind K, class Default, class O, class... Rest>
-struct option_or<K, Default, O, Rest...> {
-    using type = std::conditional_t<is_kind<O>(K), typename option_type<O>::type,
-                                    typename option_or<K, Default, Rest...>::type>;
+template <config_option O>
+struct kind_of<O> {
+    using type = typename O::kind;
 };
 
-template <opt::kind K, class... Options>
-constexpr int count_of() { return ((is_kind<Options>(K) ? 1 : 0) + ... + 0); }
+// The type of the option of kind Kind in Options..., or Kind's default.
+template <class Kind, class... Options>
+struct option_or {
+    using type = typename Kind::default_type;
+};
+template <class Kind, class O, class... Rest>
+struct option_or<Kind, O, Rest...> {
+    using type = typename std::conditional_t<std::is_same_v<typename kind_of<O>::type, Kind>, option_type<O>,
+                                             option_or<Kind, Rest...>>::type;
+};
+
+template <class Kind, class... Options>
+constexpr int count_of() { return ((std::is_same_v<typename kind_of<Options>::type, Kind> ? 1 : 0) + ... + 0); }
 }  // namespace detail
+
+// The option of kind Kind (an opt:: template with its defaults, opt::abi<>) in
+// a configuration's options, or its default.
+template <class Kind, class... Options>
+using option_t = typename detail::option_or<Kind, Options...>::type;
 
 template <class... Options>
 struct config {
     static constexpr bool options_known = (detail::config_option<Options> && ...);
     static constexpr bool options_once = [] {
         if constexpr (options_known)
-            return ((detail::count_of<Options::option, Options...>() == 1) && ...);
+            return ((detail::count_of<typename Options::kind, Options...>() == 1) && ...);
         else
             return true;
     }();
@@ -154,25 +171,25 @@ struct config {
     // members below usable and the compiler says nothing more.
     static constexpr bool valid = [] {
         static_assert(options_known,
-                      "sockmodel::config: an option is not one of sockmodel::opt::abi, families, tracer, security, "
-                      "update_socket_protocol, faults, on_bug, runtime_lsm or locking (the kernel's Kconfig knows no such symbol): check its spelling");
+                      "sockmodel::config: an option is not a sockmodel::opt option (opt::abi, families, tracer, "
+                      "security, update_socket_protocol, faults, on_bug, runtime_lsm, locking; the kernel's "
+                      "Kconfig knows no such symbol): check its spelling");
         static_assert(options_once, "sockmodel::config: an option is given twice: keep one of them");
         return options_known && options_once;
     }();
 
-    using abi = typename detail::option_or<opt::kind::abi, arch::host, Options...>::type;
-    using families = typename detail::option_or<opt::kind::families, default_families, Options...>::type;
-    using tracer = typename detail::option_or<opt::kind::tracer, trace::none, Options...>::type;
-    using security = typename detail::option_or<opt::kind::security, lsm::none, Options...>::type;
-    using update_socket_protocol =
-        typename detail::option_or<opt::kind::update_socket_protocol, no_bpf_protocol_hook, Options...>::type;
-    using faults = typename detail::option_or<opt::kind::faults, fault::none, Options...>::type;
-    static constexpr bug_policy on_bug =
-        detail::option_or<opt::kind::on_bug, std::integral_constant<bug_policy, bug_policy::throw_logic_error>,
-                          Options...>::type::value;
-    static constexpr bool runtime_lsm =
-        detail::option_or<opt::kind::runtime_lsm, std::false_type, Options...>::type::value;
-    using locking = typename detail::option_or<opt::kind::locking, lock::none, Options...>::type;
+    template <class Kind>
+    using get = option_t<Kind, Options...>;
+
+    using abi = get<opt::abi<>>;
+    using families = get<opt::families<>>;
+    using tracer = get<opt::tracer<>>;
+    using security = get<opt::security<>>;
+    using update_socket_protocol = get<opt::update_socket_protocol<>>;
+    using faults = get<opt::faults<>>;
+    static constexpr bug_policy on_bug = get<opt::on_bug<>>::value;
+    static constexpr bool runtime_lsm = get<opt::runtime_lsm<>>::value;
+    using locking = get<opt::locking<>>;
 };
 
 using default_config = config<>;
@@ -183,5 +200,34 @@ template <class C>
 inline constexpr bool is_config = false;
 template <class... O>
 inline constexpr bool is_config<config<O...>> = true;
+
+// The boot-time checks of a configuration, each with its message.
+template <class Config>
+struct checked_config {
+    static_assert(is_config<Config>,
+                  "kernel<Config>: Config must be sockmodel::config<options...>; a struct derived from a config "
+                  "would have its added members ignored (write config<opt::tracer<...>, ...> instead)");
+    static constexpr bool options_ok = [] {
+        if constexpr (is_config<Config>)
+            return Config::valid;  // its static_asserts say what is wrong
+        else
+            return false;
+    }();
+    static_assert(detail::complete_type<typename Config::families>,
+                  "kernel<Config>: the configuration names no families and <sockmodel/default_families.hpp> is not "
+                  "included: include it, or name them with opt::families<...>");
+    static_assert(!is_smp<typename Config::locking> || detail::complete_type<lock::smp>,
+                  "kernel<Config>: opt::locking<lock::smp> needs the SMP primitives: #include "
+                  "<sockmodel/kernel/smp.hpp> (a lock::none program does not parse <thread> and the rest)");
+    static_assert(!Config::runtime_lsm || detail::complete_type<lsm::hook_heads<typename Config::locking>>,
+                  "kernel<Config>: opt::runtime_lsm<true> needs the hook lists: #include "
+                  "<sockmodel/security/hooks.hpp>");
+    static_assert(!is_smp<typename Config::locking> || !std::is_same_v<typename Config::tracer, trace::recorder>,
+                  "kernel<Config>: opt::locking<lock::smp> with opt::tracer<trace::recorder>: the recorder keeps one "
+                  "trace for one system call at a time and is not thread-safe (the kernel's ftrace buffers are per "
+                  "CPU; the model's is not): trace a lock::none kernel, or leave the tracer out");
+    // Naming options_ok here instantiates it, and with it the option checks.
+    static constexpr bool value = sizeof(std::bool_constant<options_ok>) > 0;
+};
 
 }  // namespace sockmodel

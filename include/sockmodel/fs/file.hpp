@@ -7,13 +7,13 @@
 #include <sockmodel/arch/abi.hpp>
 #include <sockmodel/fault/fault.hpp>
 #include <sockmodel/kernel/context.hpp>
-#include <sockmodel/kernel/smp.hpp>
+#include <sockmodel/lock/atomic.hpp>
+#include <sockmodel/lock/spinlock.hpp>
 #include <sockmodel/linux/fs.hpp>
 #include <sockmodel/trace/decode.hpp>
 #include <sockmodel/trace/trace.hpp>
 
 #include <algorithm>
-#include <atomic>
 #include <bit>
 #include <cassert>
 #include <cerrno>
@@ -25,11 +25,17 @@
 
 namespace sockmodel {
 
+// Fault points (fault/fault.hpp) of this file's functions.
+namespace fault_point {
+inline constexpr fault_point_info alloc_fd{.name = "alloc_fd", .fn = "get_unused_fd_flags", .what = "alloc_fd: no free fd below RLIMIT_NOFILE", .err = -EMFILE};
+inline constexpr fault_point_info expand_files{.name = "expand_files", .fn = "get_unused_fd_flags", .what = "expand_files: alloc_fdtable returns NULL", .err = -ENOMEM};
+}  // namespace fault_point
+
 struct file;
 struct task_struct;
 // kernel/task.hpp: RLIMIT_NOFILE as get_unused_fd_flags reads it.
-template <bool Locked>
-inline unsigned long task_rlimit(const task_struct& t, int resource);
+template <class X>
+inline unsigned long task_rlimit(const X& x, const task_struct& t, int resource);
 
 inline constexpr unsigned bits_per_long = sizeof(unsigned long) * CHAR_BIT;
 inline constexpr unsigned nr_open_default = bits_per_long;  // NR_OPEN_DEFAULT: the embedded table
@@ -73,8 +79,9 @@ class files_struct {
 public:
     files_struct() : fdt_(nr_open_default) {}
 
-    // files->file_lock: taken by alloc_fd, fd_install, close and dup under lock::smp.
-    mutable spinlock file_lock;
+    // files->file_lock: taken by alloc_fd, fd_install, close and dup (a real
+    // lock under lock::smp only).
+    mutable spinlock_t file_lock;
     const fd_observer* observer = nullptr;
 
     const fdtable& fdt() const { return fdt_; }
@@ -84,22 +91,21 @@ public:
     // clone(CLONE_FILES) takes one (get), exit_files drops one (put:
     // put_files_struct's atomic_dec_and_test; true for the last user, who
     // closes what is open). Atomic under lock::smp, a plain count otherwise.
-    int users() const { return count_; }
-    template <bool Locked>
-    void get()
+    template <class X>
+    int users(const X& x) const
     {
-        if constexpr (Locked)
-            std::atomic_ref<int>(count_).fetch_add(1, std::memory_order_relaxed);
-        else
-            ++count_;
+        return atomic_read(x, count_);
     }
-    template <bool Locked>
-    bool put()
+    int users() const { return atomic_read(lock::any_thread{}, count_); }
+    template <class X>
+    void get(const X& x)
     {
-        if constexpr (Locked)
-            return std::atomic_ref<int>(count_).fetch_sub(1, std::memory_order_acq_rel) == 1;
-        else
-            return --count_ == 0;
+        atomic_inc(x, count_);
+    }
+    template <class X>
+    bool put(const X& x)
+    {
+        return atomic_dec_and_test(x, count_);
     }
     const files_stats& stats() const { return stats_; }
 
@@ -282,48 +288,34 @@ private:
 
     fdtable fdt_;
     unsigned next_fd_ = 0;
-    int count_ = 1;
+    atomic_t count_{1};
     files_stats stats_;
 };
 
 // ---------------------------------------------------------------------------
 // The entry points, traced, on the calling task's table.
 
-// get_unused_fd_flags → alloc_fd(0, rlimit(RLIMIT_NOFILE), flags).
+// get_unused_fd_flags → alloc_fd(0, rlimit(RLIMIT_NOFILE), flags), under
+// spin_lock(&files->file_lock).
 template <class K>
 inline int get_unused_fd_flags(context<K>& cx, int flags)
 {
     using abi = typename K::abi;
     auto& current = cx.current;  // task_struct, complete where K is
     auto t = trace::enter(cx, "get_unused_fd_flags");
-    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return trace::decode_open_flags<abi>(flags); });
-    const unsigned long nofile = task_rlimit<K::locked>(current, abi::rlimit_nofile);
-    const unsigned nr_open = get_nr_open(cx.k);
-    int fd = 0;
-    if constexpr (K::locked) {
-        // alloc_fd under spin_lock(&files->file_lock).
-        files_struct& files = *current.files;
-        files.file_lock.lock();
-        if constexpr (fault::enabled<typename K::faults_type>)
-            fd = should_fail(cx, fault_point::alloc_fd)
-                     ? -EMFILE
-                     : files.alloc_fd(0, static_cast<unsigned>(nofile), (flags & abi::o_cloexec) != 0, nr_open, true,
-                                      [&] { return should_fail(cx, fault_point::expand_files); });
-        else
-            fd = files.alloc_fd(0, static_cast<unsigned>(nofile), (flags & abi::o_cloexec) != 0, nr_open, true);
-        if (fd >= 0 && files.observer)
-            files.observer->allocated(files.observer->arg, files, fd);
-        files.file_lock.unlock();
-    } else if constexpr (fault::enabled<typename K::faults_type>)
-        fd = should_fail(cx, fault_point::alloc_fd)
-                 ? -EMFILE
-                 : current.files->alloc_fd(0, static_cast<unsigned>(nofile), (flags & abi::o_cloexec) != 0, nr_open,
-                                           current.files->users() > 1,
-                                           [&] { return should_fail(cx, fault_point::expand_files); });
-    else
-        fd = current.files->alloc_fd(0, static_cast<unsigned>(nofile), (flags & abi::o_cloexec) != 0, nr_open,
-                                     current.files->users() > 1);
-    if constexpr (trace::on<decltype(cx)>) trace::note(cx, "get_unused_fd_flags", [&] {
+    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return trace::decode_open_flags<abi>(flags); });
+    const unsigned long nofile = task_rlimit(cx, current, abi::rlimit_nofile);
+    const unsigned nr_open = get_nr_open(cx);
+    files_struct& files = *current.files;
+    auto file_lock = guard(cx, files.file_lock);
+    const int fd = should_fail<&fault_point::alloc_fd>(cx)
+                       ? -EMFILE
+                       : files.alloc_fd(0, static_cast<unsigned>(nofile), (flags & abi::o_cloexec) != 0, nr_open,
+                                        files.users(cx) > 1, [&] { return should_fail<&fault_point::expand_files>(cx); });
+    if (fd >= 0 && files.observer) [[unlikely]]
+        files.observer->allocated(files.observer->arg, files, fd);
+    file_lock.unlock();
+    SOCKMODEL_TRACE_NOTE(cx, "get_unused_fd_flags", [&] {
         if (fd >= 0)
             return "alloc_fd: lowest free fd is " + std::to_string(fd);
         if (fd == -EMFILE)
@@ -338,35 +330,25 @@ template <class K>
 void put_unused_fd(context<K>& cx, int fd)
 {
     auto t = trace::enter(cx, "put_unused_fd");
-    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return std::to_string(fd); });
-    if constexpr (K::locked) {
-        files_struct& files = *cx.current.files;
-        files.file_lock.lock();
-        files.put_unused_fd(static_cast<unsigned>(fd));
-        if (files.observer)
-            files.observer->released(files.observer->arg, files, fd);
-        files.file_lock.unlock();
-    } else {
-        cx.current.files->put_unused_fd(static_cast<unsigned>(fd));
-    }
+    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return std::to_string(fd); });
+    files_struct& files = *cx.current.files;
+    auto file_lock = guard(cx, files.file_lock);
+    files.put_unused_fd(static_cast<unsigned>(fd));
+    if (files.observer) [[unlikely]]
+        files.observer->released(files.observer->arg, files, fd);
 }
 
+// fd_install: the kernel installs under RCU unless a resize is in progress;
+// the model's table can be reallocated by expand_files at any time, so it
+// takes file_lock.
 template <class K>
 void fd_install(context<K>& cx, int fd, file* f)
 {
     auto t = trace::enter(cx, "fd_install");
-    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return std::to_string(fd); });
-    if constexpr (K::locked) {
-        // The kernel installs under RCU unless a resize is in progress; the
-        // model's table can be reallocated by expand_files at any time, so
-        // it always takes file_lock.
-        files_struct& files = *cx.current.files;
-        files.file_lock.lock();
-        files.fd_install(static_cast<unsigned>(fd), f);
-        files.file_lock.unlock();
-    } else {
-        cx.current.files->fd_install(static_cast<unsigned>(fd), f);
-    }
+    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return std::to_string(fd); });
+    files_struct& files = *cx.current.files;
+    auto file_lock = guard(cx, files.file_lock);
+    files.fd_install(static_cast<unsigned>(fd), f);
 }
 
 // file_close_fd: detach the file from fd under the table's lock.
@@ -374,18 +356,13 @@ template <class K>
 file* file_close_fd(context<K>& cx, int fd)
 {
     auto t = trace::enter(cx, "file_close_fd");
-    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return std::to_string(fd); });
-    file* f = nullptr;
-    if constexpr (K::locked) {
-        files_struct& files = *cx.current.files;
-        files.file_lock.lock();
-        f = files.close_fd(fd);
-        if (f && files.observer)
-            files.observer->released(files.observer->arg, files, fd);
-        files.file_lock.unlock();
-    } else {
-        f = cx.current.files->close_fd(fd);
-    }
+    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return std::to_string(fd); });
+    files_struct& files = *cx.current.files;
+    auto file_lock = guard(cx, files.file_lock);
+    file* f = files.close_fd(fd);
+    if (f && files.observer) [[unlikely]]
+        files.observer->released(files.observer->arg, files, fd);
+    file_lock.unlock();
     return t.ret_ptr(f);
 }
 

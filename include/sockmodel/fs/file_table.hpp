@@ -15,78 +15,59 @@
 #include <sockmodel/trace/trace.hpp>
 #include <sockmodel/uapi/errno.hpp>
 
-#include <algorithm>
-#include <atomic>
+#include <sockmodel/lock/atomic.hpp>
+#include <sockmodel/lock/percpu.hpp>
+
 #include <new>
 #include <string>
 #include <string_view>
 
 namespace sockmodel {
 
+// Fault points (fault/fault.hpp) of this file's functions.
+namespace fault_point {
+inline constexpr fault_point_info d_alloc_pseudo{.name = "d_alloc_pseudo", .fn = "alloc_file_pseudo", .what = "d_alloc_pseudo returns NULL", .err = -ENOMEM};
+inline constexpr fault_point_info file_max{.name = "file_max", .fn = "alloc_empty_file", .what = "nr_files >= fs.file-max", .err = -ENFILE};
+inline constexpr fault_point_info filp_cache{.name = "filp_cache", .fn = "alloc_empty_file", .what = "filp_cachep: kmem_cache_alloc returns NULL", .err = -ENOMEM};
+}  // namespace fault_point
+
 inline constexpr unsigned sysctl_nr_open_default = 1024 * 1024;
 
-// The file subsystem's state: filp_cachep, files_stat, and the two sysctls
-// that bound descriptors (fs.file-max here, fs.nr_open of fs/file.c beside it).
+// The file subsystem's state: filp_cachep, files_stat's file-max, and
+// fs.nr_open of fs/file.c beside it. nr_files, the percpu_counter of files in
+// use, is the lock policy's (lock/percpu.hpp: nr_files_add, get_nr_files).
 class file_table {
 public:
-    // get_empty_filp's accounting: a file from the cache, counted.
-    file* alloc()
-    {
-        file* f = filp_.alloc();
-        if (f)
-            ++nr_files_;
-        return f;
-    }
-
-    void free(file* f)
-    {
-        --nr_files_;
-        filp_.free(f);
-    }
-
-    long nr_files() const { return nr_files_; }
-    long max_files() const { return max_files_; }
-    unsigned nr_open() const { return nr_open_; }
-    // The sysctls are written whole (WRITE_ONCE) and, under lock::smp, read
-    // with READ_ONCE (get_max_files(k), get_nr_open(k)): safe while other
-    // threads are in system calls.
-    void set_max_files(long n) { std::atomic_ref<long>(max_files_).store(n, std::memory_order_relaxed); }  // fs.file-max
-    void set_nr_open(unsigned n) { std::atomic_ref<unsigned>(nr_open_).store(n, std::memory_order_relaxed); }  // fs.nr_open
-    long max_files_once() const
-    {
-        return std::atomic_ref<long>(const_cast<long&>(max_files_)).load(std::memory_order_relaxed);
-    }
-    unsigned nr_open_once() const
-    {
-        return std::atomic_ref<unsigned>(const_cast<unsigned&>(nr_open_)).load(std::memory_order_relaxed);
-    }
+    long max_files() const { return __atomic_load_n(&max_files_, __ATOMIC_RELAXED); }
+    unsigned nr_open() const { return __atomic_load_n(&nr_open_, __ATOMIC_RELAXED); }
+    // The sysctls, written whole (WRITE_ONCE) from any thread; the path reads
+    // them with READ_ONCE (get_max_files(cx), get_nr_open(cx)).
+    void set_max_files(long n) { write_once(lock::any_thread{}, max_files_, n); }     // fs.file-max
+    void set_nr_open(unsigned n) { write_once(lock::any_thread{}, nr_open_, n); }     // fs.nr_open
 
     object_cache<file>& cache() { return filp_; }
     const object_cache<file>& cache() const { return filp_; }
 
+    // For get_max_files / get_nr_open.
+    const long& max_files_field() const { return max_files_; }
+    const unsigned& nr_open_field() const { return nr_open_; }
+
 private:
     object_cache<file> filp_{"filp"};
-    long nr_files_ = 0;
     long max_files_ = 1L << 24;  // the kernel sizes it from memory
     unsigned nr_open_ = sysctl_nr_open_default;
 };
 
-// get_max_files() and sysctl_nr_open as the path reads them: READ_ONCE under lock::smp.
-template <class K>
-inline long get_max_files(const K& k)
+// get_max_files() and sysctl_nr_open as the path reads them (READ_ONCE).
+template <class Cx>
+inline long get_max_files(Cx& cx)
 {
-    if constexpr (K::locked)
-        return k.files.max_files_once();
-    else
-        return k.files.max_files();
+    return read_once(cx, cx.k.files.max_files_field());
 }
-template <class K>
-inline unsigned get_nr_open(const K& k)
+template <class Cx>
+inline unsigned get_nr_open(Cx& cx)
 {
-    if constexpr (K::locked)
-        return k.files.nr_open_once();
-    else
-        return k.files.nr_open();
+    return read_once(cx, cx.k.files.nr_open_field());
 }
 
 // alloc_empty_file: the file-max limit (CAP_SYS_ADMIN exempt), then the filp cache.
@@ -95,41 +76,25 @@ inline err_ptr<file> alloc_empty_file(context<K>& cx, int flags)
 {
     using abi = typename K::abi;
     auto t = trace::enter(cx, "alloc_empty_file");
-    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return trace::decode_open_flags<abi>(flags); });
-    file_table& files = cx.k.files;
-    long nr_files = 0;
-    bool over = false;
-    if constexpr (K::locked) {
-        // get_nr_files: percpu_counter_read_positive (the shared count, which
-        // other CPUs' unfolded frees can leave below zero, read as 0); at the
-        // limit, the exact percpu_counter_sum_positive decides.
-        const long max_files = get_max_files(cx.k);
-        nr_files = std::max(cx.k.smp.nr_files_approx(), 0L);
-        if (nr_files >= max_files && !capable(cx.current.cred, capability::sys_admin))
-            over = std::max(cx.k.smp.nr_files_sum(), 0L) >= max_files;
-    } else {
-        nr_files = files.nr_files();
-    }
-    if (should_fail(cx, fault_point::file_max) ||
-        (K::locked ? over : (nr_files >= files.max_files() && !capable(cx.current.cred, capability::sys_admin)))) {
-        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "alloc_empty_file", [] { return std::string("VFS: file-max limit reached"); });
+    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return trace::decode_open_flags<abi>(flags); });
+    // get_nr_files is the shared count, which under lock::smp other CPUs'
+    // unfolded frees can leave below the truth; at the limit the exact sum decides.
+    const long max_files = get_max_files(cx);
+    if (should_fail<&fault_point::file_max>(cx) ||
+        (get_nr_files(cx) >= max_files && !capable(cx.current.cred, capability::sys_admin) &&
+         nr_files_sum_positive(cx) >= max_files)) {
+        SOCKMODEL_TRACE_NOTE(cx, "alloc_empty_file", [] { return std::string("VFS: file-max limit reached"); });
         t.ret(-ENFILE);
         return ERR_PTR<file>(-ENFILE);
     }
-    file* f = nullptr;
-    if constexpr (K::locked) {
-        if (!should_fail(cx, fault_point::filp_cache))
-            if (void* p = cx.k.smp.cache_alloc(*cx.current.cpu, pcpu_cache::filp, files.cache().raw())) {
-                f = ::new (p) file();
-                cx.k.smp.nr_files_add(*cx.current.cpu, 1);
-            }
-    } else {
-        f = should_fail(cx, fault_point::filp_cache) ? nullptr : files.alloc();
-    }
-    if (!f) {
+    void* mem = should_fail<&fault_point::filp_cache>(cx) ? nullptr
+                                                         : kmem_cache_alloc(cx, pcpu_cache::filp, cx.k.files.cache().raw());
+    if (!mem) {
         t.ret(-ENOMEM);
         return ERR_PTR<file>(-ENOMEM);
     }
+    file* f = ::new (mem) file();
+    nr_files_add(cx, 1);  // percpu_counter_inc(&nr_files)
     f->f_flags = static_cast<unsigned>(flags);
     t.ret_ptr(f);
     return f;
@@ -142,14 +107,14 @@ inline err_ptr<file> alloc_file_pseudo(context<K>& cx, inode& i, std::string_vie
                                 const file_operations* fops)
 {
     auto t = trace::enter(cx, "alloc_file_pseudo");
-    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return "\"" + std::string(name) + "\""; });
-    if (should_fail(cx, fault_point::d_alloc_pseudo)) {  // no dentry: nothing taken yet
+    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return "\"" + std::string(name) + "\""; });
+    if (should_fail<&fault_point::d_alloc_pseudo>(cx)) {  // no dentry: nothing taken yet
         t.ret(-ENOMEM);
         return ERR_PTR<file>(-ENOMEM);
     }
     err_ptr<file> f = alloc_empty_file(cx, flags);
     if (f.IS_ERR()) {
-        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "alloc_file_pseudo", [] {
+        SOCKMODEL_TRACE_NOTE(cx, "alloc_file_pseudo", [] {
             return std::string("alloc_file failed: ihold(inode) + path_put: the dentry goes, the inode stays with "
                                "its owner");
         });
@@ -171,26 +136,17 @@ inline void __fput(context<K>& cx, file* f)
     auto t = trace::enter(cx, "__fput");
     f->f_op->release(&cx, *f->f_inode, *f);
     iput(cx, *f->f_inode);  // dput: the pseudo dentry held the inode
-    if constexpr (K::locked) {
-        f->~file();
-        cx.k.smp.cache_free(*cx.current.cpu, pcpu_cache::filp, cx.k.files.cache().raw(), f);
-        cx.k.smp.nr_files_add(*cx.current.cpu, -1);
-    } else {
-        cx.k.files.free(f);
-    }
+    f->~file();
+    kmem_cache_free(cx, pcpu_cache::filp, cx.k.files.cache().raw(), f);
+    nr_files_add(cx, -1);  // file_free: percpu_counter_dec(&nr_files)
 }
 
 // fput: the last reference runs __fput (synchronously, as fput_close_sync in close(2)).
 template <class K>
 inline void fput(context<K>& cx, file* f)
 {
-    if constexpr (K::locked) {
-        // atomic_long_dec_and_test(&file->f_count): dup and close race on it.
-        if (std::atomic_ref<decltype(f->f_count)>(f->f_count).fetch_sub(1, std::memory_order_acq_rel) == 1)
-            __fput(cx, f);
-    } else if (--f->f_count == 0) {
+    if (atomic_dec_and_test(cx, f->f_count))  // dup and close race on it
         __fput(cx, f);
-    }
 }
 
 }  // namespace sockmodel

@@ -19,18 +19,23 @@
 //       after membarrier(2) has made every reader's store visible (liburcu's
 //       "memb" flavour);
 //     - each files_struct has its file_lock (fs/file.c: alloc_fd, fd_install,
-//       close and dup take it); file and module reference counts are atomic
-//       (atomic_long_t f_count, atomic_t mod->refcnt).
+//       close and dup take it); reference counts are atomic (refcount_t,
+//       atomic_long_t: lock/atomic.hpp), locks are real (lock/spinlock.hpp).
+//
+// A program that configures opt::locking<lock::smp> includes this header; a
+// lock::none program never parses it (<thread>, <deque>, membarrier).
 #pragma once
+
+#include <sockmodel/lock/atomic.hpp>
+#include <sockmodel/lock/percpu.hpp>
+#include <sockmodel/lock/policy.hpp>
+#include <sockmodel/lock/spinlock.hpp>
 
 #include <atomic>
 #include <cstddef>
 #include <deque>
 #include <memory>
-#include <mutex>
-#include <shared_mutex>
 #include <thread>
-#include <type_traits>
 
 #include <linux/membarrier.h>
 #include <sys/syscall.h>
@@ -38,35 +43,13 @@
 
 namespace sockmodel {
 
+class smp_state;
+
 namespace lock {
-struct none {};
-struct smp {};
-}  // namespace lock
-
-template <class L>
-inline constexpr bool is_smp = std::is_same_v<L, lock::smp>;
-
-// spinlock_t: test-and-test-and-set.
-class spinlock {
-public:
-    void lock() noexcept
-    {
-        while (locked_.exchange(true, std::memory_order_acquire))
-            while (locked_.load(std::memory_order_relaxed))
-                cpu_relax();
-    }
-    void unlock() noexcept { locked_.store(false, std::memory_order_release); }
-
-    static void cpu_relax() noexcept
-    {
-#if defined(__x86_64__) || defined(__i386__)
-        __builtin_ia32_pause();
-#endif
-    }
-
-private:
-    std::atomic<bool> locked_{false};
+struct smp {
+    using state = smp_state;
 };
+}  // namespace lock
 
 // A per-CPU counter: written only by its own CPU (a load and a store, no
 // locked instruction), read by anyone.
@@ -78,15 +61,6 @@ public:
 private:
     std::atomic<long> v_{0};
 };
-
-// Caches with a per-CPU magazine: filp, sock_inode_cache, and one per proto
-// (by its inuse_idx).
-namespace pcpu_cache {
-inline constexpr unsigned filp = 0, sock_inode = 1, proto_base = 2;
-inline constexpr unsigned count = proto_base + 64;  // PROTO_INUSE_NR protos
-inline constexpr unsigned magazine = 16;            // objects a CPU keeps
-inline constexpr unsigned batch = magazine / 2;     // moved at once to or from the depot
-}  // namespace pcpu_cache
 
 // One CPU's share of a kernel's state. Aligned so that no two CPUs' areas
 // share a cache line (the kernel's per-CPU areas are separate pages): the
@@ -101,14 +75,12 @@ struct alignas(128) cpu_area {
     magazine mags[pcpu_cache::count]{};
     pcpu_long cache_active[pcpu_cache::count];  // objects handed out minus freed, by this CPU
     pcpu_long nr_files;                         // this CPU's share not yet folded into the shared count
-    pcpu_long net_refcount, sock_inuse;         // init_net's, per CPU
-    pcpu_long prot_inuse[64];                   // init_net's prot_inuse, per CPU
+    pcpu_long net[pcpu_net::count];             // init_net's counters, per CPU
     unsigned last_ino = 0;                      // get_next_ino's per-CPU last_ino
+    lookup_cache proto_cache;                   // the proto sk_alloc asked for last on this CPU
     std::atomic<unsigned long> rcu_nesting{0};  // odd inside a read-side critical section
     bool attached = false;                      // a task runs on it
 };
-
-class kmem_cache;
 
 // The SMP half of a kernel (kernel::smp with lock::smp).
 class smp_state {
@@ -127,7 +99,7 @@ public:
     // A CPU for a new task: a free one, or a new one.
     cpu_area* attach()
     {
-        std::lock_guard g(areas_lock_);
+        lock_guard<lock::smp, spinlock_t> g(areas_lock_);
         for (auto& a : areas_)
             if (!a->attached) {
                 a->attached = true;
@@ -139,17 +111,17 @@ public:
     }
     void detach(cpu_area* a)
     {
-        std::lock_guard g(areas_lock_);
+        lock_guard<lock::smp, spinlock_t> g(areas_lock_);
         a->attached = false;  // its counters and magazines stay, for the next task
     }
 
     // kmem_cache_alloc / kmem_cache_free through this CPU's magazine.
     template <class Cache>
-    void* cache_alloc(cpu_area& cpu, unsigned idx, Cache& depot)
+    void* cache_alloc(cpu_area* cpu, unsigned idx, Cache& depot)
     {
-        cpu_area::magazine& m = cpu.mags[idx];
+        cpu_area::magazine& m = cpu->mags[idx];
         if (m.n == 0) [[unlikely]] {
-            std::lock_guard g(depot_lock_);
+            lock_guard<lock::smp, spinlock_t> g(depot_lock_);
             while (m.n < pcpu_cache::batch) {
                 void* p = depot.alloc();
                 if (!p)
@@ -159,63 +131,61 @@ public:
             if (m.n == 0)
                 return nullptr;
         }
-        cpu.cache_active[idx].add(1);
+        cpu->cache_active[idx].add(1);
         return m.obj[--m.n];
     }
     template <class Cache>
-    void cache_free(cpu_area& cpu, unsigned idx, Cache& depot, void* p)
+    void cache_free(cpu_area* cpu, unsigned idx, Cache& depot, void* p)
     {
-        cpu_area::magazine& m = cpu.mags[idx];
+        cpu_area::magazine& m = cpu->mags[idx];
         if (m.n == pcpu_cache::magazine) [[unlikely]] {
-            std::lock_guard g(depot_lock_);
+            lock_guard<lock::smp, spinlock_t> g(depot_lock_);
             while (m.n > pcpu_cache::magazine - pcpu_cache::batch)
                 depot.free(m.obj[--m.n]);
         }
         m.obj[m.n++] = p;
-        cpu.cache_active[idx].add(-1);
+        cpu->cache_active[idx].add(-1);
     }
+    template <class Cache>
+    std::size_t cache_in_use(unsigned idx, const Cache&) const
+    {
+        return static_cast<std::size_t>(sum([&](const cpu_area& a) { return a.cache_active[idx].read(); }));
+    }
+
+    unsigned& this_cpu_last_ino(cpu_area* cpu) { return cpu->last_ino; }
+    lookup_cache& this_cpu_proto_cache(cpu_area* cpu) { return cpu->proto_cache; }
 
     // percpu_counter_add(&nr_files, d) with the batch folding.
-    void nr_files_add(cpu_area& cpu, long d)
+    void nr_files_add(cpu_area* cpu, long d)
     {
-        cpu.nr_files.add(d);
-        const long local = cpu.nr_files.read();
+        cpu->nr_files.add(d);
+        const long local = cpu->nr_files.read();
         if (local >= nr_files_batch || local <= -nr_files_batch) {
             nr_files_shared_.fetch_add(local, std::memory_order_relaxed);
-            cpu.nr_files.add(-local);
+            cpu->nr_files.add(-local);
         }
     }
-    // get_nr_files: the shared count, approximate by up to a batch per CPU.
-    long nr_files_approx() const { return nr_files_shared_.load(std::memory_order_relaxed); }
-
-    // get_next_ino: a CPU's numbers come from a batch of LAST_INO_BATCH taken
-    // from the shared counter; 32 bits, never 0.
-    static constexpr unsigned last_ino_batch = 1024;
-    unsigned get_next_ino(cpu_area& cpu)
-    {
-        unsigned res = cpu.last_ino;
-        if ((res & (last_ino_batch - 1)) == 0)
-            res = shared_last_ino_.fetch_add(last_ino_batch, std::memory_order_relaxed);
-        ++res;
-        if (res == 0)
-            ++res;
-        cpu.last_ino = res;
-        return res;
-    }
+    // percpu_counter_read: the shared count, approximate by up to a batch per CPU.
+    long nr_files_read() const { return nr_files_shared_.load(std::memory_order_relaxed); }
+    // percpu_counter_sum: exact when no call is in flight.
+    long nr_files_sum() const { return nr_files_read() + sum([](const cpu_area& a) { return a.nr_files.read(); }); }
 
     // rcu_read_lock / rcu_read_unlock on this CPU.
-    void rcu_read_lock(cpu_area& cpu)
+    void rcu_read_lock(cpu_area* cpu)
     {
-        cpu.rcu_nesting.store(cpu.rcu_nesting.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+        cpu->rcu_nesting.store(cpu->rcu_nesting.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
         if (memb_)
             std::atomic_signal_fence(std::memory_order_seq_cst);  // synchronize_rcu's membarrier is the fence
         else
             std::atomic_thread_fence(std::memory_order_seq_cst);
     }
-    void rcu_read_unlock(cpu_area& cpu)
+    void rcu_read_unlock(cpu_area* cpu)
     {
-        cpu.rcu_nesting.store(cpu.rcu_nesting.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+        cpu->rcu_nesting.store(cpu->rcu_nesting.load(std::memory_order_relaxed) + 1, std::memory_order_release);
     }
+    // Is this CPU inside a read-side critical section? (A writer that would
+    // wait for itself asks first.)
+    static bool in_rcu_read(const cpu_area* cpu) { return cpu && (cpu->rcu_nesting.load(std::memory_order_relaxed) & 1); }
 
     // synchronize_rcu: every read-side critical section in progress when it
     // was called has ended when it returns. The caller's store (the cleared
@@ -225,60 +195,49 @@ public:
         std::atomic_thread_fence(std::memory_order_seq_cst);
         if (memb_)
             ::syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
-        std::lock_guard g(areas_lock_);
+        lock_guard<lock::smp, spinlock_t> g(areas_lock_);
         for (auto& a : areas_) {
             const unsigned long seen = a->rcu_nesting.load(std::memory_order_acquire);
             if (seen & 1)
                 while (a->rcu_nesting.load(std::memory_order_acquire) == seen)
                     std::this_thread::yield();
         }
-        ++grace_periods_;
+        grace_periods_.fetch_add(1, std::memory_order_relaxed);
     }
-    unsigned long grace_periods() const { return grace_periods_; }
+    unsigned long grace_periods() const { return grace_periods_.load(std::memory_order_relaxed); }
+
+    // this_cpu_add for init_net's counters; an atomic add on another netns's.
+    void net_counter_add(cpu_area* cpu, bool init_net, unsigned slot, atomic_long_t& shared, long val)
+    {
+        if (init_net)
+            cpu->net[slot].add(val);
+        else
+            atomic_add(lock::smp{}, shared, val);
+    }
+    // The per-CPU part of one of init_net's counters, summed.
+    long net_counter_percpu(unsigned slot) const
+    {
+        return sum([&](const cpu_area& a) { return a.net[slot].read(); });
+    }
 
     // Sums over every CPU (for counters(); exact when no call is in flight).
     template <class F>
     long sum(F&& f) const
     {
-        std::lock_guard g(areas_lock_);
+        lock_guard<lock::smp, spinlock_t> g(areas_lock_);
         long n = 0;
         for (const auto& a : areas_)
             n += f(*a);
         return n;
     }
-    long nr_files_sum() const { return nr_files_approx() + sum([](const cpu_area& a) { return a.nr_files.read(); }); }
-
-    std::mutex& tasks_lock() { return tasks_lock_; }
-    std::mutex& registry_lock() { return registry_lock_; }
-    std::mutex& ns_lock() { return ns_lock_; }
-
-    // The families' own locks, named as in the kernel: ptype_lock
-    // (net/core/dev.c, dev_add_pack), nl_table_lock (netlink_lock_table for
-    // readers, netlink_table_grab for writers), vsock_register_mutex and
-    // vsock_table_lock (net/vmw_vsock/af_vsock.c).
-    spinlock& ptype_lock() { return ptype_lock_; }
-    std::shared_mutex& nl_table_lock() { return nl_table_lock_; }
-    std::mutex& vsock_register_mutex() { return vsock_register_mutex_; }
-    spinlock& vsock_table_lock() { return vsock_table_lock_; }
 
 private:
-    mutable std::mutex areas_lock_;
+    mutable spinlock_t areas_lock_;
     std::deque<std::unique_ptr<cpu_area>> areas_;
-    std::mutex depot_lock_;
-    std::mutex tasks_lock_;
-    std::mutex registry_lock_;  // sock_register/sock_unregister (net_family_lock)
-    spinlock ptype_lock_;
-    std::shared_mutex nl_table_lock_;
-    std::mutex vsock_register_mutex_;
-    spinlock vsock_table_lock_;
-    std::mutex ns_lock_;        // the lists of namespaces unshare creates (net_rwsem for net_namespace_list)
+    spinlock_t depot_lock_;
     std::atomic<long> nr_files_shared_{0};
-    std::atomic<unsigned> shared_last_ino_{0};
-    unsigned long grace_periods_ = 0;
+    std::atomic<unsigned long> grace_periods_{0};
     bool memb_ = false;
 };
-
-// What kernel::smp is under lock::none: nothing.
-struct no_smp_state {};
 
 }  // namespace sockmodel

@@ -6,10 +6,10 @@
 
 #include <sockmodel/fs/file.hpp>
 #include <sockmodel/kernel/cred.hpp>
-#include <sockmodel/kernel/smp.hpp>
+#include <sockmodel/lock/atomic.hpp>
+#include <sockmodel/lock/spinlock.hpp>
 
 #include <array>
-#include <atomic>
 #include <memory>
 
 namespace sockmodel {
@@ -41,7 +41,7 @@ inline constexpr unsigned long inr_open_max = 4096;  // INR_OPEN_MAX: init's har
 // written whole (rlim_cur/rlim_max as atomic stores).
 struct signal_struct {
     std::array<resource_limit, rlim_nlimits> rlim;
-    mutable spinlock rlim_lock;  // task_lock(group_leader) around writes (lock::smp only)
+    mutable spinlock_t rlim_lock;  // task_lock(group_leader) around writes (lock::smp only)
 
     explicit signal_struct(int nofile_resource)
     {
@@ -81,14 +81,10 @@ struct task_struct {
 
 // rlimit(resource)'s soft limit as the socket path reads it: READ_ONCE under
 // lock::smp (another thread of the group may setrlimit at the same time).
-template <bool Locked>
-inline unsigned long task_rlimit(const task_struct& t, int resource)
+template <class X>
+inline unsigned long task_rlimit(const X& x, const task_struct& t, int resource)
 {
-    if constexpr (Locked)
-        return std::atomic_ref<unsigned long>(const_cast<unsigned long&>(t.rlimit(resource).rlim_cur))
-            .load(std::memory_order_relaxed);
-    else
-        return t.rlimit(resource).rlim_cur;
+    return read_once(x, t.rlimit(resource).rlim_cur);
 }
 
 }  // namespace sockmodel

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <sockmodel/fs/inode.hpp>
+#include <sockmodel/lock/atomic.hpp>
 
 #include <string_view>
 
@@ -31,7 +32,7 @@ enum fmode : unsigned {
 };
 
 struct file {
-    long f_count = 1;   // file_ref_t: the reference alloc_empty_file returns
+    atomic_long_t f_count{1};  // file_ref_t: the reference alloc_empty_file returns
     unsigned f_flags = 0;
     unsigned f_mode = 0;
     const file_operations* f_op = nullptr;

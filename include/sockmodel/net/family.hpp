@@ -20,12 +20,13 @@
 //         // optional: template <class K> static std::string describe(int type, int protocol, int kern);
 //         // optional: struct state { long in_use() const;       // the family's own kernel state
 //         //                          constexpr std::uint64_t registered() const; };  // what choose reads of it
-//         // optional, lock::smp: template <class K> static std::uint64_t registered_locked(context<K>&);
-//         //                      (registered() read under the family's own lock)
+//         // optional: template <class K> static std::uint64_t registered(context<K>&);
+//         //           (registered() read under the family's own lock)
 //     };
 #pragma once
 
 #include <sockmodel/arch/abi.hpp>
+#include <sockmodel/fault/fault.hpp>
 #include <sockmodel/kernel/context.hpp>
 #include <sockmodel/kernel/cred.hpp>
 #include <sockmodel/linux/net.hpp>
@@ -121,6 +122,15 @@ concept protocol_family = requires(context<K>& cx, net& n, socket& s, const crea
 };
 
 namespace detail {
+template <class F>
+struct fault_points_of {
+    using type = fault::point_list<>;
+};
+template <class F>
+    requires requires { typename F::fault_points; }
+struct fault_points_of<F> {
+    using type = typename F::fault_points;
+};
 template <class F, class K>
 concept family_explains = requires(context<K>& cx, const create_choice& c) { F::template explain<K>(cx, c, 0, 0); };
 template <class F, class K>
@@ -129,11 +139,11 @@ template <class F>
 concept family_has_state = requires { typename F::state; };
 template <class S>
 concept state_has_registrations = requires(const S& s) { { s.registered() } -> std::convertible_to<std::uint64_t>; };
-// Under lock::smp a family whose registrations change at run time reads them
-// under its own lock (netlink_lock_table, vsock_register_mutex).
+// A family whose registrations change at run time reads them under its own
+// lock (netlink_lock_table, vsock_register_mutex).
 template <class F, class K>
-concept family_reads_registrations_locked = requires(context<K>& cx) {
-    { F::template registered_locked<K>(cx) } -> std::convertible_to<std::uint64_t>;
+concept family_reads_registrations = requires(context<K>& cx) {
+    { F::template registered<K>(cx) } -> std::convertible_to<std::uint64_t>;
 };
 
 template <class T>
@@ -204,7 +214,7 @@ int family_create(context<K>& cx, net& n, socket& sock, int protocol, int kern)
 {
     using abi = typename K::abi;
     auto t = trace::enter(cx, F::create_name);
-    if constexpr (trace::on<decltype(cx)>) t.describe([&] {
+    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] {
         if constexpr (detail::family_describes<F, K>)
             return std::string(F::template describe<K>(sock.type, protocol, kern));
         else
@@ -212,24 +222,15 @@ int family_create(context<K>& cx, net& n, socket& sock, int protocol, int kern)
                    std::to_string(kern);
     });
     std::uint64_t registered = 0;
-    if constexpr (detail::state_has_registrations<typename family_state_of<F>::type>) {
-        if constexpr (K::locked && detail::family_reads_registrations_locked<F, K>)
-            registered = F::template registered_locked<K>(cx);
-        else
-            registered = registered_of(cx.k.template family_state<F>());
-    }
-    const create_choice c = [&] {
-        if constexpr (K::locked) {
-            // The sysctls as of one moment (each READ_ONCE, the ping range
-            // under its seqlock): a writer may be changing them.
-            const net_sysctl snapshot = n.sysctl_snapshot();
-            const create_context in{snapshot, cx.current.cred, kern, *n.user_ns, registered};
-            return F::template choose<K>(in, sock.type, protocol);
-        } else {
-            const create_context in{n.sysctl, cx.current.cred, kern, *n.user_ns, registered};
-            return F::template choose<K>(in, sock.type, protocol);
-        }
-    }();
+    if constexpr (detail::family_reads_registrations<F, K>)
+        registered = F::template registered<K>(cx);
+    else if constexpr (detail::state_has_registrations<typename family_state_of<F>::type>)
+        registered = registered_of(cx.k.template family_state<F>());
+    // The sysctls as of one moment (each READ_ONCE, the ping range under its
+    // seqlock): a writer may be changing them.
+    const net_sysctl sysctl = n.sysctl_snapshot(cx);
+    const create_context in{sysctl, cx.current.cred, kern, *n.user_ns, registered};
+    const create_choice c = F::template choose<K>(in, sock.type, protocol);
     if constexpr (detail::family_explains<F, K>)
         F::template explain<K>(cx, c, sock.type, protocol);
     if (c.err)
@@ -260,5 +261,67 @@ int register_family(K& k)
     k.modules.load(F::owner);
     return k.sock_register(&family_ops<K, F>);
 }
+
+namespace detail {
+template <class List>
+struct family_checks;
+
+template <class... F>
+struct family_checks<family_list<F...>> {
+    static constexpr bool below(int max) { return ((F::family >= 0 && F::family < max) && ... && true); }
+    static constexpr bool unique()
+    {
+        constexpr int numbers[] = {F::family..., 0};
+        constexpr std::size_t n = sizeof...(F);
+        for (std::size_t i = 0; i < n; ++i)
+            for (std::size_t j = i + 1; j < n; ++j)
+                if (numbers[i] == numbers[j])
+                    return false;
+        return true;
+    }
+};
+
+template <class T>
+concept complete_type = requires { sizeof(T); };
+
+// The configured family list; an empty one when it names an incomplete type
+// (checked_config has said why), so no error follows the first.
+template <class T>
+struct families_or_empty {
+    using type = family_list<>;
+};
+template <complete_type T>
+struct families_or_empty<T> {
+    using type = typename as_family_list<T>::type;
+};
+}  // namespace detail
+
+template <class Abi, class List>
+struct checked_family_numbers;
+template <class Abi, class... F>
+struct checked_family_numbers<Abi, family_list<F...>> {
+    static_assert(detail::family_checks<family_list<F...>>::below(Abi::af_max),
+                  "sock_register: family number >= AF_MAX (net/socket.c answers -ENOBUFS at boot): "
+                  "give the family a number below the ABI's af_max");
+    static_assert(detail::family_checks<family_list<F...>>::unique(),
+                  "sock_register: a family is listed twice (net/socket.c answers -EEXIST at boot): "
+                  "list each family number once in opt::families");
+    static constexpr bool value = true;
+};
+
+
+// A kernel's fault table: the path's points, then each configured family's
+// `fault_points` that are not listed yet.
+template <class Path, class List>
+struct fault_table_of;
+template <class Path>
+struct fault_table_of<Path, family_list<>> {
+    using type = Path;
+};
+template <class Path, class F, class... R>
+struct fault_table_of<Path, family_list<F, R...>> {
+    using with_f = fault::merge<Path, typename detail::fault_points_of<F>::type>;
+    using type = typename fault_table_of<with_f, family_list<R...>>::type;
+};
 
 }  // namespace sockmodel

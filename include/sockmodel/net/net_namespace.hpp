@@ -5,8 +5,10 @@
 
 #include <sockmodel/kernel/cred.hpp>
 
+#include <sockmodel/lock/atomic.hpp>
+#include <sockmodel/lock/spinlock.hpp>
+
 #include <array>
-#include <atomic>
 #include <tuple>
 #include <utility>
 
@@ -38,57 +40,51 @@ struct net_sysctl {
 struct net {
     net_sysctl sysctl;
 
-    // write_seqlock(&net->ipv4.ping_group_range.lock), the range, write_sequnlock.
+    // set_ping_group_range: write_seqlock(&net->ipv4.ping_group_range.lock),
+    // the range, write_sequnlock.
     void set_ping_group_range(kgid_t low, kgid_t high)
     {
-        unsigned s = ping_seq_.load(std::memory_order_relaxed);
-        for (;;) {  // the seqlock's spinlock: the count is even when no writer holds it
-            if (!(s & 1) && ping_seq_.compare_exchange_weak(s, s + 1, std::memory_order_acquire))
-                break;
-            if (s & 1)
-                s = ping_seq_.load(std::memory_order_relaxed);
-        }
-        std::atomic_thread_fence(std::memory_order_release);  // the odd count before the new ends
-        std::atomic_ref<kgid_t>(sysctl.ping_group_range.low).store(low, std::memory_order_relaxed);
-        std::atomic_ref<kgid_t>(sysctl.ping_group_range.high).store(high, std::memory_order_relaxed);
-        ping_seq_.store(s + 2, std::memory_order_release);
+        write_seqlock(ping_group_range_lock);
+        __atomic_store_n(&sysctl.ping_group_range.low, low, __ATOMIC_RELAXED);
+        __atomic_store_n(&sysctl.ping_group_range.high, high, __ATOMIC_RELAXED);
+        write_sequnlock(ping_group_range_lock);
     }
-    // inet_get_ping_group_range_net: both ends from one write, retried while a writer is inside.
-    std::pair<kgid_t, kgid_t> ping_group_range() const
+    // inet_get_ping_group_range_net: both ends from one write, retried while
+    // a writer is inside (once, under lock::none). X: the reader's policy.
+    template <class X = lock::any_thread>
+    std::pair<kgid_t, kgid_t> ping_group_range(const X& x = {}) const
     {
-        for (;;) {
-            const unsigned s = ping_seq_.load(std::memory_order_acquire);
-            if (s & 1)
-                continue;
-            auto& r = const_cast<net_sysctl&>(sysctl).ping_group_range;
-            const kgid_t low = std::atomic_ref<kgid_t>(r.low).load(std::memory_order_relaxed);
-            const kgid_t high = std::atomic_ref<kgid_t>(r.high).load(std::memory_order_relaxed);
-            std::atomic_thread_fence(std::memory_order_acquire);
-            if (ping_seq_.load(std::memory_order_relaxed) == s)
-                return {low, high};
-        }
+        kgid_t low = 0, high = 0;
+        unsigned seq = 0;
+        do {
+            seq = read_seqbegin(x, ping_group_range_lock);
+            low = read_once(x, sysctl.ping_group_range.low);
+            high = read_once(x, sysctl.ping_group_range.high);
+        } while (read_seqretry(x, ping_group_range_lock, seq));
+        return {low, high};
     }
     // WRITE_ONCE / READ_ONCE of one of the other sysctls (net.core.rmem_default, ...).
     template <class T>
     void sysctl_set(T net_sysctl::*field, T v)
     {
-        std::atomic_ref<T>(sysctl.*field).store(v, std::memory_order_relaxed);
+        __atomic_store_n(&(sysctl.*field), v, __ATOMIC_RELAXED);
     }
     template <class T>
     T sysctl_once(T net_sysctl::*field) const
     {
-        return std::atomic_ref<T>(const_cast<net_sysctl&>(sysctl).*field).load(std::memory_order_relaxed);
+        return __atomic_load_n(&(sysctl.*field), __ATOMIC_RELAXED);
     }
     // Every sysctl at once, each read as the path reads it (the range under
-    // the seqlock): what a decision taken under lock::smp looks at.
-    net_sysctl sysctl_snapshot() const
+    // the seqlock): what a decision taken while writers run looks at.
+    template <class X = lock::any_thread>
+    net_sysctl sysctl_snapshot(const X& x = {}) const
     {
         net_sysctl s;
-        std::tie(s.ping_group_range.low, s.ping_group_range.high) = ping_group_range();
-        s.mptcp_enabled = sysctl_once(&net_sysctl::mptcp_enabled);
-        s.bindv6only = sysctl_once(&net_sysctl::bindv6only);
-        s.rmem_default = sysctl_once(&net_sysctl::rmem_default);
-        s.wmem_default = sysctl_once(&net_sysctl::wmem_default);
+        std::tie(s.ping_group_range.low, s.ping_group_range.high) = ping_group_range(x);
+        s.mptcp_enabled = read_once(x, sysctl.mptcp_enabled);
+        s.bindv6only = read_once(x, sysctl.bindv6only);
+        s.rmem_default = read_once(x, sysctl.rmem_default);
+        s.wmem_default = read_once(x, sysctl.wmem_default);
         return s;
     }
 
@@ -97,24 +93,26 @@ struct net {
     // about it (ns_capable(net->user_ns, ...)). Never NULL.
     const user_namespace* user_ns = &init_user_ns;
 
-    long refcount = 0;    // references held by sockets (sk_net_refcnt) and tasks
-    long sock_inuse = 0;  // "sockets: used": sock_inuse_add() from sk_alloc/__sk_free
+    // References held by sockets (sk_net_refcnt) and tasks, and "sockets:
+    // used" (sock_inuse_add from sk_alloc/__sk_free). For init_net under
+    // lock::smp most of each is per CPU (net_counter, lock/percpu.hpp).
+    atomic_long_t refcount;
+    atomic_long_t sock_inuse;
 
     // struct prot_inuse: one counter per proto, indexed by the inuse_idx that
     // proto_register gave it (net/core/sock.c, PROTO_INUSE_NR slots).
     static constexpr int proto_inuse_nr = 64;
-    std::array<long, proto_inuse_nr> prot_inuse{};
+    std::array<atomic_long_t, proto_inuse_nr> prot_inuse{};
 
     long prot_inuse_total() const
     {
         long n = 0;
-        for (long v : prot_inuse)
-            n += v;
+        for (const atomic_long_t& v : prot_inuse)
+            n += __atomic_load_n(&v.counter, __ATOMIC_RELAXED);
         return n;
     }
 
-private:
-    std::atomic<unsigned> ping_seq_{0};  // the seqcount of ping_group_range.lock
+    seqlock_t ping_group_range_lock;  // net->ipv4.ping_group_range.lock
 };
 
 }  // namespace sockmodel

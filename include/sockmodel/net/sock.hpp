@@ -6,6 +6,7 @@
 #include <sockmodel/kernel/cred.hpp>
 #include <sockmodel/kernel/module.hpp>
 #include <sockmodel/linux/net.hpp>
+#include <sockmodel/lock/atomic.hpp>
 #include <sockmodel/net/net_namespace.hpp>
 
 #include <boost/intrusive/parent_from_member.hpp>
@@ -39,8 +40,8 @@ struct sock {
     unsigned long sk_flags = 0;
     int sk_rcvbuf = 0;
     int sk_sndbuf = 0;
-    int sk_refcnt = 0;
-    int sk_wmem_alloc = 0;
+    refcount_t sk_refcnt;     // sock_hold / sock_put
+    refcount_t sk_wmem_alloc; // sk_free's reference until the last write is freed
     int sk_peek_off = 0;
     int sk_rcvlowat = 0;
     long sk_rcvtimeo = 0;

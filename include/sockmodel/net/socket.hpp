@@ -18,6 +18,9 @@
 #include <sockmodel/linux/err.hpp>
 #include <sockmodel/linux/fs.hpp>
 #include <sockmodel/linux/socket.hpp>
+#include <sockmodel/lock/atomic.hpp>
+#include <sockmodel/lock/percpu.hpp>
+#include <sockmodel/lock/spinlock.hpp>
 #include <sockmodel/mm/slab.hpp>
 #include <sockmodel/net/core/sock.hpp>
 #include <sockmodel/net/sock.hpp>
@@ -26,13 +29,26 @@
 #include <sockmodel/trace/trace.hpp>
 
 #include <array>
-#include <atomic>
-#include <mutex>
 #include <new>
 #include <stdexcept>
 #include <string>
 
 namespace sockmodel {
+
+// Fault points (fault/fault.hpp) of this file's functions.
+namespace fault_point {
+inline constexpr fault_point_info sock_alloc{.name = "sock_alloc", .fn = "sock_alloc", .what = "sock_inode_cache: kmem_cache_alloc returns NULL", .err = -ENFILE};
+inline constexpr fault_point_info pf_module_get{.name = "pf_module_get", .fn = "__sock_create", .what = "try_module_get(pf->owner) fails", .err = -EAFNOSUPPORT};
+inline constexpr fault_point_info ops_module_get{.name = "ops_module_get", .fn = "__sock_create", .what = "try_module_get(sock->ops->owner) fails", .err = -EAFNOSUPPORT};
+}  // namespace fault_point
+
+// The path's own points in the order socket() reaches them: every kernel's
+// fault table starts with these, then its families' (kernel::fault_table).
+using path_fault_points =
+    fault::point_list<&fault_point::security_socket_create, &fault_point::sock_alloc, &fault_point::pf_module_get,
+                      &fault_point::sk_prot_alloc, &fault_point::prot_module_get, &fault_point::ops_module_get,
+                      &fault_point::security_socket_post_create, &fault_point::alloc_fd, &fault_point::expand_files,
+                      &fault_point::d_alloc_pseudo, &fault_point::file_max, &fault_point::filp_cache>;
 
 // ---------------------------------------------------------------------------
 // Pure decisions.
@@ -84,16 +100,14 @@ constexpr int sock_rewrite_family(int family, int type)
 // out (fs/inode.c; sockfs is their only user in the model).
 class sockfs {
 public:
-    socket_alloc* alloc_inode() { return inode_cache_.alloc(); }
-    void free_inode(socket_alloc* ei) { inode_cache_.free(ei); }
-    unsigned get_next_ino() { return ino_.get_next_ino(); }
-
-    std::size_t sockets_in_use() const { return inode_cache_.raw().active_objs(); }
-    kmem_cache& cache() { return inode_cache_.raw(); }
+    kmem_cache& cache() { return inode_cache_; }
+    const kmem_cache& cache() const { return inode_cache_; }
+    // get_next_ino's shared counter (fs/inode.c; sockfs is its only user here).
+    basic_atomic<unsigned>& shared_last_ino() { return shared_last_ino_; }
 
 private:
-    object_cache<socket_alloc> inode_cache_{"sock_inode_cache"};
-    ino_allocator ino_;
+    kmem_cache inode_cache_{"sock_inode_cache", sizeof(socket_alloc), alignof(socket_alloc)};
+    basic_atomic<unsigned> shared_last_ino_;
 };
 
 // sockfs_ops.free_inode (sock_free_inode): back to the cache, after RCU.
@@ -101,12 +115,8 @@ template <class K>
 void sock_free_inode(context<K>& cx, inode& i)
 {
     socket_alloc* ei = &container_of(i, &socket_alloc::vfs_inode);
-    if constexpr (K::locked) {
-        ei->~socket_alloc();
-        cx.k.smp.cache_free(*cx.current.cpu, pcpu_cache::sock_inode, cx.k.sockfs.cache(), ei);
-    } else {
-        cx.k.sockfs.free_inode(ei);
-    }
+    ei->~socket_alloc();
+    kmem_cache_free(cx, pcpu_cache::sock_inode, cx.k.sockfs.cache(), ei);
 }
 
 // sock_alloc: a socket_alloc from sock_inode_cachep (sock_alloc_inode), then
@@ -115,26 +125,18 @@ template <class K>
 socket* sock_alloc(context<K>& cx)
 {
     auto t = trace::enter(cx, "sock_alloc");
-    socket_alloc* ei = nullptr;
-    if constexpr (K::locked) {
-        if (!should_fail(cx, fault_point::sock_alloc))
-            if (void* p = cx.k.smp.cache_alloc(*cx.current.cpu, pcpu_cache::sock_inode, cx.k.sockfs.cache()))
-                ei = ::new (p) socket_alloc();
-    } else {
-        ei = should_fail(cx, fault_point::sock_alloc) ? nullptr : cx.k.sockfs.alloc_inode();
-    }
-    if (!ei)
+    void* mem = should_fail<&fault_point::sock_alloc>(cx) ? nullptr
+                                                         : kmem_cache_alloc(cx, pcpu_cache::sock_inode, cx.k.sockfs.cache());
+    if (!mem)
         return t.ret_ptr(static_cast<socket*>(nullptr));
+    socket_alloc* ei = ::new (mem) socket_alloc();
     inode& i = ei->vfs_inode;
     i.free_inode = &kernel_fn<K, &sock_free_inode<K>>::call;
-    if constexpr (K::locked)
-        i.i_ino = cx.k.smp.get_next_ino(*cx.current.cpu);
-    else
-        i.i_ino = cx.k.sockfs.get_next_ino();
+    i.i_ino = get_next_ino(cx, this_cpu_last_ino(cx), cx.k.sockfs.shared_last_ino());
     i.i_mode = s_ifsock | s_irwxugo;
     i.i_uid = cx.current.cred.fsuid;
     i.i_gid = cx.current.cred.fsgid;
-    if constexpr (trace::on<decltype(cx)>) trace::note(cx, "sock_alloc", [&] { return "inode " + std::to_string(i.i_ino) + ", mode 0140777"; });
+    SOCKMODEL_TRACE_NOTE(cx, "sock_alloc", [&] { return "inode " + std::to_string(i.i_ino) + ", mode 0140777"; });
     return t.ret_ptr(&ei->socket);
 }
 
@@ -146,7 +148,7 @@ void __sock_release(context<K>& cx, socket& sock, inode* i)
     auto t = trace::enter(cx, "__sock_release");
     if (const proto_ops* ops = sock.ops) {
         const module* owner = ops->owner;
-        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sock_release", [&] { return std::string(ops->name) + "->release"; });
+        SOCKMODEL_TRACE_NOTE(cx, "__sock_release", [&] { return std::string(ops->name) + "->release"; });
         ops->release(&cx, sock);
         sock.sk = nullptr;
         sock.ops = nullptr;
@@ -183,47 +185,30 @@ inline constexpr file_operations socket_file_ops{"socket_file_ops", &kernel_fn<K
 // Families
 
 // net_families[]: one entry per family number, NULL where none is registered.
-// Readers take the entry under RCU in the kernel; under lock::none nothing
-// runs concurrently, so this plain table is it (lock::smp: net_families_table_rcu).
-template <int Nproto>
+// Writers hold net_family_lock; readers take an entry under rcu_read_lock
+// (rcu_dereference), and sock_unregister waits for a grace period before the
+// family's module may go.
+template <int Nproto, class L>
 class net_families_table {
 public:
-    const net_proto_family* get(int family) const { return table_[static_cast<unsigned>(family)]; }
+    const net_proto_family* get(int family) const
+    {
+        return rcu_dereference(L{}, table_[static_cast<unsigned>(family)]);
+    }
     bool set(const net_proto_family* ops)
     {
         const net_proto_family*& slot = table_[static_cast<unsigned>(ops->family)];
         if (slot)
             return false;
-        slot = ops;
+        rcu_assign_pointer(L{}, slot, ops);
         return true;
     }
-    void clear(int family) { table_[static_cast<unsigned>(family)] = nullptr; }
+    void clear(int family) { rcu_assign_pointer(L{}, table_[static_cast<unsigned>(family)], static_cast<const net_proto_family*>(nullptr)); }
+
+    mutex net_family_lock;  // sock_register / sock_unregister
 
 private:
     std::array<const net_proto_family*, Nproto> table_{};
-};
-
-// The same under lock::smp: entries published with rcu_assign_pointer and read
-// with rcu_dereference (release and acquire); writers hold net_family_lock.
-template <int Nproto>
-class net_families_table_rcu {
-public:
-    const net_proto_family* get(int family) const
-    {
-        return table_[static_cast<unsigned>(family)].load(std::memory_order_acquire);
-    }
-    bool set(const net_proto_family* ops)
-    {
-        auto& slot = table_[static_cast<unsigned>(ops->family)];
-        if (slot.load(std::memory_order_relaxed))
-            return false;
-        slot.store(ops, std::memory_order_release);
-        return true;
-    }
-    void clear(int family) { table_[static_cast<unsigned>(family)].store(nullptr, std::memory_order_release); }
-
-private:
-    std::array<std::atomic<const net_proto_family*>, Nproto> table_{};
 };
 
 template <class K>
@@ -231,20 +216,18 @@ int sock_register(context<K>& cx, const net_proto_family* ops)
 {
     using abi = typename K::abi;
     auto t = trace::enter(cx, "sock_register");
-    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return trace::decode_family(ops->family); });
+    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return trace::decode_family(ops->family); });
     if (ops->family < 0)
         throw std::invalid_argument("sock_register: negative family (the kernel would index out of bounds)");
     if (ops->family >= abi::nproto)
         return t.ret(-ENOBUFS);
     int err = 0;
-    std::unique_lock<std::mutex> net_family_lock;
-    if constexpr (K::locked)
-        net_family_lock = std::unique_lock(cx.k.smp.registry_lock());
+    auto net_family_lock = guard(cx, cx.k.net_families.net_family_lock);
     if (!cx.k.net_families.set(ops))
         err = -EEXIST;
     else
         cx.k.modules.load(ops->owner);
-    if constexpr (trace::on<decltype(cx)>) trace::note(cx, "sock_register", [&] { return "NET: Registered " + trace::decode_family(ops->family) + " protocol family"; });
+    SOCKMODEL_TRACE_NOTE(cx, "sock_register", [&] { return "NET: Registered " + trace::decode_family(ops->family) + " protocol family"; });
     return t.ret(err);
 }
 
@@ -253,19 +236,15 @@ void sock_unregister(context<K>& cx, int family)
 {
     using abi = typename K::abi;
     auto t = trace::enter(cx, "sock_unregister");
-    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return trace::decode_family(family); });
+    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return trace::decode_family(family); });
     if (family < 0 || family >= abi::nproto)
         throw std::invalid_argument("sock_unregister: family out of range (BUG_ON in net/socket.c)");
-    if constexpr (K::locked) {
-        {
-            std::lock_guard net_family_lock(cx.k.smp.registry_lock());
-            cx.k.net_families.clear(family);
-        }
-        cx.k.smp.synchronize_rcu();  // no reader still holds the old entry
-    } else {
+    {
+        auto net_family_lock = guard(cx, cx.k.net_families.net_family_lock);
         cx.k.net_families.clear(family);
     }
-    if constexpr (trace::on<decltype(cx)>) trace::note(cx, "sock_unregister", [&] { return "NET: Unregistered " + trace::decode_family(family) + " protocol family"; });
+    synchronize_rcu(cx);  // no reader still holds the old entry
+    SOCKMODEL_TRACE_NOTE(cx, "sock_unregister", [&] { return "NET: Unregistered " + trace::decode_family(family) + " protocol family"; });
 }
 
 // ---------------------------------------------------------------------------
@@ -313,19 +292,19 @@ int __sock_create(context<K>& cx, net& n, int family, int type, int protocol, so
 {
     using abi = typename K::abi;
     auto t = trace::enter(cx, "__sock_create");
-    if constexpr (trace::on<decltype(cx)>) t.describe([&] {
+    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] {
         return trace::decode_socket_args<abi>(family, type, protocol) + ", kern=" + std::to_string(kern);
     });
 
     if (int err = sock_check_ranges<abi>(family, type)) {
-        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sock_create", [&] {
+        SOCKMODEL_TRACE_NOTE(cx, "__sock_create", [&] {
             return err == -EAFNOSUPPORT ? std::string("family outside 0..NPROTO-1")
                                         : std::string("type outside 0..SOCK_MAX-1");
         });
         return t.ret(err);
     }
     if (const int rewritten = sock_rewrite_family<abi>(family, type); rewritten != family) {
-        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sock_create", [] {
+        SOCKMODEL_TRACE_NOTE(cx, "__sock_create", [] {
             return std::string("uses obsolete (PF_INET,SOCK_PACKET): family becomes PF_PACKET");
         });
         family = rewritten;
@@ -336,28 +315,26 @@ int __sock_create(context<K>& cx, net& n, int family, int type, int protocol, so
 
     socket* sock = sock_alloc(cx);
     if (!sock) {
-        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sock_create", [] { return std::string("socket: no more sockets"); });
+        SOCKMODEL_TRACE_NOTE(cx, "__sock_create", [] { return std::string("socket: no more sockets"); });
         return t.ret(-ENFILE);
     }
     sock->type = static_cast<short>(type);
 
     int err = -EAFNOSUPPORT;
-    if constexpr (K::locked)
-        cx.k.smp.rcu_read_lock(*cx.current.cpu);
+    rcu_read_lock(cx);
     const net_proto_family* pf = cx.k.net_families.get(family);
     sock_create_label label = sock_create_label::none;
     bool got = false;
     if (!pf) {
-        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sock_create", [&] { return "net_families[" + trace::decode_family(family) + "] is NULL"; });
+        SOCKMODEL_TRACE_NOTE(cx, "__sock_create", [&] { return "net_families[" + trace::decode_family(family) + "] is NULL"; });
         label = sock_create_label::out_release;
-    } else if (should_fail(cx, fault_point::pf_module_get) || !try_module_get(cx.k, pf->owner)) {
-        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sock_create", [] { return std::string("try_module_get(pf->owner) failed"); });
+    } else if (should_fail<&fault_point::pf_module_get>(cx) || !try_module_get(cx.k, pf->owner)) {
+        SOCKMODEL_TRACE_NOTE(cx, "__sock_create", [] { return std::string("try_module_get(pf->owner) failed"); });
         label = sock_create_label::out_release;
     } else {
         got = true;
     }
-    if constexpr (K::locked)
-        cx.k.smp.rcu_read_unlock(*cx.current.cpu);  // the module reference now keeps pf alive
+    rcu_read_unlock(cx);  // the module reference now keeps pf alive
     if (got) {
         err = pf->create(&cx, n, *sock, protocol, kern);
         if (err < 0) {
@@ -373,7 +350,7 @@ int __sock_create(context<K>& cx, net& n, int family, int type, int protocol, so
                 : "__sock_create (net/socket.c): the family's create returned 0 without a sock->sk; "
                   "security_socket_post_create and sock_alloc_file would dereference NULL: allocate the sk "
                   "(sk_alloc + sock_init_data) before returning 0");
-        } else if (should_fail(cx, fault_point::ops_module_get) || !try_module_get(cx.k, sock->ops->owner)) {
+        } else if (should_fail<&fault_point::ops_module_get>(cx) || !try_module_get(cx.k, sock->ops->owner)) {
             label = sock_create_label::out_module_busy;
         } else {
             module_put(cx.k, pf->owner);
@@ -387,24 +364,24 @@ int __sock_create(context<K>& cx, net& n, int family, int type, int protocol, so
         return t.ret(0);
     }
 
-    if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sock_create", [&] { return "goto " + std::string(label_name(label)); });
+    SOCKMODEL_TRACE_NOTE(cx, "__sock_create", [&] { return "goto " + std::string(label_name(label)); });
     // The labels fall through into each other, as in net/socket.c.
     switch (label) {
     case sock_create_label::out_module_busy:
-        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sock_create", [] { return std::string("out_module_busy: err = -EAFNOSUPPORT"); });
+        SOCKMODEL_TRACE_NOTE(cx, "__sock_create", [] { return std::string("out_module_busy: err = -EAFNOSUPPORT"); });
         err = -EAFNOSUPPORT;
         if (sock->sk)  // ops is cleared below, so ops->release never frees it
-            if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sock_create", [] { return std::string("sock->sk is left allocated (ops cleared before sock_release)"); });
+            SOCKMODEL_TRACE_NOTE(cx, "__sock_create", [] { return std::string("sock->sk is left allocated (ops cleared before sock_release)"); });
         [[fallthrough]];
     case sock_create_label::out_module_put:
-        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sock_create", [] { return std::string("out_module_put: sock->ops = NULL; module_put(pf->owner)"); });
+        SOCKMODEL_TRACE_NOTE(cx, "__sock_create", [] { return std::string("out_module_put: sock->ops = NULL; module_put(pf->owner)"); });
         sock->ops = nullptr;
         module_put(cx.k, pf->owner);
         [[fallthrough]];
     case sock_create_label::out_sock_release:
     case sock_create_label::out_release:  // rcu_read_unlock, then out_sock_release
     case sock_create_label::none:
-        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sock_create", [] { return std::string("out_sock_release: sock_release(sock)"); });
+        SOCKMODEL_TRACE_NOTE(cx, "__sock_create", [] { return std::string("out_sock_release: sock_release(sock)"); });
         sock_release(cx, *sock);
     }
     return t.ret(err);
@@ -415,7 +392,7 @@ int sock_create(context<K>& cx, int family, int type, int protocol, socket** res
 {
     using abi = typename K::abi;
     auto t = trace::enter(cx, "sock_create");
-    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return trace::decode_socket_args<abi>(family, type, protocol); });
+    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return trace::decode_socket_args<abi>(family, type, protocol); });
     return t.ret(__sock_create(cx, *cx.current.net_ns, family, type, protocol, res, 0));
 }
 
@@ -424,16 +401,16 @@ err_ptr<socket> __sys_socket_create(context<K>& cx, int family, int type, int pr
 {
     using abi = typename K::abi;
     auto t = trace::enter(cx, "__sys_socket_create");
-    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return trace::decode_socket_args<abi>(family, type, protocol); });
+    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return trace::decode_socket_args<abi>(family, type, protocol); });
     if (int err = sock_check_type_flags<abi>(type)) {
-        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sys_socket_create", [&] {
+        SOCKMODEL_TRACE_NOTE(cx, "__sys_socket_create", [&] {
             return "type has bits outside SOCK_TYPE_MASK|SOCK_CLOEXEC|SOCK_NONBLOCK: " + trace::hex(static_cast<long>(static_cast<unsigned>(type)));
         });
         t.ret(err);
         return ERR_PTR<socket>(err);
     }
     type = sock_mask_type<abi>(type);
-    if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sys_socket_create", [&] { return "type &= SOCK_TYPE_MASK: " + trace::decode_type<abi>(type); });
+    SOCKMODEL_TRACE_NOTE(cx, "__sys_socket_create", [&] { return "type &= SOCK_TYPE_MASK: " + trace::decode_type<abi>(type); });
     socket* sock = nullptr;
     if (int err = sock_create(cx, family, type, protocol, &sock)) {
         t.ret(err);
@@ -450,7 +427,7 @@ int update_socket_protocol(context<K>& cx, int family, int type, int protocol)
     using hook = typename K::config::update_socket_protocol;
     using abi = typename K::abi;
     auto t = trace::enter(cx, "update_socket_protocol");
-    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return trace::decode_socket_args<abi>(family, type, protocol); });
+    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return trace::decode_socket_args<abi>(family, type, protocol); });
     return t.ret(hook::apply(family, type, protocol));
 }
 
@@ -462,13 +439,13 @@ template <class K>
 {
     using abi = typename K::abi;
     auto t = trace::enter(cx, "sock_alloc_file");
-    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return trace::decode_open_flags<abi>(flags); });
+    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return trace::decode_open_flags<abi>(flags); });
     const std::string_view name = dname ? std::string_view(dname)
                                   : sock.sk ? sock.sk->sk_prot_creator->name : std::string_view();
     err_ptr<file> f = alloc_file_pseudo(cx, SOCK_INODE(sock), name, abi::o_rdwr | (flags & abi::o_nonblock),
                                         &socket_file_ops<K>);
     if (f.IS_ERR()) {
-        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "sock_alloc_file", [] { return std::string("alloc_file_pseudo failed: sock_release(sock)"); });
+        SOCKMODEL_TRACE_NOTE(cx, "sock_alloc_file", [] { return std::string("alloc_file_pseudo failed: sock_release(sock)"); });
         sock_release(cx, sock);
         t.ret(f.PTR_ERR());
         return f;
@@ -488,10 +465,10 @@ int sock_map_fd(context<K>& cx, socket& sock, int flags)
 {
     using abi = typename K::abi;
     auto t = trace::enter(cx, "sock_map_fd");
-    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return trace::decode_open_flags<abi>(flags); });
+    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return trace::decode_open_flags<abi>(flags); });
     const int fd = get_unused_fd_flags(cx, flags);
     if (fd < 0) {
-        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "sock_map_fd", [] { return std::string("no fd: sock_release(sock)"); });
+        SOCKMODEL_TRACE_NOTE(cx, "sock_map_fd", [] { return std::string("no fd: sock_release(sock)"); });
         sock_release(cx, sock);
         return t.ret(fd);
     }
@@ -500,7 +477,7 @@ int sock_map_fd(context<K>& cx, socket& sock, int flags)
         fd_install(cx, fd, newfile.ptr);
         return t.ret(fd);
     }
-    if constexpr (trace::on<decltype(cx)>) trace::note(cx, "sock_map_fd", [] { return std::string("no file: put_unused_fd(fd) (sock_alloc_file released the socket)"); });
+    SOCKMODEL_TRACE_NOTE(cx, "sock_map_fd", [] { return std::string("no file: put_unused_fd(fd) (sock_alloc_file released the socket)"); });
     put_unused_fd(cx, fd);
     return t.ret(newfile.PTR_ERR());
 }
@@ -510,7 +487,7 @@ int __sys_socket(context<K>& cx, int family, int type, int protocol)
 {
     using abi = typename K::abi;
     auto t = trace::enter(cx, "__sys_socket");
-    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return trace::decode_socket_args<abi>(family, type, protocol); });
+    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return trace::decode_socket_args<abi>(family, type, protocol); });
     protocol = update_socket_protocol(cx, family, type, protocol);
     err_ptr<socket> sock = __sys_socket_create(cx, family, type, protocol);
     if (sock.IS_ERR())
@@ -555,16 +532,16 @@ int __sys_socketpair(context<K>& cx, int family, int type, int protocol, int* us
 {
     using abi = typename K::abi;
     auto t = trace::enter(cx, "__sys_socketpair");
-    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return trace::decode_socket_args<abi>(family, type, protocol); });
+    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return trace::decode_socket_args<abi>(family, type, protocol); });
     if (int err = sock_check_type_flags<abi>(type)) {
-        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sys_socketpair", [&] {
+        SOCKMODEL_TRACE_NOTE(cx, "__sys_socketpair", [&] {
             return "type has bits outside SOCK_TYPE_MASK|SOCK_CLOEXEC|SOCK_NONBLOCK: " + trace::hex(type);
         });
         return t.ret(err);
     }
     const int flags = sock_file_flags<abi>(type);  // SOCK_NONBLOCK as O_NONBLOCK where they differ
     type = sock_mask_type<abi>(type);
-    if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sys_socketpair", [&] { return "type &= SOCK_TYPE_MASK: " + trace::decode_type<abi>(type); });
+    SOCKMODEL_TRACE_NOTE(cx, "__sys_socketpair", [&] { return "type &= SOCK_TYPE_MASK: " + trace::decode_type<abi>(type); });
 
     // Both fds first: the opposite order from socket(), so EMFILE comes before
     // any family, type or protocol error.
@@ -584,17 +561,17 @@ int __sys_socketpair(context<K>& cx, int family, int type, int protocol, int* us
     if (!err)
         err = put_user_fd(fd2, usockvec, 1);
     if (err) {
-        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sys_socketpair", [] { return std::string("put_user(usockvec) faulted: goto out"); });
+        SOCKMODEL_TRACE_NOTE(cx, "__sys_socketpair", [] { return std::string("put_user(usockvec) faulted: goto out"); });
     } else if ((err = sock_create(cx, family, type, protocol, &sock1)) < 0) {
-        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sys_socketpair", [] { return std::string("first sock_create failed: goto out"); });
+        SOCKMODEL_TRACE_NOTE(cx, "__sys_socketpair", [] { return std::string("first sock_create failed: goto out"); });
     } else if ((err = sock_create(cx, family, type, protocol, &sock2)) < 0) {
-        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sys_socketpair", [] { return std::string("second sock_create failed: release the first, goto out"); });
+        SOCKMODEL_TRACE_NOTE(cx, "__sys_socketpair", [] { return std::string("second sock_create failed: release the first, goto out"); });
         sock_release(cx, *sock1);
     } else if ((err = security_socket_socketpair(cx, *sock1, *sock2)) != 0) {
         sock_release(cx, *sock2);
         sock_release(cx, *sock1);
     } else if ((err = sock_ops_socketpair(cx, *sock1, *sock2)) < 0) {
-        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sys_socketpair", [&] { return std::string(sock1->ops->name) + "->socketpair failed: release both, goto out"; });
+        SOCKMODEL_TRACE_NOTE(cx, "__sys_socketpair", [&] { return std::string(sock1->ops->name) + "->socketpair failed: release both, goto out"; });
         sock_release(cx, *sock2);
         sock_release(cx, *sock1);
     } else if (err_ptr<file> f1 = sock_alloc_file(cx, *sock1, flags, nullptr); f1.IS_ERR()) {
@@ -605,7 +582,7 @@ int __sys_socketpair(context<K>& cx, int family, int type, int protocol, int* us
         // sock_alloc_file released sock2 itself; sock1 goes with its file.
         err = f2.PTR_ERR();
         newfile1 = f1.ptr;
-        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sys_socketpair", [] { return std::string("fput(newfile1): __fput runs from task_work on return to user space"); });
+        SOCKMODEL_TRACE_NOTE(cx, "__sys_socketpair", [] { return std::string("fput(newfile1): __fput runs from task_work on return to user space"); });
     } else {
         // audit_fd_pair(fd1, fd2): nothing without an audit context.
         fd_install(cx, fd1, f1.ptr);
@@ -619,6 +596,32 @@ int __sys_socketpair(context<K>& cx, int family, int type, int protocol, int* us
     if (newfile1)
         fput(cx, newfile1);  // task_work_run, before the return to user space
     return t.ret(err);
+}
+
+// __sys_getsockopt: the socket behind fd (sockfd_lookup), then
+// sk_getsockopt at SOL_SOCKET; protocol levels are not modelled
+// (-EOPNOTSUPP). A null optval is EFAULT, reported where copy_to_user would
+// fault.
+template <class K>
+int __sys_getsockopt(context<K>& cx, int fd, int level, int optname, int* optval)
+{
+    files_struct& files = *cx.current.files;
+    auto file_lock = guard(cx, files.file_lock);  // the file stays installed while it is read
+    const file* f = files.lookup(fd);
+    if (!f)
+        return -EBADF;
+    if (f->f_op != &socket_file_ops<K>)
+        return -ENOTSOCK;
+    const auto* sock = static_cast<const struct socket*>(f->private_data);
+    if (level != K::abi::sol_socket)
+        return -EOPNOTSUPP;
+    int v = 0;
+    if (int err = sk_getsockopt<typename K::abi>(*sock->sk, optname, &v))
+        return err;
+    if (!optval)
+        return -EFAULT;
+    *optval = v;
+    return 0;
 }
 
 }  // namespace sockmodel

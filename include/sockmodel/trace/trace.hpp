@@ -5,20 +5,18 @@
 // tracing work (bench/socket_close.cpp times trace::none beside the floor of
 // three slab pops and pushes plus an fd-bitmap set and clear).
 //
-// A callback that captures (`[&] { ... }`) is written under
-// `if constexpr (trace::on<decltype(cx)>)`:
+// Tracepoints, as the kernel's trace_<event>() calls: a function opens a
+// scope with trace::enter and says what it decided with
 //
 //     auto t = trace::enter(cx, "sock_map_fd");
-//     if constexpr (trace::on<decltype(cx)>) t.describe([&] { return decode(flags); });
-//     if constexpr (trace::on<decltype(cx)>) trace::note(cx, "sock_map_fd", [&] { ... });
+//     SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return decode(flags); });
+//     SOCKMODEL_TRACE_NOTE(cx, "sock_map_fd", [&] { return "..."; });
 //
-// Unguarded it records the same events, but with trace::none GCC still builds
-// the closure: every local it captures by reference has its address taken,
-// stays in memory through the early optimisations, and the function looks
-// bigger to the inliner than the same function without tracing (GCC 12 then
-// inlines differently: +5% instructions on socket()+close(), bench/icount.sh).
-// Under the discarded `if constexpr` no closure exists. Capture-free
-// callbacks (`[] { ... }`) cost nothing either way and need no guard.
+// With trace::none the macros' arguments are never evaluated: no closure is
+// built, no local has its address taken, and the function is the same to the
+// optimiser as one without tracing (bench/icount.sh measures trace::none
+// against a build with the tracepoints removed). Function bodies do not test
+// whether tracing is on.
 #pragma once
 
 #include <sockmodel/uapi/errno.hpp>
@@ -160,3 +158,19 @@ void note(Cx& cx, std::string_view fn, Describe&& describe)
 }
 
 }  // namespace sockmodel::trace
+
+// A note in function `fn` (a string_view), its text built by the callable
+// only when the kernel of `cx` records.
+#define SOCKMODEL_TRACE_NOTE(cx, fn, ...)                                         \
+    do {                                                                          \
+        if constexpr (::sockmodel::trace::on<decltype(cx)>)                       \
+            ::sockmodel::trace::note((cx), (fn), __VA_ARGS__);                    \
+    } while (false)
+
+// The decoded arguments of the scope `t` opened by trace::enter.
+#define SOCKMODEL_TRACE_DESCRIBE(cx, t, ...)                                      \
+    do {                                                                          \
+        if constexpr (::sockmodel::trace::on<decltype(cx)>)                       \
+            (t).describe(__VA_ARGS__);                                            \
+    } while (false)
+

@@ -7,7 +7,9 @@
 #include <sockmodel/fs/inode.hpp>
 #include <sockmodel/kernel/context.hpp>
 #include <sockmodel/kernel/module.hpp>
-#include <sockmodel/kernel/smp.hpp>
+#include <sockmodel/lock/atomic.hpp>
+#include <sockmodel/lock/percpu.hpp>
+#include <sockmodel/lock/spinlock.hpp>
 #include <sockmodel/lib/ptr_index.hpp>
 #include <sockmodel/mm/slab.hpp>
 #include <sockmodel/net/net_namespace.hpp>
@@ -15,13 +17,18 @@
 #include <sockmodel/trace/trace.hpp>
 #include <sockmodel/uapi/errno.hpp>
 
-#include <atomic>
-#include <memory>
+#include <array>
+#include <span>
 #include <stdexcept>
 #include <string>
-#include <vector>
 
 namespace sockmodel {
+
+// Fault points (fault/fault.hpp) of this file's functions.
+namespace fault_point {
+inline constexpr fault_point_info sk_prot_alloc{.name = "sk_prot_alloc", .fn = "sk_prot_alloc", .what = "the proto's slab: kmem_cache_alloc returns NULL", .err = -ENOMEM};
+inline constexpr fault_point_info prot_module_get{.name = "prot_module_get", .fn = "sk_prot_alloc", .what = "try_module_get(prot->owner) fails", .err = -ENOMEM};
+}  // namespace fault_point
 
 // What proto_register(prot, alloc_slab=1) leaves behind for one proto in one
 // kernel: the fields the kernel writes into struct proto itself.
@@ -33,58 +40,69 @@ struct proto_state {
     proto_state(const proto& p, int idx) : prot(&p), slab(p.name, p.obj.size, p.obj.align), inuse_idx(idx) {}
 };
 
-// proto_list: every registered proto, found by its address in O(1).
+// proto_list: every registered proto, found by its address in O(1), in fixed
+// storage of PROTO_INUSE_NR entries (assign_proto_idx's limit) that is never
+// reallocated: under lock::smp readers take no lock while proto_register adds
+// one under proto_list_mutex.
+template <class L>
 class proto_list {
 public:
+    static constexpr int capacity = net::proto_inuse_nr;  // PROTO_INUSE_NR
+
+    proto_list() = default;
+    proto_list(const proto_list&) = delete;
+    proto_list& operator=(const proto_list&) = delete;
+    ~proto_list()
+    {
+        for (proto_state* p : all())
+            delete p;
+    }
+
     // proto_register: the slab, the in-use index (-ENOSPC when PROTO_INUSE_NR
     // are taken, as assign_proto_idx answers) and the owner module. A proto
     // already registered is left as it is (families may share one).
-    int proto_register(const proto& prot, module_table& modules)
+    template <class Modules>
+    int proto_register(const proto& prot, Modules& modules)
     {
+        auto proto_list_mutex = guard(L{}, proto_list_mutex_);
         if (find(prot))
             return 0;
-        const int idx = static_cast<int>(protos_.size());
-        if (idx >= net::proto_inuse_nr)
+        const int idx = count_;
+        if (idx >= capacity)
             return -ENOSPC;
-        protos_.push_back(std::make_unique<proto_state>(prot, idx));
-        index_.insert(&prot, idx);
+        rcu_assign_pointer(L{}, protos_[static_cast<std::size_t>(idx)], new proto_state(prot, idx));
+        index_.insert(L{}, &prot, idx);  // twice PROTO_INUSE_NR slots: never full here
+        store_release(L{}, count_, idx + 1);
         modules.load(prot.owner);
         return 0;
     }
 
-    // find without the one-entry cache (lock::smp: the cache is per kernel, not per CPU).
-    proto_state* find_uncached(const proto& prot) const
-    {
-        const int i = index_.find(&prot);
-        return i == ptr_index::none ? nullptr : protos_[static_cast<std::size_t>(i)].get();
-    }
-
     proto_state* find(const proto& prot) const
     {
-        if (&prot == last_prot_)  // the proto asked for last time: the common case
-            return last_;
-        const int i = index_.find(&prot);
-        if (i == ptr_index::none)
-            return nullptr;
-        last_prot_ = &prot;
-        last_ = protos_[static_cast<std::size_t>(i)].get();
-        return last_;
+        const int i = index_.find(L{}, &prot);
+        return i == decltype(index_)::none ? nullptr : rcu_dereference(L{}, protos_[static_cast<std::size_t>(i)]);
     }
 
-    // The registered proto sk_alloc draws from; a proto nobody registered is a
-    // bug in the family that chose it.
-    proto_state& get(const proto& prot) const
+    // The registered proto sk_alloc draws from (the CPU's last answer first:
+    // the common case); a proto nobody registered is a bug in the family that
+    // chose it.
+    template <class Cx>
+    proto_state& get(Cx& cx, const proto& prot) const
     {
+        lookup_cache& last = this_cpu_proto_cache(cx);
+        if (last.key == &prot)
+            return *static_cast<proto_state*>(last.value);
         proto_state* s = find(prot);
         if (!s)
             unregistered(prot);
+        last = {&prot, s};
         return *s;
     }
 
     // Is p a live sock of one of the registered protos (not freed, not foreign)?
     bool owns_live(const void* p) const
     {
-        for (const auto& ps : protos_)
+        for (const proto_state* ps : all())
             if (ps->slab.owns_live(p))
                 return true;
         return false;
@@ -93,12 +111,16 @@ public:
     std::size_t socks_in_use() const
     {
         std::size_t n = 0;
-        for (const auto& p : protos_)
-            n += p->slab.active_objs();
+        for (const proto_state* ps : all())
+            n += ps->slab.active_objs();
         return n;
     }
 
-    const std::vector<std::unique_ptr<proto_state>>& all() const { return protos_; }
+    // The registered protos, in registration order.
+    std::span<proto_state* const> all() const
+    {
+        return {protos_.data(), static_cast<std::size_t>(load_acquire(L{}, count_))};
+    }
 
 private:
     [[noreturn, gnu::cold, gnu::noinline]] static void unregistered(const proto& prot)
@@ -107,52 +129,27 @@ private:
                                "\", which was never proto_register()ed (name it in the family's protocol table)");
     }
 
-    ptr_index index_;
-    std::vector<std::unique_ptr<proto_state>> protos_;
-    mutable const proto* last_prot_ = nullptr;
-    mutable proto_state* last_ = nullptr;
+    mutex proto_list_mutex_;
+    ptr_index<2 * capacity> index_;
+    std::array<proto_state*, capacity> protos_{};
+    int count_ = 0;
 };
 
-// sock_prot_inuse_add: /proc/net/sockstat's per-proto count.
-// Under lock::smp: per CPU for init_net (this_cpu_add on net->core.prot_inuse),
-// atomic for other namespaces.
+// sock_prot_inuse_add: /proc/net/sockstat's per-proto count (this_cpu_add
+// on net->core.prot_inuse).
 template <class K>
 inline void sock_prot_inuse_add(context<K>& cx, net& n, const sock& sk, long val)
 {
-    const auto idx = static_cast<std::size_t>(sk.sk_prot_state->inuse_idx);
-    if constexpr (K::locked) {
-        if (&n == &cx.k.init_net)
-            cx.current.cpu->prot_inuse[idx].add(val);
-        else
-            std::atomic_ref<long>(n.prot_inuse[idx]).fetch_add(val, std::memory_order_relaxed);
-    } else {
-        n.prot_inuse[idx] += val;
-    }
+    const auto idx = static_cast<unsigned>(sk.sk_prot_state->inuse_idx);
+    net_counter_add(cx, &n == &cx.k.init_net, pcpu_net::prot_inuse_base + idx, n.prot_inuse[idx], val);
 }
 
-// atomic_long_add_return on a kernel-wide count (unix_nr_socks, ...): a plain
-// add under lock::none.
+// sock_inuse_add and the netns reference (get_net_track / put_net_track).
 template <class K>
-inline long kernel_atomic_add(long& v, long d)
+inline void sock_net_count(context<K>& cx, net& n, unsigned slot, long val)
 {
-    if constexpr (K::locked)
-        return std::atomic_ref<long>(v).fetch_add(d, std::memory_order_relaxed) + d;
-    else
-        return v += d;
-}
-
-// sock_inuse_add and the netns reference, per the lock policy.
-template <class K>
-inline void sock_net_count(context<K>& cx, net& n, long& counter, pcpu_long cpu_area::*percpu, long val)
-{
-    if constexpr (K::locked) {
-        if (&n == &cx.k.init_net)
-            (cx.current.cpu->*percpu).add(val);
-        else
-            std::atomic_ref<long>(counter).fetch_add(val, std::memory_order_relaxed);
-    } else {
-        counter += val;
-    }
+    atomic_long_t& shared = slot == pcpu_net::refcount ? n.refcount : n.sock_inuse;
+    net_counter_add(cx, &n == &cx.k.init_net, slot, shared, val);
 }
 
 // sk_prot_alloc: a zeroed object from the proto's cache, then the owner's module.
@@ -160,34 +157,19 @@ template <class K>
 sock* sk_prot_alloc(context<K>& cx, const proto& prot)
 {
     auto t = trace::enter(cx, "sk_prot_alloc");
-    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return std::string(prot.name); });
-    proto_state& ps = [&]() -> proto_state& {
-        if constexpr (K::locked)
-            if (proto_state* found = cx.k.protos.find_uncached(prot))
-                return *found;
-        return cx.k.protos.get(prot);
-    }();
-    void* mem = nullptr;
-    if constexpr (K::locked) {
-        if (!should_fail(cx, fault_point::sk_prot_alloc))
-            mem = cx.k.smp.cache_alloc(*cx.current.cpu, pcpu_cache::proto_base + static_cast<unsigned>(ps.inuse_idx),
-                                       ps.slab);
-    } else {
-        mem = should_fail(cx, fault_point::sk_prot_alloc) ? nullptr : ps.slab.alloc();
-    }
+    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return std::string(prot.name); });
+    proto_state& ps = cx.k.protos.get(cx, prot);
+    const unsigned cache = pcpu_cache::proto_base + static_cast<unsigned>(ps.inuse_idx);
+    void* mem = should_fail<&fault_point::sk_prot_alloc>(cx) ? nullptr : kmem_cache_alloc(cx, cache, ps.slab);
     if (!mem)
         return t.ret_ptr(static_cast<sock*>(nullptr));
     sock* sk = prot.obj.construct(mem);
     sk->sk_prot_state = &ps;
-    if (should_fail(cx, fault_point::prot_module_get) || !try_module_get(cx.k, prot.owner)) {
-        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "sk_prot_alloc", [] { return std::string("try_module_get(prot->owner) failed"); });
-        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "sk_prot_alloc", [] { return std::string("goto out_free: sk_prot_clear/kmem_cache_free the sock"); });
+    if (should_fail<&fault_point::prot_module_get>(cx) || !try_module_get(cx.k, prot.owner)) {
+        SOCKMODEL_TRACE_NOTE(cx, "sk_prot_alloc", [] { return std::string("try_module_get(prot->owner) failed"); });
+        SOCKMODEL_TRACE_NOTE(cx, "sk_prot_alloc", [] { return std::string("goto out_free: sk_prot_clear/kmem_cache_free the sock"); });
         prot.obj.destroy(sk);
-        if constexpr (K::locked)
-            cx.k.smp.cache_free(*cx.current.cpu, pcpu_cache::proto_base + static_cast<unsigned>(ps.inuse_idx),
-                                ps.slab, mem);
-        else
-            ps.slab.free(mem);
+        kmem_cache_free(cx, cache, ps.slab, mem);
         return t.ret_ptr(static_cast<sock*>(nullptr));
     }
     return t.ret_ptr(sk);
@@ -198,15 +180,11 @@ template <class K>
 void sk_prot_free(context<K>& cx, sock& sk)
 {
     auto t = trace::enter(cx, "sk_prot_free");
-    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return std::string(sk.sk_prot_creator->name); });
+    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return std::string(sk.sk_prot_creator->name); });
     const proto& prot = *sk.sk_prot_creator;
     proto_state& ps = *sk.sk_prot_state;
     prot.obj.destroy(&sk);
-    if constexpr (K::locked)
-        cx.k.smp.cache_free(*cx.current.cpu, pcpu_cache::proto_base + static_cast<unsigned>(ps.inuse_idx), ps.slab,
-                            static_cast<void*>(&sk));
-    else
-        ps.slab.free(&sk);
+    kmem_cache_free(cx, pcpu_cache::proto_base + static_cast<unsigned>(ps.inuse_idx), ps.slab, static_cast<void*>(&sk));
     module_put(cx.k, prot.owner);
 }
 
@@ -214,7 +192,7 @@ template <class K>
 inline sock* sk_alloc(context<K>& cx, net& n, int family, const proto& prot, int kern)
 {
     auto t = trace::enter(cx, "sk_alloc");
-    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return std::string(prot.name); });
+    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return std::string(prot.name); });
     sock* sk = sk_prot_alloc(cx, prot);
     if (!sk)
         return t.ret_ptr(sk);
@@ -224,10 +202,10 @@ inline sock* sk_alloc(context<K>& cx, net& n, int family, const proto& prot, int
     sk->sk_net_refcnt = kern == 0;  // kernel sockets do not pin their netns
     sk->sk_net = &n;
     if (sk->sk_net_refcnt) {
-        sock_net_count(cx, n, n.refcount, &cpu_area::net_refcount, 1);
-        sock_net_count(cx, n, n.sock_inuse, &cpu_area::sock_inuse, 1);
+        sock_net_count(cx, n, pcpu_net::refcount, 1);
+        sock_net_count(cx, n, pcpu_net::sock_inuse, 1);
     }
-    sk->sk_wmem_alloc = 1;
+    refcount_set(cx, sk->sk_wmem_alloc, 1);
     return t.ret_ptr(sk);
 }
 
@@ -237,13 +215,8 @@ void sock_init_data(context<K>& cx, socket* sock, struct sock& sk)
 {
     auto t = trace::enter(cx, "sock_init_data");
     sk.sk_state = tcp_close_state;
-    if constexpr (K::locked) {  // READ_ONCE(sysctl_rmem_default): a writer may be storing it
-        sk.sk_rcvbuf = sk.sk_net->sysctl_once(&net_sysctl::rmem_default);
-        sk.sk_sndbuf = sk.sk_net->sysctl_once(&net_sysctl::wmem_default);
-    } else {
-        sk.sk_rcvbuf = sk.sk_net->sysctl.rmem_default;
-        sk.sk_sndbuf = sk.sk_net->sysctl.wmem_default;
-    }
+    sk.sk_rcvbuf = read_once(cx, sk.sk_net->sysctl.rmem_default);
+    sk.sk_sndbuf = read_once(cx, sk.sk_net->sysctl.wmem_default);
     sk.sk_socket = sock;
     sk.set_flag(sock_flag::zapped);
     if (sock) {
@@ -257,7 +230,7 @@ void sock_init_data(context<K>& cx, socket* sock, struct sock& sk)
     sk.sk_rcvlowat = 1;
     sk.sk_rcvtimeo = sk.sk_sndtimeo = max_schedule_timeout;
     sk.sk_incoming_cpu = -1;
-    sk.sk_refcnt = 1;
+    refcount_set(cx, sk.sk_refcnt, 1);
 }
 
 // __sk_destruct: the family's destructor, the netns reference, the memory.
@@ -268,7 +241,7 @@ void __sk_destruct(context<K>& cx, sock& sk)
     if (sk.sk_destruct)
         sk.sk_destruct(&cx, sk);
     if (sk.sk_net_refcnt)
-        sock_net_count(cx, *sk.sk_net, sk.sk_net->refcount, &cpu_area::net_refcount, -1);
+        sock_net_count(cx, *sk.sk_net, pcpu_net::refcount, -1);
     sk_prot_free(cx, sk);
 }
 
@@ -279,27 +252,38 @@ void __sk_free(context<K>& cx, sock& sk)
 {
     auto t = trace::enter(cx, "__sk_free");
     if (sk.sk_net_refcnt)
-        sock_net_count(cx, *sk.sk_net, sk.sk_net->sock_inuse, &cpu_area::sock_inuse, -1);
+        sock_net_count(cx, *sk.sk_net, pcpu_net::sock_inuse, -1);
     if (sk.flag(sock_flag::rcu_free))
-        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "__sk_free", [] { return std::string("SOCK_RCU_FREE: destruct after an RCU grace period"); });
+        SOCKMODEL_TRACE_NOTE(cx, "__sk_free", [] { return std::string("SOCK_RCU_FREE: destruct after an RCU grace period"); });
     __sk_destruct(cx, sk);
 }
 
 template <class K>
 void sk_free(context<K>& cx, sock& sk)
 {
-    if (--sk.sk_wmem_alloc == 0)
+    if (refcount_dec_and_test(cx, sk.sk_wmem_alloc))
         __sk_free(cx, sk);
 }
 
 template <class K>
 void sock_put(context<K>& cx, sock& sk)
 {
-    if (--sk.sk_refcnt == 0)
+    if (refcount_dec_and_test(cx, sk.sk_refcnt))
         sk_free(cx, sk);
 }
 
-inline void sock_hold(sock& sk) { ++sk.sk_refcnt; }
+template <class K>
+void sock_hold(context<K>& cx, sock& sk)
+{
+    refcount_inc(cx, sk.sk_refcnt);
+}
+
+// __sock_put: a reference dropped that is never the last one.
+template <class K>
+void __sock_put(context<K>& cx, sock& sk)
+{
+    refcount_dec(cx, sk.sk_refcnt);
+}
 
 // sock_orphan: the sock outlives its socket from here on.
 inline void sock_orphan(sock& sk)
@@ -334,6 +318,23 @@ void sk_common_release(context<K>& cx, sock& sk)
         sk.sk_socket->sk = nullptr;
     sock_orphan(sk);
     sock_put(cx, sk);
+}
+
+// sk_getsockopt at SOL_SOCKET, for the options the model keeps: SO_TYPE,
+// SO_PROTOCOL and SO_DOMAIN, with the ABI's option numbers. -ENOPROTOOPT for
+// the others.
+template <class A>
+int sk_getsockopt(const sock& sk, int optname, int* value)
+{
+    if (optname == A::so_type)
+        *value = sk.sk_type;
+    else if (optname == A::so_protocol)
+        *value = sk.sk_protocol;
+    else if (optname == A::so_domain)
+        *value = sk.sk_family;
+    else
+        return -ENOPROTOOPT;
+    return 0;
 }
 
 }  // namespace sockmodel

@@ -25,6 +25,11 @@
 
 namespace sockmodel {
 
+// Fault points (fault/fault.hpp) of this file's functions.
+namespace fault_point {
+inline constexpr fault_point_info proto_init{.name = "proto_init", .fn = "", .what = "sk->sk_prot->init returns -ENOMEM", .err = -ENOMEM};
+}  // namespace fault_point
+
 template <class K>
 int inet_release(context<K>& cx, socket& sock)
 {
@@ -176,6 +181,8 @@ constexpr int inet_check_raw_cap(int type, const create_context& cx)
 // words: create ("inet_create"), table ("inetsw"), raw_denied, raw_allowed.
 template <int Family, class Names, template <class> class Table>
 struct inet_protosw_family {
+    // The family's own fault points (the path's are every kernel's).
+    using fault_points = fault::point_list<&fault_point::proto_init>;
     static constexpr int family = Family;
     static constexpr std::string_view create_name = Names::create;
 
@@ -217,25 +224,25 @@ struct inet_protosw_family {
     {
         using abi = typename K::abi;
         if (c.step == protocol_range) {
-            if constexpr (trace::on<decltype(cx)>) trace::note(cx, Names::create, [] { return std::string("protocol outside 0..IPPROTO_MAX-1"); });
+            SOCKMODEL_TRACE_NOTE(cx, Names::create, [] { return std::string("protocol outside 0..IPPROTO_MAX-1"); });
             return;
         }
         if (c.step == lookup) {
-            if constexpr (trace::on<decltype(cx)>) trace::note(cx, Names::create, [&] {
+            SOCKMODEL_TRACE_NOTE(cx, Names::create, [&] {
                 return std::string(Names::table) + "[" + trace::decode_type<abi>(type) + "]: " +
                        (c.err == -ESOCKTNOSUPPORT ? "empty list" : "no entry for protocol " + std::to_string(protocol)) +
                        "; request_module finds no module";
             });
             return;
         }
-        if constexpr (trace::on<decltype(cx)>) trace::note(cx, Names::create, [&] {
+        SOCKMODEL_TRACE_NOTE(cx, Names::create, [&] {
             return std::string(Names::table) + "[" + trace::decode_type<abi>(type) + "]: " + std::string(c.prot->name) +
                    " (" + trace::decode_protocol(Family, c.protocol) + ")";
         });
         if (c.step == raw_capability) {
-            if constexpr (trace::on<decltype(cx)>) trace::note(cx, Names::create, [] { return std::string(Names::raw_denied); });
+            SOCKMODEL_TRACE_NOTE(cx, Names::create, [] { return std::string(Names::raw_denied); });
         } else if (type == abi::sock_raw) {
-            if constexpr (trace::on<decltype(cx)>) trace::note(cx, Names::create, [] { return std::string(Names::raw_allowed); });
+            SOCKMODEL_TRACE_NOTE(cx, Names::create, [] { return std::string(Names::raw_allowed); });
         }
     }
 
@@ -276,7 +283,7 @@ protected:
             err = sk.sk_prot->hash(&cx, sk);
         }
         if (!err && sk.sk_prot->init)
-            err = should_fail(cx, fault_point::proto_init, Names::create) ? fault_info(fault_point::proto_init).err
+            err = should_fail<&fault_point::proto_init>(cx, Names::create) ? fault_point::proto_init.err
                                                                           : sk.sk_prot->init(&cx, sk);
         return err;
     }
@@ -314,8 +321,8 @@ struct inet_family_t : inet_protosw_family<af_inet, inet_names, Table> {
 
         const int err = base::hash_and_init(cx, *sk);
         if (err) {
-            if constexpr (trace::on<decltype(cx)>) trace::note(cx, "inet_create", [] { return std::string("goto out_sk_release"); });
-            if constexpr (trace::on<decltype(cx)>) trace::note(cx, "inet_create", [] {
+            SOCKMODEL_TRACE_NOTE(cx, "inet_create", [] { return std::string("goto out_sk_release"); });
+            SOCKMODEL_TRACE_NOTE(cx, "inet_create", [] {
                 return std::string("out_sk_release: sk_common_release(sk); sock->sk = NULL; goto out");
             });
             sk_common_release(cx, *sk);

@@ -31,16 +31,11 @@ int ping_init_sock(context<K>& cx, sock& sk)
     auto t = trace::enter(cx, "ping_init_sock");
     if (sk.sk_family == 10)  // AF_INET6
         sk.sk_ipv6only = true;
-    int err = 0;
-    if constexpr (K::locked) {
-        // inet_get_ping_group_range_net: both ends under the seqlock.
-        net_sysctl range;
-        std::tie(range.ping_group_range.low, range.ping_group_range.high) = sk.sk_net->ping_group_range();
-        err = ping_group_check(range, cx.current.cred);
-    } else {
-        err = ping_group_check(sk.sk_net->sysctl, cx.current.cred);
-    }
-    if constexpr (trace::on<decltype(cx)>) trace::note(cx, "ping_init_sock", [&] {
+    // inet_get_ping_group_range_net: both ends under the seqlock.
+    net_sysctl range;
+    std::tie(range.ping_group_range.low, range.ping_group_range.high) = sk.sk_net->ping_group_range(cx);
+    const int err = ping_group_check(range, cx.current.cred);
+    SOCKMODEL_TRACE_NOTE(cx, "ping_init_sock", [&] {
         const auto& r = sk.sk_net->sysctl.ping_group_range;
         const cred& c = cx.current.cred;
         const std::string range = "ping_group_range " + std::to_string(r.low) + " " + std::to_string(r.high);

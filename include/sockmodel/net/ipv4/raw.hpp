@@ -18,9 +18,9 @@ template <class K>
 int raw_hash_sk(context<K>& cx, sock& sk)
 {
     auto t = trace::enter(cx, "raw_hash_sk");
-    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return "inet_num=" + std::to_string(inet_sk(sk).inet_num); });
+    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return "inet_num=" + std::to_string(inet_sk(sk).inet_num); });
     static_cast<raw_sock&>(sk).hashed = true;
-    sock_hold(sk);
+    sock_hold(cx, sk);
     sk.set_flag(sock_flag::rcu_free);
     sock_prot_inuse_add(cx, *sk.sk_net, sk, 1);
     return t.ret(0);
@@ -33,7 +33,7 @@ void raw_unhash_sk(context<K>& cx, sock& sk)
     auto& rs = static_cast<raw_sock&>(sk);
     if (rs.hashed) {
         rs.hashed = false;
-        --sk.sk_refcnt;  // __sock_put: never the last reference here
+        __sock_put(cx, sk);  // never the last reference here
         sock_prot_inuse_add(cx, *sk.sk_net, sk, -1);
     }
 }

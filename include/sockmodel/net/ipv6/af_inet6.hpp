@@ -204,15 +204,12 @@ struct inet6_family_t : inet_protosw_family<af_inet6, inet6_names, Table> {
         np->mc_loop = true;
         np->mc_all = true;
         np->pmtudisc = ipv6_pmtudisc_want;
-        if constexpr (K::locked)
-            sk->sk_ipv6only = n.sysctl_once(&net_sysctl::bindv6only);
-        else
-            sk->sk_ipv6only = n.sysctl.bindv6only;
+        sk->sk_ipv6only = read_once(cx, n.sysctl.bindv6only);
         base::inet_defaults(inet);
 
         const int err = base::hash_and_init(cx, *sk);
         if (err) {
-            if constexpr (trace::on<decltype(cx)>) trace::note(cx, "inet6_create", [] { return std::string("sk_common_release; goto out"); });
+            SOCKMODEL_TRACE_NOTE(cx, "inet6_create", [] { return std::string("sk_common_release; goto out"); });
             sk_common_release(cx, *sk);
             sock.sk = nullptr;
         }

@@ -24,9 +24,8 @@ template <class K>
 int mptcp_init_sock(context<K>& cx, sock& sk)
 {
     auto t = trace::enter(cx, "mptcp_init_sock");
-    if constexpr (K::locked)  // mptcp_is_enabled: READ_ONCE(pernet->mptcp_enabled)
-        return t.ret(sk.sk_net->sysctl_once(&net_sysctl::mptcp_enabled) ? 0 : -ENOPROTOOPT);
-    return t.ret(mptcp_check(sk.sk_net->sysctl, cx.current.cred));
+    // mptcp_is_enabled: READ_ONCE(pernet->mptcp_enabled)
+    return t.ret(read_once(cx, sk.sk_net->sysctl.mptcp_enabled) ? 0 : -ENOPROTOOPT);
 }
 
 template <class K>

@@ -15,12 +15,16 @@
 #include <array>
 #include <cstdint>
 #include <iterator>
-#include <mutex>
-#include <shared_mutex>
+#include <sockmodel/lock/spinlock.hpp>
 #include <string>
 
 
 namespace sockmodel {
+
+// Fault points (fault/fault.hpp) of this file's functions.
+namespace fault_point {
+inline constexpr fault_point_info netlink_module_get{.name = "netlink_module_get", .fn = "netlink_create", .what = "try_module_get(nl_table[protocol].module) fails", .err = -EPROTONOSUPPORT};
+}  // namespace fault_point
 
 inline constexpr int max_links = 32;  // MAX_LINKS (include/uapi/linux/netlink.h)
 
@@ -95,7 +99,7 @@ int netlink_release(context<K>& cx, socket& sock)
     sock.sk = nullptr;
     module_put(cx.k, nlk.mod);
     sock_prot_inuse_add(cx, *sk->sk_net, *sk, -1);
-    if constexpr (trace::on<decltype(cx)>) trace::note(cx, "netlink_release", [] { return std::string("call_rcu(deferred_put_nlk_sk)"); });
+    SOCKMODEL_TRACE_NOTE(cx, "netlink_release", [] { return std::string("call_rcu(deferred_put_nlk_sk)"); });
     sock_put(cx, *sk);
     return t.ret(0);
 }
@@ -144,7 +148,7 @@ template <class K>
 int __netlink_create(context<K>& cx, net& n, socket& sock, const proto& prot, int protocol, int kern)
 {
     auto t = trace::enter(cx, "__netlink_create");
-    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return std::to_string(protocol); });
+    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return std::to_string(protocol); });
     sock.ops = &netlink_ops<K>;
     struct sock* sk = sk_alloc(cx, n, af_netlink, prot, kern);
     if (!sk)
@@ -159,6 +163,8 @@ int __netlink_create(context<K>& cx, net& n, socket& sock, const proto& prot, in
 // default, or a table of the configuration's own.
 template <const auto& Protocols = netlink_host_protocols>
 struct netlink_family_t {
+    // The family's own fault points (the path's are every kernel's).
+    using fault_points = fault::point_list<&fault_point::netlink_module_get>;
     static_assert(checked_netlink_table<Protocols>::value);
     static constexpr int family = af_netlink;
     static constexpr const module* owner = nullptr;
@@ -174,6 +180,7 @@ struct netlink_family_t {
     // can be created in any netns. Starts as this host's.
     struct state {
         std::array<int, max_links> count{};
+        rwlock_t nl_table_lock;  // netlink_lock_table (read) / netlink_table_grab (write)
 
         constexpr state()
         {
@@ -213,15 +220,16 @@ struct netlink_family_t {
         }
     };
 
-    // lock::smp: netlink_create reads nl_table[].registered between
-    // netlink_lock_table and netlink_unlock_table (nl_table_lock taken for
-    // reading); the registrations change under netlink_table_grab
+    // netlink_create reads nl_table[].registered between netlink_lock_table
+    // and netlink_unlock_table (nl_table_lock taken for reading); the
+    // registrations change under netlink_table_grab
     // (netlink_kernel_create/netlink_kernel_release below, for a kernel).
     template <class K>
-    static std::uint64_t registered_locked(context<K>& cx)
+    static std::uint64_t registered(context<K>& cx)
     {
-        std::shared_lock netlink_lock_table(cx.k.smp.nl_table_lock());
-        return cx.k.template family_state<netlink_family_t>().registered();
+        auto& s = cx.k.template family_state<netlink_family_t>();
+        auto netlink_lock_table = read_guard(cx, s.nl_table_lock);
+        return s.registered();
     }
 
     enum step : int { bad_type = 1, protocol_range, not_registered, chosen };
@@ -254,9 +262,9 @@ struct netlink_family_t {
     static void explain(context<K>& cx, const create_choice& c, int, int protocol)
     {
         if (c.step == protocol_range) {
-            if constexpr (trace::on<decltype(cx)>) trace::note(cx, "netlink_create", [] { return std::string("protocol outside 0..MAX_LINKS-1"); });
+            SOCKMODEL_TRACE_NOTE(cx, "netlink_create", [] { return std::string("protocol outside 0..MAX_LINKS-1"); });
         } else if (c.step == not_registered) {
-            if constexpr (trace::on<decltype(cx)>) trace::note(cx, "netlink_create", [&] {
+            SOCKMODEL_TRACE_NOTE(cx, "netlink_create", [&] {
                 return "nl_table[" + std::to_string(protocol) + "] not registered; request_module finds no module";
             });
         }
@@ -267,10 +275,10 @@ struct netlink_family_t {
     {
         sock.state = SS_UNCONNECTED;
         const module* mod = nullptr;  // nl_table[protocol].module: the built-in kernel sockets have none
-        if (should_fail(cx, fault_point::netlink_module_get) || !try_module_get(cx.k, mod))
+        if (should_fail<&fault_point::netlink_module_get>(cx) || !try_module_get(cx.k, mod))
             return -EPROTONOSUPPORT;
         if (int err = __netlink_create(cx, n, sock, *c.prot, c.protocol, kern)) {
-            if constexpr (trace::on<decltype(cx)>) trace::note(cx, "netlink_create", [] { return std::string("module_put(module); goto out"); });
+            SOCKMODEL_TRACE_NOTE(cx, "netlink_create", [] { return std::string("module_put(module); goto out"); });
             module_put(cx.k, mod);
             return err;
         }
@@ -290,22 +298,16 @@ using netlink_family = netlink_family_t<>;
 template <class F = netlink_family, class K>
 int netlink_kernel_create(K& k, int unit)
 {
-    if constexpr (K::locked) {
-        std::unique_lock netlink_table_grab(k.smp.nl_table_lock());
-        return k.template family_state<F>().netlink_kernel_create(unit);
-    } else {
-        return k.template family_state<F>().netlink_kernel_create(unit);
-    }
+    auto& s = k.template family_state<F>();
+    auto netlink_table_grab = guard(k, s.nl_table_lock);
+    return s.netlink_kernel_create(unit);
 }
 template <class F = netlink_family, class K>
 void netlink_kernel_release(K& k, int unit)
 {
-    if constexpr (K::locked) {
-        std::unique_lock netlink_table_grab(k.smp.nl_table_lock());
-        k.template family_state<F>().netlink_kernel_release(unit);
-    } else {
-        k.template family_state<F>().netlink_kernel_release(unit);
-    }
+    auto& s = k.template family_state<F>();
+    auto netlink_table_grab = guard(k, s.nl_table_lock);
+    s.netlink_kernel_release(unit);
 }
 
 }  // namespace sockmodel

@@ -13,11 +13,16 @@
 #include <sockmodel/trace/trace.hpp>
 
 #include <array>
-#include <mutex>
+#include <sockmodel/lock/spinlock.hpp>
 #include <string>
 
 
 namespace sockmodel {
+
+// Fault points (fault/fault.hpp) of this file's functions.
+namespace fault_point {
+inline constexpr fault_point_info packet_alloc_pending{.name = "packet_alloc_pending", .fn = "packet_create", .what = "packet_alloc_pending: alloc_percpu returns NULL", .err = -ENOBUFS};
+}  // namespace fault_point
 
 // af_packet.c's THIS_MODULE: CONFIG_PACKET may be a module.
 inline constexpr module packet_module{"af_packet"};
@@ -37,15 +42,14 @@ template <class K>
 void __register_prot_hook(context<K>& cx, sock& sk)
 {
     auto t = trace::enter(cx, "__register_prot_hook");
-    if constexpr (trace::on<decltype(cx)>) t.describe([&] { return trace::hex(pkt_sk(sk).num); });
+    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return trace::hex(pkt_sk(sk).num); });
     pkt_sk(sk).hook_running = true;
-    if constexpr (K::locked) {
-        std::lock_guard ptype_lock(cx.k.smp.ptype_lock());  // dev_add_pack: list_add_rcu under ptype_lock
-        ++cx.k.template family_state<packet_family>().prot_hooks;
-    } else {
-        ++cx.k.template family_state<packet_family>().prot_hooks;
+    {
+        auto& ptype = cx.k.template family_state<packet_family>();
+        auto ptype_lock = guard(cx, ptype.ptype_lock);  // dev_add_pack: list_add_rcu under ptype_lock
+        ++ptype.prot_hooks;
     }
-    sock_hold(sk);
+    sock_hold(cx, sk);
 }
 
 // __unregister_prot_hook: off the list, and the hook's reference dropped
@@ -55,13 +59,12 @@ void __unregister_prot_hook(context<K>& cx, sock& sk)
 {
     auto t = trace::enter(cx, "__unregister_prot_hook");
     pkt_sk(sk).hook_running = false;
-    if constexpr (K::locked) {
-        std::lock_guard ptype_lock(cx.k.smp.ptype_lock());  // __dev_remove_pack: list_del_rcu under ptype_lock
-        --cx.k.template family_state<packet_family>().prot_hooks;
-    } else {
-        --cx.k.template family_state<packet_family>().prot_hooks;
+    {
+        auto& ptype = cx.k.template family_state<packet_family>();
+        auto ptype_lock = guard(cx, ptype.ptype_lock);  // __dev_remove_pack: list_del_rcu under ptype_lock
+        --ptype.prot_hooks;
     }
-    --sk.sk_refcnt;
+    __sock_put(cx, sk);
 }
 
 template <class K>
@@ -160,6 +163,8 @@ struct packet_protosw_table {
 };
 
 struct packet_family {
+    // The family's own fault points (the path's are every kernel's).
+    using fault_points = fault::point_list<&fault_point::packet_alloc_pending>;
     static constexpr int family = af_packet;
     static constexpr const module* owner = &packet_module;
     static constexpr std::string_view create_name = "packet_create";
@@ -167,9 +172,10 @@ struct packet_family {
     template <class K>
     using protosw = packet_protosw_table<K>;
 
-    // The global ptype_all/ptype_base entries packet sockets registered
-    // (lock::smp: changed under ptype_lock; read it when no call is in flight).
+    // The global ptype_all/ptype_base entries packet sockets registered,
+    // changed under ptype_lock (net/core/dev.c); read it when no call is in flight.
     struct state {
+        spinlock_t ptype_lock;
         long prot_hooks = 0;
         long in_use() const { return prot_hooks; }
     };
@@ -205,12 +211,12 @@ struct packet_family {
     static void explain(context<K>& cx, const create_choice& c, int, int)
     {
         if (c.step == capability_check) {
-            if constexpr (trace::on<decltype(cx)>) trace::note(cx, "packet_create", [] { return std::string("no CAP_NET_RAW over net->user_ns"); });
+            SOCKMODEL_TRACE_NOTE(cx, "packet_create", [] { return std::string("no CAP_NET_RAW over net->user_ns"); });
             return;
         }
         if (c.err)
             return;
-        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "packet_create", [&] {
+        SOCKMODEL_TRACE_NOTE(cx, "packet_create", [&] {
             return "sock->ops = &" + std::string(c.ops->name) + "; po->num = " +
                    trace::hex(static_cast<long>(c.data)) + (c.data ? "" : " (no receive hook yet)");
         });
@@ -227,10 +233,10 @@ struct packet_family {
         sock.ops = c.ops;
         // packet_alloc_pending: the per-CPU counters themselves are not modelled;
         // since 6.12 it runs before sock_init_data, and its failure frees the sk.
-        if (should_fail(cx, fault_point::packet_alloc_pending)) {
-            if constexpr (trace::on<decltype(cx)>) trace::note(cx, "packet_create", [] { return std::string("goto out_sk_free: sk_free(sk)"); });
+        if (should_fail<&fault_point::packet_alloc_pending>(cx)) {
+            SOCKMODEL_TRACE_NOTE(cx, "packet_create", [] { return std::string("goto out_sk_free: sk_free(sk)"); });
             sk_free(cx, *sk);
-            return fault_info(fault_point::packet_alloc_pending).err;
+            return fault_point::packet_alloc_pending.err;
         }
         sock_init_data(cx, &sock, *sk);
         sk->sk_family = af_packet;

@@ -13,6 +13,11 @@
 
 namespace sockmodel {
 
+// Fault points (fault/fault.hpp) of this file's functions.
+namespace fault_point {
+inline constexpr fault_point_info unix_nr_socks{.name = "unix_nr_socks", .fn = "unix_create1", .what = "unix_nr_socks > 2 * get_max_files()", .err = -ENFILE};
+}  // namespace fault_point
+
 // af_unix.c's THIS_MODULE: CONFIG_UNIX may be a module, so its references count.
 inline constexpr module unix_module{"unix"};
 
@@ -36,7 +41,7 @@ template <class K>
 void unix_sock_destruct(context<K>& cx, sock& sk)
 {
     auto t = trace::enter(cx, "unix_sock_destruct");
-    kernel_atomic_add<K>(cx.k.template family_state<unix_family>().unix_nr_socks, -1);
+    atomic_dec(cx, cx.k.template family_state<unix_family>().unix_nr_socks);
     sock_prot_inuse_add(cx, *sk.sk_net, sk, -1);
 }
 
@@ -53,7 +58,7 @@ void unix_release_sock(context<K>& cx, sock& sk)
     sk.sk_state = tcp_close_state;
     sock_orphan(sk);
     if (sock* skpair = unix_sk(sk).peer) {
-        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "unix_release_sock", [] { return std::string("sock_put(unix_peer(sk))"); });
+        SOCKMODEL_TRACE_NOTE(cx, "unix_release_sock", [] { return std::string("sock_put(unix_peer(sk))"); });
         unix_sk(sk).peer = nullptr;
         sock_put(cx, *skpair);
     }
@@ -71,15 +76,15 @@ int unix_socketpair(context<K>& cx, socket& socka, socket& sockb)
     auto t = trace::enter(cx, "unix_socketpair");
     sock& ska = *socka.sk;
     sock& skb = *sockb.sk;
-    sock_hold(ska);
-    sock_hold(skb);
+    sock_hold(cx, ska);
+    sock_hold(cx, skb);
     unix_sk(ska).peer = &skb;
     unix_sk(skb).peer = &ska;
     ska.sk_state = tcp_established_state;
     skb.sk_state = tcp_established_state;
     socka.state = SS_CONNECTED;
     sockb.state = SS_CONNECTED;
-    if constexpr (trace::on<decltype(cx)>) trace::note(cx, "unix_socketpair", [] { return std::string("unix_peer set both ways; TCP_ESTABLISHED, SS_CONNECTED"); });
+    SOCKMODEL_TRACE_NOTE(cx, "unix_socketpair", [] { return std::string("unix_peer set both ways; TCP_ESTABLISHED, SS_CONNECTED"); });
     return t.ret(0);
 }
 
@@ -203,18 +208,18 @@ template <class K>
 sock* unix_create1(context<K>& cx, net& n, socket& sock, int kern, const proto& prot, int* err)
 {
     auto t = trace::enter(cx, "unix_create1");
-    long& nr_socks = cx.k.template family_state<unix_family>().unix_nr_socks;
-    const long now = kernel_atomic_add<K>(nr_socks, 1);
-    if (should_fail(cx, fault_point::unix_nr_socks) || now > 2 * get_max_files(cx.k)) {
-        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "unix_create1", [] { return std::string("goto err: atomic_long_dec(&unix_nr_socks)"); });
-        kernel_atomic_add<K>(nr_socks, -1);
+    atomic_long_t& nr_socks = cx.k.template family_state<unix_family>().unix_nr_socks;
+    const long now = atomic_add_return(cx, nr_socks, 1L);
+    if (should_fail<&fault_point::unix_nr_socks>(cx) || now > 2 * get_max_files(cx)) {
+        SOCKMODEL_TRACE_NOTE(cx, "unix_create1", [] { return std::string("goto err: atomic_long_dec(&unix_nr_socks)"); });
+        atomic_dec(cx, nr_socks);
         *err = -ENFILE;
         return t.ret_ptr(static_cast<struct sock*>(nullptr));
     }
     struct sock* sk = sk_alloc(cx, n, af_unix, prot, kern);
     if (!sk) {
-        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "unix_create1", [] { return std::string("goto err: atomic_long_dec(&unix_nr_socks)"); });
-        kernel_atomic_add<K>(nr_socks, -1);
+        SOCKMODEL_TRACE_NOTE(cx, "unix_create1", [] { return std::string("goto err: atomic_long_dec(&unix_nr_socks)"); });
+        atomic_dec(cx, nr_socks);
         *err = -ENOMEM;
         return t.ret_ptr(static_cast<struct sock*>(nullptr));
     }
@@ -225,6 +230,8 @@ sock* unix_create1(context<K>& cx, net& n, socket& sock, int kern, const proto& 
 }
 
 struct unix_family {
+    // The family's own fault points (the path's are every kernel's).
+    using fault_points = fault::point_list<&fault_point::unix_nr_socks>;
     static constexpr int family = af_unix;
     static constexpr const module* owner = &unix_module;
     static constexpr std::string_view create_name = "unix_create";
@@ -234,8 +241,8 @@ struct unix_family {
 
     // af_unix.c's own state: unix_nr_socks, the count unix_create1 checks.
     struct state {
-        long unix_nr_socks = 0;
-        long in_use() const { return unix_nr_socks; }
+        atomic_long_t unix_nr_socks;
+        long in_use() const { return atomic_read(lock::any_thread{}, unix_nr_socks); }
     };
 
     enum step : int { bad_protocol = 1, bad_type, chosen };
@@ -266,8 +273,8 @@ struct unix_family {
         if (c.err)
             return;
         if (c.type != type)
-            if constexpr (trace::on<decltype(cx)>) trace::note(cx, "unix_create", [] { return std::string("SOCK_RAW becomes SOCK_DGRAM"); });
-        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "unix_create", [&] { return "sock->ops = &" + std::string(c.ops->name); });
+            SOCKMODEL_TRACE_NOTE(cx, "unix_create", [] { return std::string("SOCK_RAW becomes SOCK_DGRAM"); });
+        SOCKMODEL_TRACE_NOTE(cx, "unix_create", [&] { return "sock->ops = &" + std::string(c.ops->name); });
     }
 
     template <class K>

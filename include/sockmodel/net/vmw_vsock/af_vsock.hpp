@@ -14,7 +14,7 @@
 
 #include <array>
 #include <cstdint>
-#include <mutex>
+#include <sockmodel/lock/spinlock.hpp>
 #include <string>
 
 
@@ -62,13 +62,12 @@ void vsock_remove_sock(context<K>& cx, sock& sk)
     vsock_sock& vsk = vsock_sk(sk);
     if (vsk.unbound_listed) {
         vsk.unbound_listed = false;
-        if constexpr (K::locked) {
-            std::lock_guard vsock_table_lock(cx.k.smp.vsock_table_lock());  // vsock_remove_bound
-            --cx.k.template family_state<vsock_family>().unbound;
-        } else {
-            --cx.k.template family_state<vsock_family>().unbound;
+        {
+            auto& tables = cx.k.template family_state<vsock_family>();
+            auto vsock_table_lock = guard(cx, tables.vsock_table_lock);  // vsock_remove_bound
+            --tables.unbound;
         }
-        --sk.sk_refcnt;  // __sock_put
+        __sock_put(cx, sk);
     }
 }
 
@@ -203,14 +202,11 @@ template <class K>
 void vsock_insert_unbound(context<K>& cx, sock& sk)
 {
     auto t = trace::enter(cx, "vsock_insert_unbound");
-    sock_hold(sk);
+    sock_hold(cx, sk);
     vsock_sk(sk).unbound_listed = true;
-    if constexpr (K::locked) {
-        std::lock_guard vsock_table_lock(cx.k.smp.vsock_table_lock());
-        ++cx.k.template family_state<vsock_family>().unbound;
-    } else {
-        ++cx.k.template family_state<vsock_family>().unbound;
-    }
+    auto& tables = cx.k.template family_state<vsock_family>();
+    auto vsock_table_lock = guard(cx, tables.vsock_table_lock);
+    ++tables.unbound;
 }
 
 struct vsock_family {
@@ -227,6 +223,8 @@ struct vsock_family {
     struct state {
         unsigned transports = VSOCK_TRANSPORT_F_G2H;
         long unbound = 0;
+        mutex vsock_register_mutex;  // the transports
+        spinlock_t vsock_table_lock; // the bound and unbound tables
 
         constexpr std::uint64_t registered() const { return transports; }
         long in_use() const { return unbound; }
@@ -236,15 +234,16 @@ struct vsock_family {
         void vsock_core_unregister(unsigned features) { transports &= ~features; }
     };
 
-    // lock::smp: the transports are read under vsock_register_mutex, as
+    // The transports are read under vsock_register_mutex, as
     // vsock_assign_transport reads transport_dgram since the kernel's fix of
     // the transport_* TOCTOU (6.16); they change under it in
     // vsock_core_register/vsock_core_unregister (below, for a kernel).
     template <class K>
-    static std::uint64_t registered_locked(context<K>& cx)
+    static std::uint64_t registered(context<K>& cx)
     {
-        std::lock_guard vsock_register_mutex(cx.k.smp.vsock_register_mutex());
-        return cx.k.template family_state<vsock_family>().registered();
+        auto& s = cx.k.template family_state<vsock_family>();
+        auto vsock_register_mutex = guard(cx, s.vsock_register_mutex);
+        return s.registered();
     }
 
     enum step : int { bad_protocol = 1, bad_type, chosen, no_dgram_transport };
@@ -282,7 +281,7 @@ struct vsock_family {
     {
         if (c.err)
             return;
-        if constexpr (trace::on<decltype(cx)>) trace::note(cx, "vsock_create", [&] { return "sock->ops = &" + std::string(c.ops->name); });
+        SOCKMODEL_TRACE_NOTE(cx, "vsock_create", [&] { return "sock->ops = &" + std::string(c.ops->name); });
     }
 
     template <class K>
@@ -297,7 +296,7 @@ struct vsock_family {
         if (sock.type == abi::sock_dgram) {
             // vsock_assign_transport: transport_dgram, or ENODEV.
             if (c.late_err) {
-                if constexpr (trace::on<decltype(cx)>) trace::note(cx, "vsock_create", [] { return std::string("vsock_assign_transport: no dgram transport"); });
+                SOCKMODEL_TRACE_NOTE(cx, "vsock_create", [] { return std::string("vsock_assign_transport: no dgram transport"); });
                 sock.sk = nullptr;
                 sock_put(cx, *sk);
                 return c.late_err;
@@ -320,22 +319,16 @@ private:
 template <class K>
 void vsock_core_register(K& k, unsigned features)
 {
-    if constexpr (K::locked) {
-        std::lock_guard vsock_register_mutex(k.smp.vsock_register_mutex());
-        k.template family_state<vsock_family>().vsock_core_register(features);
-    } else {
-        k.template family_state<vsock_family>().vsock_core_register(features);
-    }
+    auto& s = k.template family_state<vsock_family>();
+    auto vsock_register_mutex = guard(k, s.vsock_register_mutex);
+    s.vsock_core_register(features);
 }
 template <class K>
 void vsock_core_unregister(K& k, unsigned features)
 {
-    if constexpr (K::locked) {
-        std::lock_guard vsock_register_mutex(k.smp.vsock_register_mutex());
-        k.template family_state<vsock_family>().vsock_core_unregister(features);
-    } else {
-        k.template family_state<vsock_family>().vsock_core_unregister(features);
-    }
+    auto& s = k.template family_state<vsock_family>();
+    auto vsock_register_mutex = guard(k, s.vsock_register_mutex);
+    s.vsock_core_unregister(features);
 }
 
 }  // namespace sockmodel

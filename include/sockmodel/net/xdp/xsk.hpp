@@ -42,7 +42,7 @@ int xsk_release(context<K>& cx, socket& sock)
         return t.ret(0);
     if (xdp_sk(*sk).listed) {
         xdp_sk(*sk).listed = false;
-        --sk->sk_refcnt;  // sk_del_node_init_rcu: __sock_put
+        __sock_put(cx, *sk);  // sk_del_node_init_rcu
     }
     sock_prot_inuse_add(cx, *sk->sk_net, *sk, -1);
     sock_orphan(*sk);
@@ -131,7 +131,7 @@ struct xsk_family {
     static void explain(context<K>& cx, const create_choice& c, int, int)
     {
         if (c.step == capability_check)
-            if constexpr (trace::on<decltype(cx)>) trace::note(cx, "xsk_create", [] { return std::string("no CAP_NET_RAW over net->user_ns"); });
+            SOCKMODEL_TRACE_NOTE(cx, "xsk_create", [] { return std::string("no CAP_NET_RAW over net->user_ns"); });
     }
 
     template <class K>
@@ -150,7 +150,7 @@ struct xsk_family {
         xs.state = XSK_READY;
         xs.max_tx_budget = tx_batch_size;
         // sk_add_node_rcu on net->xdp.list: the list holds a reference.
-        sock_hold(*sk);
+        sock_hold(cx, *sk);
         xs.listed = true;
         sock_prot_inuse_add(cx, n, *sk, 1);
         return 0;

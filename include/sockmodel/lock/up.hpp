@@ -1,0 +1,65 @@
+// lock::none: one system call at a time, as a uniprocessor kernel without
+// preemption runs. Its state (kernel::smp) is one CPU's: the slab caches are
+// used directly, a per-CPU count is the count, RCU read sections and grace
+// periods are empty. Everything here inlines to the plain operation.
+#pragma once
+
+#include <sockmodel/lock/atomic.hpp>
+#include <sockmodel/lock/percpu.hpp>
+#include <sockmodel/lock/policy.hpp>
+
+#include <cstddef>
+
+namespace sockmodel {
+
+namespace lock {
+struct up_state;
+
+struct none {
+    using state = up_state;
+};
+
+struct up_state {
+    cpu_area* attach() { return nullptr; }
+    void detach(cpu_area*) {}
+
+    template <class Cache>
+    void* cache_alloc(cpu_area*, unsigned, Cache& cache)
+    {
+        return cache.alloc();
+    }
+    template <class Cache>
+    void cache_free(cpu_area*, unsigned, Cache& cache, void* p)
+    {
+        cache.free(p);
+    }
+    // Objects handed out and not given back (the caches' own count here).
+    template <class Cache>
+    std::size_t cache_in_use(unsigned, const Cache& cache) const
+    {
+        return cache.active_objs();
+    }
+
+    unsigned& this_cpu_last_ino(cpu_area*) { return last_ino_; }
+    lookup_cache& this_cpu_proto_cache(cpu_area*) { return proto_cache_; }
+
+    void nr_files_add(cpu_area*, long d) { nr_files_ += d; }
+    long nr_files_read() const { return nr_files_; }
+    long nr_files_sum() const { return nr_files_; }
+
+    void rcu_read_lock(cpu_area*) {}
+    void rcu_read_unlock(cpu_area*) {}
+    void synchronize_rcu() {}
+    unsigned long grace_periods() const { return 0; }
+
+    void net_counter_add(cpu_area*, bool, unsigned, atomic_long_t& shared, long val) { shared.counter += val; }
+    long net_counter_percpu(unsigned) const { return 0; }
+
+private:
+    unsigned last_ino_ = 0;
+    long nr_files_ = 0;
+    lookup_cache proto_cache_;
+};
+}  // namespace lock
+
+}  // namespace sockmodel

@@ -1,0 +1,228 @@
+// LSM hooks added and removed while the kernel runs (opt::runtime_lsm<true>):
+// security_add_hooks and the security_hook_heads lists of security/security.c.
+// A program that configures run-time hooks includes this header.
+//
+// Order: the compile-time chain (opt::security) runs first, then the run-time
+// hooks in the order they were added, as security_add_hooks appends after the
+// LSMs the kernel booted with. call_int_hook's rule: the first non-zero
+// answer wins and the rest are not called.
+//
+// security/security.c walks its hook lists under RCU: socket() never blocks
+// on a hook being added or removed, nor sees a half-linked one. Here each hook
+// kind is an immutable array of hook pointers published by one pointer
+// (rcu_assign_pointer / rcu_dereference):
+//   - readers (security_socket_create, ...) load it inside rcu_read_lock on
+//     their CPU and call each hook; they never take a lock;
+//   - writers (add, remove) serialise on the head's mutex, publish a new
+//     array, wait for a grace period (synchronize_rcu) and only then free the
+//     old one; remove returns after that grace period, so the caller may
+//     destroy the hook as soon as remove returns.
+// Under lock::none the read sections and grace periods are empty.
+//
+// Programming errors are reported, never undefined: adding a hook that is
+// already added, or removing one that is not added to this kernel (removed
+// twice, or never added), throws std::logic_error; destroying a hook that is
+// still added prints what happened and aborts (the kernel would BUG() on a
+// freed hook still on its list). Destroying the kernel first is fine: its
+// lists let go of every hook still on them.
+#pragma once
+
+#include <sockmodel/kernel/context.hpp>
+#include <sockmodel/kernel/cred.hpp>
+#include <sockmodel/linux/net.hpp>
+#include <sockmodel/lock/percpu.hpp>
+#include <sockmodel/lock/spinlock.hpp>
+#include <sockmodel/security/security.hpp>
+#include <sockmodel/trace/trace.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sockmodel::lsm {
+
+class hook_base {
+public:
+    explicit hook_base(std::string_view lsm_name) : name_(lsm_name) {}
+    hook_base(const hook_base&) = delete;
+    hook_base& operator=(const hook_base&) = delete;
+    ~hook_base()
+    {
+        if (added()) {
+            std::fprintf(stderr,
+                         "sockmodel: LSM hook \"%.*s\" destroyed while still added to a kernel: "
+                         "call security_hooks.remove() (or destroy the kernel) first\n",
+                         static_cast<int>(name_.size()), name_.data());
+            std::abort();
+        }
+    }
+
+    std::string_view name() const { return name_; }
+    bool added() const { return head_ != nullptr; }
+
+private:
+    template <class H, class L>
+    friend class hook_head;
+    std::string_view name_;
+    const void* head_ = nullptr;  // the list it is on, to refuse a removal from another
+};
+
+// One hook of one LSM: its name and the function it answers with.
+template <class Sig>
+class hook : public hook_base {
+public:
+    hook(std::string_view lsm_name, std::function<Sig> fn) : hook_base(lsm_name), fn_(std::move(fn)) {}
+
+    template <class... A>
+    int operator()(A&&... a) const { return fn_(std::forward<A>(a)...); }
+
+private:
+    std::function<Sig> fn_;
+};
+
+// LSM_HOOK(int, 0, socket_create, int family, int type, int protocol, int kern)
+using socket_create_hook = hook<int(const cred&, int family, int type, int protocol, int kern)>;
+// LSM_HOOK(int, 0, socket_post_create, struct socket *sock, int family, int type, int protocol, int kern)
+using socket_post_create_hook =
+    hook<int(const cred&, const socket*, int family, int type, int protocol, int kern)>;
+
+// security_hook_heads.<hook>: the hooks of one kind, in call order. L: the
+// kernel's lock policy, whose state (attach) runs the grace periods.
+template <class H, class L>
+class hook_head {
+public:
+    struct array {
+        std::vector<const H*> hooks;
+    };
+
+    hook_head() = default;
+    hook_head(const hook_head&) = delete;
+    hook_head& operator=(const hook_head&) = delete;
+    ~hook_head()
+    {
+        // The kernel goes first: the hooks still added are let go.
+        if (const array* a = cur_) {
+            for (const H* h : a->hooks)
+                const_cast<H*>(h)->head_ = nullptr;
+            delete a;
+        }
+    }
+
+    void attach(typename L::state& rcu) { rcu_ = &rcu; }
+
+    void add(H& h)
+    {
+        auto g = guard(L{}, mutex_);
+        if (h.added())
+            throw std::logic_error("security_add_hooks: LSM hook \"" + std::string(h.name()) +
+                                   "\" is already added: remove it first");
+        const array* old = cur_;
+        auto next = std::make_unique<array>();
+        if (old)
+            next->hooks = old->hooks;
+        next->hooks.push_back(&h);
+        h.head_ = this;
+        publish(next.release(), old);
+    }
+    void remove(H& h)
+    {
+        auto g = guard(L{}, mutex_);
+        const array* old = cur_;
+        if (h.head_ != this || !old)
+            throw std::logic_error("security_hooks.remove: LSM hook \"" + std::string(h.name()) +
+                                   "\" is not added to this kernel (removed twice, or never added)");
+        std::unique_ptr<array> next;
+        if (old->hooks.size() > 1) {
+            next = std::make_unique<array>();
+            for (const H* x : old->hooks)
+                if (x != &h)
+                    next->hooks.push_back(x);
+        }
+        publish(next.release(), old);  // returns after the grace period: no reader still sees h
+        h.head_ = nullptr;
+    }
+    bool empty() const { return size() == 0; }
+    std::size_t size() const
+    {
+        auto g = guard(L{}, mutex_);
+        return cur_ ? cur_->hooks.size() : 0;
+    }
+
+    // rcu_dereference: call inside rcu_read_lock; nullptr when no hook is added.
+    template <class X>
+    const array* read(const X& x) const
+    {
+        return rcu_dereference(x, cur_);
+    }
+
+private:
+    // rcu_assign_pointer, synchronize_rcu, then free what no reader can still hold.
+    void publish(const array* next, const array* old)
+    {
+        rcu_assign_pointer(L{}, cur_, next);
+        if (old) {
+            if (rcu_)
+                rcu_->synchronize_rcu();
+            delete old;
+        }
+    }
+
+    const array* cur_ = nullptr;
+    mutable mutex mutex_;
+    typename L::state* rcu_ = nullptr;
+};
+
+// The run-time hook lists a kernel holds (k.security_hooks).
+template <class L>
+struct hook_heads {
+    hook_head<socket_create_hook, L> socket_create;
+    hook_head<socket_post_create_hook, L> socket_post_create;
+
+    void attach(typename L::state& rcu)
+    {
+        socket_create.attach(rcu);
+        socket_post_create.attach(rcu);
+    }
+    void add(socket_create_hook& h) { socket_create.add(h); }
+    void add(socket_post_create_hook& h) { socket_post_create.add(h); }
+    void remove(socket_create_hook& h) { socket_create.remove(h); }
+    void remove(socket_post_create_hook& h) { socket_post_create.remove(h); }
+    bool empty() const { return socket_create.empty() && socket_post_create.empty(); }
+};
+
+}  // namespace sockmodel::lsm
+
+namespace sockmodel {
+
+// call_int_hook over the run-time list of one hook: in order, the first
+// non-zero answer wins and the rest are not called. Each answer is a trace
+// note. Inside rcu_read_lock on the caller's CPU, left on every way out (a
+// hook may throw).
+template <class K, class H, class L, class... A>
+int lsm_run_hooks(context<K>& cx, const char* fn, const lsm::hook_head<H, L>& head, const A&... args)
+{
+    struct rcu_section {
+        context<K>& cx;
+        explicit rcu_section(context<K>& c) : cx(c) { rcu_read_lock(cx); }
+        ~rcu_section() { rcu_read_unlock(cx); }
+        rcu_section(const rcu_section&) = delete;
+        rcu_section& operator=(const rcu_section&) = delete;
+    } rcu(cx);
+    const auto* a = head.read(cx);
+    if (!a)
+        return 0;
+    for (const H* h : a->hooks) {
+        const int rc = (*h)(args...);
+        SOCKMODEL_TRACE_NOTE(cx, fn, [&] { return lsm_answer(h->name(), rc); });
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+}  // namespace sockmodel
