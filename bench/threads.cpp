@@ -19,6 +19,7 @@
 // Google Benchmark's time is wall-clock time per iteration per thread
 // (UseRealTime); items_per_second is the total of all threads.
 #include <sockmodel/sockmodel.hpp>
+#include <sockmodel/kernel/smp.hpp>
 
 #include <benchmark/benchmark.h>
 

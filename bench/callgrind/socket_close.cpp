@@ -9,6 +9,7 @@
 // Build with -DSOCKMODEL_CG_RUNTIME_LSM to count a kernel with opt::runtime_lsm
 // and no hook registered.
 #include <sockmodel/sockmodel.hpp>
+#include <sockmodel/security/hooks.hpp>
 
 #include <valgrind/callgrind.h>
 

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Copy include/ with the tracing policy's calls taken out of the source text:
-every `auto NAME = trace::enter(...);` and `NAME.describe(...);` statement
-removed (with its `if constexpr (trace::on<...>)` guard), `NAME.ret(x)` and
-`NAME.ret_ptr(x)` turned into `(x)`, every `trace::note(...);` turned into
-`(void)0;` (its guard removed too); and the fault-injection policy's calls
-taken out: every `should_fail(cx, ...)` turned into `false`. What is left is the library as it would be written with no tracing
+every `auto NAME = trace::enter(...);` statement removed, `NAME.ret(x)` and
+`NAME.ret_ptr(x)` turned into `(x)`, every SOCKMODEL_TRACE_NOTE(...) and
+SOCKMODEL_TRACE_DESCRIBE(...) tracepoint turned into `(void)0`; and the
+fault-injection policy's calls taken out: every `should_fail<...>(cx, ...)`
+turned into `false`. What is left is the library as it would be written with no tracing
 at all, the "absent" build bench/icount.sh compares trace::none against.
 Usage: absent.py SRC_INCLUDE DST_INCLUDE"""
 import os, re, shutil, sys
@@ -47,7 +47,7 @@ for root, _, files in os.walk(dst):
         names = set()
         out = []
         i = 0
-        pat = re.compile(r'auto\s+(\w+)\s*=\s*trace::enter\s*\(|trace::note\s*\(')
+        pat = re.compile(r'auto\s+(\w+)\s*=\s*trace::enter\s*\(|SOCKMODEL_TRACE_(?:NOTE|DESCRIBE)\s*\(')
         while True:
             m = pat.search(s, i)
             if not m:
@@ -72,7 +72,7 @@ for root, _, files in os.walk(dst):
                 removed += 1
         # fault injection: the call expression becomes `false`
         while True:
-            m = re.search(r'(?<![\w.:>])should_fail\s*\(\s*cx\b', s)
+            m = re.search(r'(?<![\w.:>])should_fail\s*<[^<>]*>\s*\(\s*cx\b', s)
             if not m:
                 break
             j, depth = s.index('(', m.start()), 0

@@ -24,6 +24,7 @@
 #include "../common.hpp"
 
 #include <sockmodel/sockmodel.hpp>
+#include <sockmodel/kernel/smp.hpp>
 
 #include <valgrind/callgrind.h>
 

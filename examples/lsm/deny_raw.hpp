@@ -12,7 +12,7 @@
 #pragma once
 
 #include <sockmodel/kernel/cred.hpp>
-#include <sockmodel/security/security.hpp>
+#include <sockmodel/security/hooks.hpp>
 
 #include <sys/socket.h>   // SOCK_RAW, AF_PACKET
 

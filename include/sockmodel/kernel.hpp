@@ -105,7 +105,7 @@ public:
     }
     kernel(const kernel&) = delete;
     kernel& operator=(const kernel&) = delete;
-    ~kernel() { exit_all(*this); }
+    ~kernel() { exit_all(); }
 
     // The state a family keeps of its own (F::state), e.g. unix_nr_socks.
     template <class F>
@@ -132,6 +132,7 @@ public:
     task_struct& clone_thread(task_struct& parent) { return *find_task(clone(parent, clone_flag::pthread)); }
     task_struct* find_task(int pid) { return find_task_by_vpid(*this, pid); }
     void exit(task_struct& t) { call(t, &do_exit<kernel>); }
+    void exit_all() { sockmodel::exit_all(*this); }
     int unshare(task_struct& t, unsigned long flags) { return call(t, &ksys_unshare<kernel>, flags); }
     const std::list<net>& net_namespaces() const { return namespaces.net_namespaces; }
     const std::list<user_namespace>& user_namespaces() const { return namespaces.user_namespaces; }

@@ -27,6 +27,8 @@
 
 #include <sockmodel/default_families.hpp>
 #include <sockmodel/sockmodel.hpp>
+#include <sockmodel/security/hooks.hpp>
+#include <sockmodel/kernel/smp.hpp>
 
 #include <array>
 #include <atomic>
@@ -46,8 +48,8 @@ using cfg = config<opt::locking<lock::smp>, opt::faults<fault::inject>, opt::run
 using K = kernel<cfg>;
 using abi = K::abi;
 
-static_assert(std::is_same_v<K::faults_type, fault::inject_smp>, "lock::smp holds the thread-safe injector");
-static_assert(std::is_same_v<decltype(K::security_hooks), lsm::hook_heads_rcu>, "and RCU hook lists");
+static_assert(std::is_same_v<K::faults_type, fault::rules<lock::smp, K::fault_table>>, "lock::smp holds the thread-safe injector");
+static_assert(std::is_same_v<decltype(K::security_hooks), lsm::hook_heads<lock::smp>>, "and RCU hook lists");
 
 double stress_seconds()
 {
@@ -412,7 +414,7 @@ TEST_CASE("lock::smp: faults, LSM hooks, sysctls, rlimits, unshare and exits cha
 TEST_CASE("lock::smp: fault injection from many threads: the Nth call fails once, seeded draws as from one thread")
 {
     constexpr int threads = 4, calls = 5000;
-    fault::inject_smp inj;
+    K::faults_type inj;
     // fail_nth: of all the calls from all threads, exactly one fails.
     for (unsigned long nth : {1UL, 2UL, 777UL, 19999UL}) {
         inj.reset_counts();
@@ -436,7 +438,7 @@ TEST_CASE("lock::smp: fault injection from many threads: the Nth call fails once
     for (std::uint64_t seed : {1ULL, 42ULL, 0xdeadbeefULL}) {
         inj.clear();
         inj.fail_probability(fault_point::filp_cache, 250000, seed);
-        fault::inject one;
+        fault::rules<lock::none, K::fault_table> one;
         one.fail_probability(fault_point::filp_cache, 250000, seed);
         long expected = 0;
         for (int j = 0; j < threads * calls; ++j)

@@ -31,6 +31,7 @@
 
 #include <sockmodel/default_families.hpp>
 #include <sockmodel/sockmodel.hpp>
+#include <sockmodel/kernel/smp.hpp>
 
 #include <array>
 #include <atomic>

@@ -21,6 +21,7 @@
 
 #include <sockmodel/default_families.hpp>
 #include <sockmodel/sockmodel.hpp>
+#include <sockmodel/kernel/smp.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -194,7 +195,7 @@ TEST_CASE("lock::smp: sock_unregister waits for a reader inside the RCU read sid
     // synchronize_rcu returns only once the reader that was inside leaves.
     K k;
     task_struct& t = k.spawn();
-    k.smp.rcu_read_lock(*t.cpu);
+    k.smp.rcu_read_lock(t.cpu);
     std::atomic<bool> done{false};
     std::thread w([&] {
         k.sock_unregister(af_inet6);
@@ -202,7 +203,7 @@ TEST_CASE("lock::smp: sock_unregister waits for a reader inside the RCU read sid
     });
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     CHECK_FALSE(done.load());
-    k.smp.rcu_read_unlock(*t.cpu);
+    k.smp.rcu_read_unlock(t.cpu);
     w.join();
     CHECK(done.load());
     CHECK(k.socket(t, af_inet6, abi::sock_stream, 0) == -EAFNOSUPPORT);

@@ -4,6 +4,7 @@
 // registered at run time (model and verdict agree), cap_capable's owner rule,
 // unshare, and constant verdicts. No root needed.
 #include <sockmodel/sockmodel.hpp>
+#include <sockmodel/kernel/smp.hpp>
 
 #include <doctest/doctest.h>
 

@@ -231,9 +231,9 @@ TEST_CASE_FIXTURE(model_fixture<>, "sock->ops, sk->sk_prot and the file's name p
     CHECK(in.inet_num == IPPROTO_RAW);
     CHECK(in.inet_sport == cpu_to_be16(IPPROTO_RAW));
     const auto raw_idx = static_cast<std::size_t>(k.protos.find(raw_prot<K>)->inuse_idx);
-    CHECK(k.init_net.prot_inuse[raw_idx] == 1);
+    CHECK(k.init_net.prot_inuse[raw_idx].counter == 1);
     CHECK(k.close(t, raw) == 0);
-    CHECK(k.init_net.prot_inuse[raw_idx] == 0);
+    CHECK(k.init_net.prot_inuse[raw_idx].counter == 0);
 }
 
 TEST_CASE_FIXTURE(model_fixture<>, "module references follow open sockets and come back to zero")
@@ -242,13 +242,13 @@ TEST_CASE_FIXTURE(model_fixture<>, "module references follow open sockets and co
     const int b = k.socket(t, AF_UNIX, SOCK_DGRAM, 0);
     // Each socket holds its ops owner (sock->ops) and its proto owner (sk_prot).
     CHECK(k.modules.refcount(&unix_module) == 4);
-    CHECK(k.family_state<unix_family>().unix_nr_socks == 2);
-    CHECK(k.init_net.sock_inuse == 2);
+    CHECK(k.family_state<unix_family>().unix_nr_socks.counter == 2);
+    CHECK(k.init_net.sock_inuse.counter == 2);
     CHECK(k.close(t, a) == 0);
     CHECK(k.modules.refcount(&unix_module) == 2);
     CHECK(k.close(t, b) == 0);
     CHECK(k.modules.refcount(&unix_module) == 0);
-    CHECK(k.family_state<unix_family>().unix_nr_socks == 0);
+    CHECK(k.family_state<unix_family>().unix_nr_socks.counter == 0);
 }
 
 TEST_CASE_FIXTURE(model_fixture<traced_config>, "out_release: an unregistered family frees only the inode")

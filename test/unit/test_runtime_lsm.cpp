@@ -4,6 +4,7 @@
 // The hooks are the model's own; the answers around them (TCP fd 0, EPERM
 // without CAP_NET_RAW) are the live kernel's as test_differential's grid checks.
 #include <sockmodel/sockmodel.hpp>
+#include <sockmodel/security/hooks.hpp>
 
 #include <doctest/doctest.h>
 

@@ -79,8 +79,8 @@ TEST_CASE_FIXTURE(model_fixture<traced_config>, "unix pair: kernel order, fds re
     CHECK(static_cast<unix_sock*>(a.sk)->peer == b.sk);
     CHECK(static_cast<unix_sock*>(b.sk)->peer == a.sk);
     CHECK(a.sk->sk_state == tcp_established_state);
-    CHECK(a.sk->sk_refcnt == 2);  // its socket's, and its peer's sock_hold
-    CHECK(b.sk->sk_refcnt == 2);
+    CHECK(sockmodel::refcount_read(a.sk->sk_refcnt) == 2);  // its socket's, and its peer's sock_hold
+    CHECK(sockmodel::refcount_read(b.sk->sk_refcnt) == 2);
     CHECK(k.counters().socks == 2);
 
     // Close one: it frees nothing yet (the peer still holds its sock).
@@ -88,8 +88,8 @@ TEST_CASE_FIXTURE(model_fixture<traced_config>, "unix pair: kernel order, fds re
     sock* skb = b.sk;
     CHECK(k.close(t, 0) == 0);
     CHECK(k.counters().socks == 2);
-    CHECK(ska->sk_refcnt == 1);
-    CHECK(skb->sk_refcnt == 1);
+    CHECK(sockmodel::refcount_read(ska->sk_refcnt) == 1);
+    CHECK(sockmodel::refcount_read(skb->sk_refcnt) == 1);
     CHECK(static_cast<unix_sock*>(skb)->peer == ska);  // the survivor keeps its pointer
     CHECK(k.counters().sockets == 1);
     // Close the other: both socks go (the fixture checks every counter is back to zero).

@@ -46,8 +46,9 @@ snapshot take(K& k, const sm::task_struct& t)
     for (const auto& p : k.protos.all())
         s.proto_slabs.push_back(p->slab.active_objs());
     for (const auto& e : k.modules.entries())
-        s.module_refs.push_back(e.refcnt);
-    s.prot_inuse.assign(k.init_net.prot_inuse.begin(), k.init_net.prot_inuse.end());
+        s.module_refs.push_back(e.refcnt.counter);
+    for (const auto& v : k.init_net.prot_inuse)
+        s.prot_inuse.push_back(v.counter);
     s.sockfs_objs = k.sockfs.cache().active_objs();
     s.filp_objs = k.files.cache().raw().active_objs();
     s.next_fd = t.files->next_fd();
@@ -62,45 +63,45 @@ struct expectation {
     std::string why;
 };
 
-expectation expected(sm::fault_point p, int family)
+expectation expected(const sm::fault_point_info& p, int family)
 {
-    using fp = sm::fault_point;
-    switch (p) {
-    case fp::security_socket_create:
+    namespace fp = sm::fault_point;
+    const auto is = [&](const sm::fault_point_info& q) { return &p == &q; };
+    if (is(fp::security_socket_create))
         return {-EACCES, "__sock_create: security_socket_create's answer is returned before sock_alloc (nothing taken)"};
-    case fp::sock_alloc:
+    if (is(fp::sock_alloc))
         return {-ENFILE, "__sock_create: sock_alloc fails → -ENFILE (no socket yet)"};
-    case fp::pf_module_get:
+    if (is(fp::pf_module_get))
         return {-EAFNOSUPPORT, "__sock_create: try_module_get(pf->owner) fails → goto out_release → sock_release"};
-    case fp::unix_nr_socks:
+    if (is(fp::unix_nr_socks))
         return {-ENFILE, "unix_create1: unix_nr_socks > 2*file-max → goto err (atomic_long_dec); __sock_create out_module_put"};
-    case fp::netlink_module_get:
+    if (is(fp::netlink_module_get))
         return {-EPROTONOSUPPORT, "netlink_create: try_module_get(module) fails → -EPROTONOSUPPORT; out_module_put"};
-    case fp::sk_prot_alloc:
-    case fp::prot_module_get:
+    if (is(fp::sk_prot_alloc) || is(fp::prot_module_get)) {
         // sk_alloc returns NULL; each create names its own errno.
         if (family == sm::af_inet6 || family == sm::af_packet || family == sm::af_xdp)
             return {-ENOBUFS, "inet6_create/packet_create/xsk_create: err = -ENOBUFS; sk_alloc fails → goto out"};
         return {-ENOMEM, "inet_create/unix_create1/__netlink_create/vsock_create: sk_alloc fails → -ENOMEM"};
-    case fp::packet_alloc_pending:
-        return {-ENOBUFS, "packet_create: packet_alloc_pending fails → goto out_sk_free (sk_free)"};
-    case fp::proto_init:
-        return {-ENOMEM, "inet_create/inet6_create: sk_prot->init fails → out_sk_release: sk_common_release"};
-    case fp::ops_module_get:
-        return {-EAFNOSUPPORT, "__sock_create: try_module_get(sock->ops->owner) fails → out_module_busy"};
-    case fp::security_socket_post_create:
-        return {-EACCES, "__sock_create: security_socket_post_create denies → out_sock_release (ops->release)"};
-    case fp::alloc_fd:
-        return {-EMFILE, "sock_map_fd: get_unused_fd_flags fails → sock_release(sock)"};
-    case fp::expand_files:
-        return {-ENOMEM, "alloc_fd: expand_files → expand_fdtable: alloc_fdtable fails → -ENOMEM; sock_map_fd sock_release"};
-    case fp::d_alloc_pseudo:
-        return {-ENOMEM, "alloc_file_pseudo: d_alloc_pseudo fails → -ENOMEM; sock_alloc_file sock_release; put_unused_fd"};
-    case fp::file_max:
-        return {-ENFILE, "alloc_empty_file: nr_files >= file-max → -ENFILE; alloc_file_pseudo path_put; sock_release; put_unused_fd"};
-    case fp::filp_cache:
-        return {-ENOMEM, "alloc_empty_file: kmem_cache_alloc(filp) fails → -ENOMEM; then as file_max"};
     }
+    if (is(fp::packet_alloc_pending))
+        return {-ENOBUFS, "packet_create: packet_alloc_pending fails → goto out_sk_free (sk_free)"};
+    if (is(fp::proto_init))
+        return {-ENOMEM, "inet_create/inet6_create: sk_prot->init fails → out_sk_release: sk_common_release"};
+    if (is(fp::ops_module_get))
+        return {-EAFNOSUPPORT, "__sock_create: try_module_get(sock->ops->owner) fails → out_module_busy"};
+    if (is(fp::security_socket_post_create))
+        return {-EACCES, "__sock_create: security_socket_post_create denies → out_sock_release (ops->release)"};
+    if (is(fp::alloc_fd))
+        return {-EMFILE, "sock_map_fd: get_unused_fd_flags fails → sock_release(sock)"};
+    if (is(fp::expand_files))
+        return {-ENOMEM, "alloc_fd: expand_files → expand_fdtable: alloc_fdtable fails → -ENOMEM; sock_map_fd sock_release"};
+    if (is(fp::d_alloc_pseudo))
+        return {-ENOMEM, "alloc_file_pseudo: d_alloc_pseudo fails → -ENOMEM; sock_alloc_file sock_release; put_unused_fd"};
+    if (is(fp::file_max))
+        return {-ENFILE, "alloc_empty_file: nr_files >= file-max → -ENFILE; alloc_file_pseudo path_put; sock_release; put_unused_fd"};
+    if (is(fp::filp_cache))
+        return {-ENOMEM, "alloc_empty_file: kmem_cache_alloc(filp) fails → -ENOMEM; then as file_max"};
+    FAIL("a fault point this test does not know: " << p.name);
     return {0, ""};
 }
 
@@ -134,7 +135,8 @@ TEST_CASE("unwinding: every fault point of every successful socket() call return
     const std::vector<call_case> cases = successful_cases();
     REQUIRE(cases.size() > 20);
     std::size_t pairs = 0;
-    std::vector<bool> point_seen(sm::fault_point_count, false);
+    const auto points = K::faults_type::points();
+    std::vector<bool> point_seen(points.size(), false);
 
     for (const call_case& cc : cases) {
         CAPTURE(lk::describe(cc.in));
@@ -147,14 +149,14 @@ TEST_CASE("unwinding: every fault point of every successful socket() call return
         const int fd = k.socket(t, cc.in.family, cc.in.type, cc.in.protocol);
         REQUIRE(fd >= 0);
         REQUIRE(k.close(t, fd) == 0);
-        std::vector<unsigned long> passes(sm::fault_point_count);
+        std::vector<unsigned long> passes(points.size());
         for (std::size_t i = 0; i < passes.size(); ++i)
-            passes[i] = k.faults.passes(static_cast<sm::fault_point>(i));
+            passes[i] = k.faults.passes(*points[i]);
 
         for (std::size_t i = 0; i < passes.size(); ++i) {
-            const auto p = static_cast<sm::fault_point>(i);
+            const sm::fault_point_info& p = *points[i];
             for (unsigned long n = 1; n <= passes[i]; ++n) {
-                CAPTURE(sm::fault_point_name(p));
+                CAPTURE(p.name);
                 // (PF_INET, SOCK_PACKET) is AF_PACKET by the time the create runs.
                 const expectation e =
                     expected(p, sm::sock_rewrite_family<K::abi>(cc.in.family, sm::sock_mask_type<K::abi>(cc.in.type)));
@@ -165,7 +167,7 @@ TEST_CASE("unwinding: every fault point of every successful socket() call return
                 k.faults.clear(p);
                 CHECK(r == e.err);
                 const snapshot after = take(k, t);
-                if (p == sm::fault_point::ops_module_get) {
+                if (&p == &sm::fault_point::ops_module_get) {
                     // net/socket.c out_module_busy clears sock->ops before
                     // sock_release, so ops->release never runs and the sk
                     // stays allocated: the kernel's own leak (unreachable in
@@ -199,12 +201,14 @@ TEST_CASE("unwinding: every fault point of every successful socket() call return
               expected(sm::fault_point::expand_files, cc.in.family).err);
         CHECK(k2.faults.injected(sm::fault_point::expand_files) == 1);
         CHECK(take(k2, t2) == before);
-        point_seen[static_cast<std::size_t>(sm::fault_point::expand_files)] = true;
+        for (std::size_t i = 0; i < points.size(); ++i)
+            if (points[i] == &sm::fault_point::expand_files)
+                point_seen[i] = true;
         ++pairs;
     }
 
     for (std::size_t i = 0; i < point_seen.size(); ++i) {
-        CAPTURE(sm::fault_point_name(static_cast<sm::fault_point>(i)));
+        CAPTURE(points[i]->name);
         CHECK(point_seen[i]);  // every point is on some successful path
     }
     std::printf("unwinding: %zu (case, point) pairs over %zu successful cases\n", pairs, cases.size());

@@ -3,7 +3,7 @@
 
 #include "abi.hpp"
 
-#include <sockmodel/fs/file_table.hpp>
+#include <sockmodel/sockmodel.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -18,6 +18,12 @@
 #include <arpa/inet.h>
 
 namespace sockmodel_trace {
+
+namespace {
+// The points of the model kernels the tool runs (the default families; the
+// ABI and the tracer do not change the table).
+using fault_points_kernel = sockmodel::kernel<sockmodel::config<sockmodel::opt::faults<sockmodel::fault::inject>>>;
+}  // namespace
 
 namespace sm = sockmodel;
 
@@ -509,18 +515,18 @@ options parse_options(int argc, char** argv)
         } else if (name == "--inject") {
             const std::string_view v = value();
             if (v == "list") {
-                for (const auto& p : sm::fault_points)
-                    std::printf("%-28s %-24s %s\n", std::string(p.name).c_str(),
-                                std::string(p.fn.empty() ? "prot->init caller" : p.fn).c_str(),
-                                std::string(p.what).c_str());
+                for (const sm::fault_point_info* p : fault_points_kernel::faults_type::points())
+                    std::printf("%-28s %-24s %s\n", std::string(p->name).c_str(),
+                                std::string(p->fn.empty() ? "prot->init caller" : p->fn).c_str(),
+                                std::string(p->what).c_str());
                 std::exit(0);
             }
             const std::size_t colon = v.find(':');
             const std::string_view point = v.substr(0, colon);
-            const auto p = sm::fault_point_from_name(point);
+            const sm::fault_point_info* p = fault_points_kernel::faults_type::find(point);
             if (!p)
                 bad("unknown fault point " + quoted(point) + " (--inject list names them)");
-            o.inject = *p;
+            o.inject = p;
             if (colon != std::string_view::npos)
                 o.inject_nth = parse_unsigned(v.substr(colon + 1), "--inject", 1000000);
             if (o.inject_nth == 0)

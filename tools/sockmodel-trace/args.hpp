@@ -40,7 +40,7 @@ struct options {
     sockmodel::kgid_t ping_low = 1, ping_high = 0;
     std::optional<unsigned long> rlimit_nofile;
     unsigned fill_fds = 0;
-    std::optional<sockmodel::fault_point> inject;  // --inject POINT[:N]: the N-th call at POINT fails
+    const sockmodel::fault_point_info* inject = nullptr;  // --inject POINT[:N]: the N-th call at POINT fails
     unsigned long inject_nth = 1;
     std::vector<std::string> positional;
     // `-- PROGRAM [ARGS...]`: trace a real program (ptrace_run.hpp).

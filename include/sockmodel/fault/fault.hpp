@@ -203,6 +203,9 @@ public:
         return nullptr;
     }
 
+    // should_fail at point p (the path finds its slot at compile time).
+    bool should_fail(const fault_point_info& p) { return should_fail(slot(p)); }
+
     // should_fail at the point in slot i: count the pass, then decide.
     bool should_fail(std::size_t i)
     {

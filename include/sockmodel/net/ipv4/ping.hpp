@@ -32,9 +32,9 @@ int ping_init_sock(context<K>& cx, sock& sk)
     if (sk.sk_family == 10)  // AF_INET6
         sk.sk_ipv6only = true;
     // inet_get_ping_group_range_net: both ends under the seqlock.
-    net_sysctl range;
-    std::tie(range.ping_group_range.low, range.ping_group_range.high) = sk.sk_net->ping_group_range(cx);
-    const int err = ping_group_check(range, cx.current.cred);
+    net_sysctl now;
+    std::tie(now.ping_group_range.low, now.ping_group_range.high) = sk.sk_net->ping_group_range(cx);
+    const int err = ping_group_check(now, cx.current.cred);
     SOCKMODEL_TRACE_NOTE(cx, "ping_init_sock", [&] {
         const auto& r = sk.sk_net->sysctl.ping_group_range;
         const cred& c = cx.current.cred;
