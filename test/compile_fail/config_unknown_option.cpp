@@ -1,5 +1,5 @@
 // A configuration option that is not one of sockmodel::opt::* (a tracer passed bare).
-// expect-error: sockmodel::config: an option is not one of sockmodel::opt::abi, families, tracer, security, update_socket_protocol, faults, on_bug, runtime_lsm or locking
+// expect-error: sockmodel::config: an option is not a sockmodel::opt option
 #include <sockmodel/sockmodel.hpp>
 
 #ifdef SOCKMODEL_COMPILE_FAIL_TWIN

@@ -1,5 +1,5 @@
-// A fault point that does not exist: fault_point is an enumeration, so a
-// misspelt point names no enumerator.
+// A fault point that does not exist: the points are constants declared by the
+// code that owns them (namespace fault_point), so a misspelt one names nothing.
 // expect-error: no_such_point
 #include <sockmodel/sockmodel.hpp>
 
