@@ -128,49 +128,49 @@ public:
 
     // --- tasks (kernel/fork.c, kernel/exit.c, kernel/nsproxy.c) ----------------
     task_struct& spawn(struct cred c = cred::root()) { return sockmodel::spawn(*this, std::move(c)); }
-    int clone(task_struct& parent, unsigned long flags) { return call(parent, &copy_process<kernel>, flags); }
+    int clone(task_struct& parent, unsigned long flags) { return call<&copy_process<kernel>>(parent, flags); }
     task_struct& clone_thread(task_struct& parent) { return *find_task(clone(parent, clone_flag::pthread)); }
     task_struct* find_task(int pid) { return find_task_by_vpid(*this, pid); }
-    void exit(task_struct& t) { call(t, &do_exit<kernel>); }
+    void exit(task_struct& t) { call<&do_exit<kernel>>(t); }
     void exit_all() { sockmodel::exit_all(*this); }
-    int unshare(task_struct& t, unsigned long flags) { return call(t, &ksys_unshare<kernel>, flags); }
+    int unshare(task_struct& t, unsigned long flags) { return call<&ksys_unshare<kernel>>(t, flags); }
     const std::list<net>& net_namespaces() const { return namespaces.net_namespaces; }
     const std::list<user_namespace>& user_namespaces() const { return namespaces.user_namespaces; }
 
     // --- system calls ---------------------------------------------------------
     int socket(task_struct& t, int family, int type, int protocol)
     {
-        return call(t, &__sys_socket<kernel>, family, type, protocol);
+        return call_flat<&__sys_socket<kernel>>(t, family, type, protocol);
     }
     // 0 with both fds in sv, or -errno (sv may still have been written, as the
     // kernel writes it before creating the sockets); a null sv is EFAULT.
     int socketpair(task_struct& t, int family, int type, int protocol, int sv[2])
     {
-        return call(t, &__sys_socketpair<kernel>, family, type, protocol, sv);
+        return call_flat<&__sys_socketpair<kernel>>(t, family, type, protocol, sv);
     }
-    int close(task_struct& t, int fd) { return call(t, &close_fd<kernel>, fd); }
-    int dup(task_struct& t, int oldfd) { return call(t, &ksys_dup<kernel>, oldfd); }
-    int fcntl(task_struct& t, int fd, int cmd) { return call(t, &do_fcntl<kernel>, fd, cmd); }
+    int close(task_struct& t, int fd) { return call_flat<&close_fd<kernel>>(t, fd); }
+    int dup(task_struct& t, int oldfd) { return call<&ksys_dup<kernel>>(t, oldfd); }
+    int fcntl(task_struct& t, int fd, int cmd) { return call<&do_fcntl<kernel>>(t, fd, cmd); }
     int getsockopt(task_struct& t, int fd, int level, int optname, int* optval)
     {
-        return call(t, &__sys_getsockopt<kernel>, fd, level, optname, optval);
+        return call<&__sys_getsockopt<kernel>>(t, fd, level, optname, optval);
     }
     int getrlimit(task_struct& t, int resource, resource_limit* rlim)
     {
-        return call(t, &sys_getrlimit<kernel>, resource, rlim);
+        return call<&sys_getrlimit<kernel>>(t, resource, rlim);
     }
     int setrlimit(task_struct& t, int resource, const resource_limit* rlim)
     {
-        return call(t, &sys_setrlimit<kernel>, resource, rlim);
+        return call<&sys_setrlimit<kernel>>(t, resource, rlim);
     }
     int prlimit(task_struct& t, int pid, int resource, const resource_limit* new_rlim, resource_limit* old_rlim)
     {
-        return call(t, &sys_prlimit64<kernel>, pid, resource, new_rlim, old_rlim);
+        return call<&sys_prlimit64<kernel>>(t, pid, resource, new_rlim, old_rlim);
     }
 
     // --- registration (what a module does at load time) ----------------------
-    int sock_register(const net_proto_family* ops) { return call(boot_task_, &sockmodel::sock_register<kernel>, ops); }
-    void sock_unregister(int family) { call(boot_task_, &sockmodel::sock_unregister<kernel>, family); }
+    int sock_register(const net_proto_family* ops) { return call<&sockmodel::sock_register<kernel>>(boot_task_, ops); }
+    void sock_unregister(int family) { call<&sockmodel::sock_unregister<kernel>>(boot_task_, family); }
     int proto_register(const proto& prot) { return protos.proto_register(prot, modules); }
     template <class F>
     int register_family() { return sockmodel::register_family<F>(*this); }
@@ -179,21 +179,27 @@ public:
     kernel_counters counters() const { return read_counters(*this); }
 
 private:
-    // The entry of every system call: the call context, then the body,
-    // compiled flat when tracing is off (flat_path).
-    template <class Fn, class... A>
-    [[gnu::flatten]] auto call(task_struct& t, Fn fn, A... a)
+    // The entry of every system call: the call context, then the body.
+    template <auto Fn, class... A>
+    auto call(task_struct& t, A... a)
+    {
+        context_type cx{*this, t};
+        return Fn(cx, a...);
+    }
+    // The hot path (socket, socketpair, close) is compiled flat when tracing
+    // is off (flat_path): its callees inlined, as far as that pays.
+    template <auto Fn, class... A>
+    [[gnu::flatten]] auto call_flat(task_struct& t, A... a)
         requires flat_path
     {
         context_type cx{*this, t};
-        return fn(cx, a...);
+        return Fn(cx, a...);
     }
-    template <class Fn, class... A>
-    auto call(task_struct& t, Fn fn, A... a)
+    template <auto Fn, class... A>
+    auto call_flat(task_struct& t, A... a)
         requires(!flat_path)
     {
-        context_type cx{*this, t};
-        return fn(cx, a...);
+        return call<Fn>(t, a...);
     }
 
     template <class... F>

@@ -67,8 +67,9 @@ struct files_stats {
 
 class files_struct;
 
-// Called under file_lock (lock::smp only) as an fd is handed out and as it is
-// given back: what a test checks the table's invariants with.
+// Called under file_lock (lock::smp only: fd_observe, lock/percpu.hpp) as an
+// fd is handed out and as it is given back: what a stress test checks the
+// table's invariants with.
 struct fd_observer {
     void (*allocated)(void* arg, const files_struct& files, int fd) = nullptr;
     void (*released)(void* arg, const files_struct& files, int fd) = nullptr;
@@ -295,6 +296,14 @@ private:
 // ---------------------------------------------------------------------------
 // The entry points, traced, on the calling task's table.
 
+// The table's fd_observer, told of an fd handed out or given back (lock::smp
+// only; the kernel has no such hook: it is the stress tests' window).
+template <class Cx>
+inline void fd_observe(Cx& cx, const files_struct& files, int fd, bool allocated)
+{
+    cx.k.smp.fd_observe(files, files.observer, fd, allocated);
+}
+
 // get_unused_fd_flags → alloc_fd(0, rlimit(RLIMIT_NOFILE), flags), under
 // spin_lock(&files->file_lock).
 template <class K>
@@ -312,8 +321,8 @@ inline int get_unused_fd_flags(context<K>& cx, int flags)
                        ? -EMFILE
                        : files.alloc_fd(0, static_cast<unsigned>(nofile), (flags & abi::o_cloexec) != 0, nr_open,
                                         files.users(cx) > 1, [&] { return should_fail<&fault_point::expand_files>(cx); });
-    if (fd >= 0 && files.observer) [[unlikely]]
-        files.observer->allocated(files.observer->arg, files, fd);
+    if (fd >= 0)
+        fd_observe(cx, files, fd, true);
     file_lock.unlock();
     SOCKMODEL_TRACE_NOTE(cx, "get_unused_fd_flags", [&] {
         if (fd >= 0)
@@ -334,8 +343,7 @@ void put_unused_fd(context<K>& cx, int fd)
     files_struct& files = *cx.current.files;
     auto file_lock = guard(cx, files.file_lock);
     files.put_unused_fd(static_cast<unsigned>(fd));
-    if (files.observer) [[unlikely]]
-        files.observer->released(files.observer->arg, files, fd);
+    fd_observe(cx, files, fd, false);
 }
 
 // fd_install: the kernel installs under RCU unless a resize is in progress;
@@ -360,8 +368,8 @@ file* file_close_fd(context<K>& cx, int fd)
     files_struct& files = *cx.current.files;
     auto file_lock = guard(cx, files.file_lock);
     file* f = files.close_fd(fd);
-    if (f && files.observer) [[unlikely]]
-        files.observer->released(files.observer->arg, files, fd);
+    if (f)
+        fd_observe(cx, files, fd, false);
     file_lock.unlock();
     return t.ret_ptr(f);
 }

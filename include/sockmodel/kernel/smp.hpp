@@ -165,10 +165,26 @@ public:
             cpu->nr_files.add(-local);
         }
     }
-    // percpu_counter_read: the shared count, approximate by up to a batch per CPU.
-    long nr_files_read() const { return nr_files_shared_.load(std::memory_order_relaxed); }
+    // percpu_counter_read_positive: the shared count, approximate by up to a
+    // batch per CPU (other CPUs' unfolded frees can leave it below zero).
+    long nr_files_read_positive() const
+    {
+        const long n = nr_files_shared_.load(std::memory_order_relaxed);
+        return n < 0 ? 0 : n;
+    }
     // percpu_counter_sum: exact when no call is in flight.
-    long nr_files_sum() const { return nr_files_read() + sum([](const cpu_area& a) { return a.nr_files.read(); }); }
+    long nr_files_sum() const
+    {
+        return nr_files_shared_.load(std::memory_order_relaxed) + sum([](const cpu_area& a) { return a.nr_files.read(); });
+    }
+
+    // The stress tests' fd_observer, under file_lock.
+    template <class Files, class Observer>
+    void fd_observe(const Files& files, const Observer* o, int fd, bool allocated)
+    {
+        if (o)
+            (allocated ? o->allocated : o->released)(o->arg, files, fd);
+    }
 
     // rcu_read_lock / rcu_read_unlock on this CPU.
     void rcu_read_lock(cpu_area* cpu)

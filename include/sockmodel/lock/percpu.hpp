@@ -109,8 +109,7 @@ inline void nr_files_add(Cx& cx, long d)
 template <class Cx>
 inline long get_nr_files(Cx& cx)
 {
-    const long n = cx.k.smp.nr_files_read();
-    return n < 0 ? 0 : n;
+    return cx.k.smp.nr_files_read_positive();
 }
 template <class Cx>
 inline long nr_files_sum_positive(Cx& cx)

@@ -44,8 +44,11 @@ struct up_state {
     lookup_cache& this_cpu_proto_cache(cpu_area*) { return proto_cache_; }
 
     void nr_files_add(cpu_area*, long d) { nr_files_ += d; }
-    long nr_files_read() const { return nr_files_; }
+    long nr_files_read_positive() const { return nr_files_; }
     long nr_files_sum() const { return nr_files_; }
+
+    template <class Files, class Observer>
+    void fd_observe(const Files&, const Observer*, int, bool) {}
 
     void rcu_read_lock(cpu_area*) {}
     void rcu_read_unlock(cpu_area*) {}
