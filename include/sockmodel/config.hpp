@@ -216,7 +216,7 @@ struct checked_config {
     static_assert(detail::complete_type<typename Config::families>,
                   "kernel<Config>: the configuration names no families and <sockmodel/default_families.hpp> is not "
                   "included: include it, or name them with opt::families<...>");
-    static_assert(!is_smp<typename Config::locking> || detail::complete_type<lock::smp>,
+    static_assert(!is_smp<typename Config::locking> || detail::complete_type<typename Config::locking>,
                   "kernel<Config>: opt::locking<lock::smp> needs the SMP primitives: #include "
                   "<sockmodel/kernel/smp.hpp> (a lock::none program does not parse <thread> and the rest)");
     static_assert(!Config::runtime_lsm || detail::complete_type<lsm::hook_heads<typename Config::locking>>,

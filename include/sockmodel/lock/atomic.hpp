@@ -30,18 +30,23 @@ struct refcount_t {
 template <class X, class T>
 inline T load_acquire(const X&, const T& field) noexcept
 {
-    if constexpr (smp_of<X>)
-        return __atomic_load_n(&field, __ATOMIC_ACQUIRE);
-    else
+    if constexpr (smp_of<X>) {
+        T v;
+        __atomic_load(&field, &v, __ATOMIC_ACQUIRE);  // the generic form: enums too
+        return v;
+    } else {
         return field;
+    }
 }
 template <class X, class T, class U>
 inline void store_release(const X&, T& field, U value) noexcept
 {
-    if constexpr (smp_of<X>)
-        __atomic_store_n(&field, static_cast<T>(value), __ATOMIC_RELEASE);
-    else
+    if constexpr (smp_of<X>) {
+        T v = static_cast<T>(value);
+        __atomic_store(&field, &v, __ATOMIC_RELEASE);
+    } else {
         field = static_cast<T>(value);
+    }
 }
 
 template <class X, class T>
@@ -209,18 +214,23 @@ inline bool refcount_inc_not_zero(const X&, refcount_t& r) noexcept
 template <class X, class T>
 inline T read_once(const X&, const T& field) noexcept
 {
-    if constexpr (smp_of<X>)
-        return __atomic_load_n(&field, __ATOMIC_RELAXED);
-    else
+    if constexpr (smp_of<X>) {
+        T v;
+        __atomic_load(&field, &v, __ATOMIC_RELAXED);
+        return v;
+    } else {
         return field;
+    }
 }
 template <class X, class T, class U>
 inline void write_once(const X&, T& field, U value) noexcept
 {
-    if constexpr (smp_of<X>)
-        __atomic_store_n(&field, static_cast<T>(value), __ATOMIC_RELAXED);
-    else
+    if constexpr (smp_of<X>) {
+        T v = static_cast<T>(value);
+        __atomic_store(&field, &v, __ATOMIC_RELAXED);
+    } else {
         field = static_cast<T>(value);
+    }
 }
 
 }  // namespace sockmodel
