@@ -1,7 +1,6 @@
 // AF_CAN (net/can/af_can.c, net/can/raw.c, net/can/bcm.c) as a family of the
 // user's own: one header of user code, outside include/, that plugs into
-// sockmodel the way the library's own families do (README: "Writing a
-// family", "A family of your own"). Register it at boot with
+// sockmodel the way the library's own families do (docs/families.md). Register it at boot with
 //
 //     sockmodel::config<sockmodel::opt::families<..., can_example::can_family>>
 //
@@ -66,6 +65,13 @@ inline constexpr int af_can = 29;  // AF_CAN == PF_CAN
 inline constexpr int can_raw = 1, can_bcm = 2, can_tp16 = 3, can_tp20 = 4, can_mcnet = 5, can_isotp = 6,
                      can_j1939 = 7;
 inline constexpr int can_nproto = 8;  // CAN_NPROTO
+
+// The family's fault point (fault/fault.hpp): raw_init's alloc_percpu of the
+// socket's uniqframe. Listed in can_family::fault_points, so a kernel that
+// configures the family can fail it (k.faults.fail_nth(can_example::raw_init_uniq, 1)),
+// and a tracer built with the family lists it with the library's points.
+inline constexpr sockmodel::fault_point_info raw_init_uniq{
+    .name = "can_raw_init_uniq", .fn = "raw_init", .what = "alloc_percpu(struct uniqframe) returns NULL", .err = -ENOMEM};
 
 inline constexpr std::string_view can_protocol_name(int protocol)
 {
@@ -143,7 +149,9 @@ int raw_init(sockmodel::context<K>& cx, sockmodel::sock& sk)
     ro.fd_frames = 0;
     ro.xl_frames = 0;
     ro.join_filters = 0;
-    ro.uniq = true;  // alloc_percpu: -ENOMEM on failure, which the model never has
+    if (sockmodel::should_fail<&raw_init_uniq>(cx))  // alloc_percpu(struct uniqframe)
+        return t.ret(-ENOMEM);
+    ro.uniq = true;
     ro.notifier = true;
     if (auto* lists = notifier_lists(cx))
         ++lists->raw;
@@ -304,6 +312,9 @@ struct can_family {
     static constexpr int family = af_can;
     static constexpr const sockmodel::module* owner = &can_module;
     static constexpr std::string_view create_name = "can_create";
+    // What the family adds to a kernel's fault table and to the names a tracer prints.
+    using fault_points = sockmodel::fault::point_list<&raw_init_uniq>;
+    static constexpr std::string_view protocol_name(int protocol) { return can_protocol_name(protocol); }
 
     template <class K>
     using protosw = can_proto_tab<K>;
@@ -350,16 +361,16 @@ struct can_family {
         using abi = typename K::abi;
         switch (c.step) {
         case protocol_range:
-            if constexpr (sockmodel::trace::on<decltype(cx)>) sockmodel::trace::note(cx, "can_create", [] { return std::string("protocol outside 0..CAN_NPROTO-1"); });
+            SOCKMODEL_TRACE_NOTE(cx, "can_create", [] { return std::string("protocol outside 0..CAN_NPROTO-1"); });
             break;
         case not_registered:
-            if constexpr (sockmodel::trace::on<decltype(cx)>) sockmodel::trace::note(cx, "can_create", [&] {
+            SOCKMODEL_TRACE_NOTE(cx, "can_create", [&] {
                 return "proto_tab[" + std::to_string(protocol) + "] is NULL; request_module(\"can-proto-" +
                        std::to_string(protocol) + "\") finds no module";
             });
             break;
         case wrong_type:
-            if constexpr (sockmodel::trace::on<decltype(cx)>) sockmodel::trace::note(cx, "can_create", [&] {
+            SOCKMODEL_TRACE_NOTE(cx, "can_create", [&] {
                 return "proto_tab[" + std::to_string(protocol) + "]: " + std::string(c.prot->name) + " is " +
                        sockmodel::trace::decode_type<abi>(static_cast<int>(c.data)) + ", not " +
                        sockmodel::trace::decode_type<abi>(type) +
@@ -367,7 +378,7 @@ struct can_family {
             });
             break;
         case chosen:
-            if constexpr (sockmodel::trace::on<decltype(cx)>) sockmodel::trace::note(cx, "can_create", [&] {
+            SOCKMODEL_TRACE_NOTE(cx, "can_create", [&] {
                 return "proto_tab[" + std::to_string(protocol) + "]: " + std::string(c.prot->name) +
                        ", sock->ops = &" + std::string(c.ops->name);
             });
@@ -413,9 +424,9 @@ private:
     static bool can_get_proto(sockmodel::context<K>& cx, const sockmodel::proto& prot)
     {
         auto t = sockmodel::trace::enter(cx, "can_get_proto");
-        if constexpr (sockmodel::trace::on<decltype(cx)>) t.describe([&] { return std::string(prot.name); });
+        SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return std::string(prot.name); });
         if (!cx.k.modules.try_get(prot.owner)) {
-            if constexpr (sockmodel::trace::on<decltype(cx)>) sockmodel::trace::note(cx, "can_get_proto", [] {
+            SOCKMODEL_TRACE_NOTE(cx, "can_get_proto", [] {
                 return std::string("try_module_get(cp->prot->owner) failed: cp = NULL");
             });
             return t.ret_ptr(static_cast<const sockmodel::proto*>(nullptr)) != nullptr;
@@ -427,7 +438,7 @@ private:
     static void can_put_proto(sockmodel::context<K>& cx, const sockmodel::proto& prot)
     {
         auto t = sockmodel::trace::enter(cx, "can_put_proto");
-        if constexpr (sockmodel::trace::on<decltype(cx)>) t.describe([&] { return std::string(prot.name); });
+        SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return std::string(prot.name); });
         cx.k.modules.put(prot.owner);
     }
 };

@@ -30,7 +30,7 @@ using can_example::can_family;
 using can_example::can_raw;
 
 using traced_config =
-    sm::config<sm::opt::tracer<sm::trace::recorder>,
+    sm::config<sm::opt::tracer<sm::trace::recorder>, sm::opt::faults<sm::fault::inject>,
                sm::opt::families<sm::netlink_family, sm::inet_family, sm::unix_family, sm::xsk_family,
                                  sm::inet6_family, sm::packet_family, sm::vsock_family, can_family>>;
 using K = sm::kernel<traced_config>;
@@ -78,6 +78,16 @@ int main()
     std::fputs(sm::trace::render_tree(k->tracer.events).c_str(), stdout);
     summary.push_back("close(" + std::to_string(fd) + ") = " + result(closed));
     check.equal(closed, 0, "close");
+
+    // The family's own fault point, in the kernel's table after the path's
+    // (what sockmodel-trace --inject list prints, for this configuration).
+    std::printf("fault points:\n%s", sm::fault::describe_points(K::faults_type::points()).c_str());
+    check(K::faults_type::find("can_raw_init_uniq") == &can_example::raw_init_uniq, "can_raw_init_uniq is listed");
+    const sm::kernel_counters before = k->counters();
+    k->faults.fail_nth(can_example::raw_init_uniq, 1);
+    check.equal(traced_socket(SOCK_RAW, can_raw), -ENOMEM, "socket(AF_CAN, SOCK_RAW, CAN_RAW) with raw_init failing");
+    check(k->faults.injected(can_example::raw_init_uniq) == 1, "the fault fired once");
+    check(k->counters() == before, "the failed raw_init unwound everything");
 
     for (const std::string& line : summary)
         std::printf("%s\n", line.c_str());

@@ -57,11 +57,24 @@ set(order
     "__sk_destruct()"
     "can_sock_destruct()"
     "sk_prot_free(CAN_RAW)"
+    # the fault points: the path's, then the family's own
+    "fault points:"
+    "sock_alloc"
+    "can_raw_init_uniq           raw_init                 alloc_percpu(struct uniqframe) returns NULL"
+    # socket(AF_CAN, SOCK_RAW, CAN_RAW) with raw_init's alloc_percpu failing:
+    # can_create releases the sk (sock_orphan, sock_put), then out_module_put
+    "__sys_socket(AF_CAN, SOCK_RAW, 1) → -" "ENOMEM"
+    "can_create(SOCK_RAW, CAN_RAW, kern=0) → -" "ENOMEM"
+    "raw_init() → -" "ENOMEM"
+    "· FAULT_INJECTION: can_raw_init_uniq: alloc_percpu(struct uniqframe) returns NULL"
+    "can_put_proto(CAN_RAW)"
+    "goto out_module_put"
     # the summary
     "socket(AF_CAN, SOCK_RAW, CAN_RAW) = 0"
     "socket(AF_CAN, SOCK_DGRAM, CAN_RAW) = -1 EPROTOTYPE"
     "socket(AF_CAN, SOCK_RAW, 9) = -1 EINVAL"
     "close(0) = 0"
+    "socket(AF_CAN, SOCK_RAW, CAN_RAW) = -1 ENOMEM"
     "passed, 0 failed")
 
 set(rest "${out}")

@@ -88,11 +88,11 @@ public:
     [[no_unique_address]] std::conditional_t<runtime_lsm, lsm::hook_heads<lock_type>, lsm::no_hook_heads>
         security_hooks;
     typename lock_type::state smp;  // per-CPU caches and counters, RCU
-    module_table<lock_type> modules;
+    module_table<lock_type, Config::on_bug> modules;
     file_table files;
     class sockfs sockfs;
     net_families_table<abi::nproto, lock_type> net_families;
-    proto_list<lock_type> protos;
+    proto_list<lock_type, Config::on_bug> protos;
     net init_net;
     ns_lists namespaces;
     task_list tasks;

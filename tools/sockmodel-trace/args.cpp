@@ -380,19 +380,19 @@ int parse_protocol(std::string_view s)
     for (char& c : up)
         c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     if (up.starts_with("IPPROTO_")) {
-        if (const std::optional<int> value = sm::trace::value_of(sm::trace::ipproto_names, up))
+        if (const std::optional<int> value = sm::trace::value_of(sm::ipproto_names, up))
             return *value;
         bad("unknown protocol " + quoted(s));
     }
     if (up.starts_with("NETLINK_")) {
-        if (const std::optional<int> value = sm::trace::value_of(sm::trace::netlink_protocol_names, up))
+        if (const std::optional<int> value = sm::trace::value_of(sm::netlink_protocol_names, up))
             return *value;
         bad("unknown protocol " + quoted(s));
     }
     if (up.starts_with("HTONS(") && up.ends_with(")")) {
         const std::string_view inner = trim(std::string_view(up).substr(6, up.size() - 7));
         unsigned v = 0;
-        if (const std::optional<int> value = sm::trace::value_of(sm::trace::ethertype_names, inner)) {
+        if (const std::optional<int> value = sm::trace::value_of(sm::ethertype_names, inner)) {
             v = static_cast<unsigned>(*value);
         } else {
             if (!looks_numeric(inner))
@@ -515,10 +515,7 @@ options parse_options(int argc, char** argv)
         } else if (name == "--inject") {
             const std::string_view v = value();
             if (v == "list") {
-                for (const sm::fault_point_info* p : fault_points_kernel::faults_type::points())
-                    std::printf("%-28s %-24s %s\n", std::string(p->name).c_str(),
-                                std::string(p->fn.empty() ? "prot->init caller" : p->fn).c_str(),
-                                std::string(p->what).c_str());
+                std::fputs(sm::fault::describe_points(fault_points_kernel::faults_type::points()).c_str(), stdout);
                 std::exit(0);
             }
             const std::size_t colon = v.find(':');

@@ -37,7 +37,7 @@ int run(const st::options& o)
 {
     const st::socket_args call = st::parse_socket_args<A>(o);
     st::model_run m = st::run_model<A>(o, call);
-    const std::string args = sockmodel::trace::decode_socket_args<A>(call.family, call.type, call.protocol);
+    const std::string args = sockmodel::trace::decode_socket_args<A, sockmodel::default_families::list>(call.family, call.type, call.protocol);
     if (m.run.sv)
         m.run.call = "socketpair(" + args + ", [" + std::to_string((*m.run.sv)[0]) + ", " +
                      std::to_string((*m.run.sv)[1]) + "])";

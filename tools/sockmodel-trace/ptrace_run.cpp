@@ -464,7 +464,7 @@ private:
             v = (c.model.ret == ret && c.model.fds == kfds) ? verdict::agree : verdict::disagree;
         ++(v == verdict::agree ? agree_ : v == verdict::disagree ? disagree_ : not_modelled_);
 
-        const std::string args = sm::trace::decode_socket_args<host_abi>(c.family, c.type, c.protocol);
+        const std::string args = sm::trace::decode_socket_args<host_abi, sm::default_families::list>(c.family, c.type, c.protocol);
         std::string call = std::string(c.pair ? "socketpair" : "socket") + "(" + args;
         if (c.pair)
             call += ret == 0 && kfds.size() == 2

@@ -284,6 +284,21 @@ private:
 template <class F>
 inline constexpr bool enabled = !std::is_same_v<F, none>;
 
+// One line per point, in table order: its name, the function it is in and
+// what fails there (sockmodel-trace --inject list).
+inline std::string describe_points(std::span<const fault_point_info* const> points)
+{
+    std::string out;
+    for (const fault_point_info* p : points) {
+        std::string line(p->name);
+        line.resize(line.size() < 28 ? 28 : line.size() + 1, ' ');
+        line += p->fn.empty() ? std::string_view("prot->init caller") : p->fn;
+        line.resize(line.size() < 53 ? 53 : line.size() + 1, ' ');
+        out += line + std::string(p->what) + "\n";
+    }
+    return out;
+}
+
 // The policy a kernel holds for opt::faults<F>, lock policy L and point table Table.
 template <class F, class L, class Table>
 struct rules_for {

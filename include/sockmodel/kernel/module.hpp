@@ -9,6 +9,7 @@
 #pragma once
 
 #include <sockmodel/lib/ptr_index.hpp>
+#include <sockmodel/linux/err.hpp>
 #include <sockmodel/lock/atomic.hpp>
 #include <sockmodel/lock/spinlock.hpp>
 
@@ -30,19 +31,10 @@ struct module {
 
 enum class module_state { live, going };
 
-namespace detail {
-// A module no registered table names: a bug in the caller, not an unloaded module.
-[[noreturn, gnu::cold, gnu::noinline]] inline void module_unknown(const module* mod)
-{
-    throw std::logic_error("module \"" + std::string(mod->name) +
-                           "\" is named by no registered family, proto or ops table");
-}
-}  // namespace detail
-
 // A kernel's module states, in fixed storage (never reallocated) found
 // through a lock-free address index: under lock::smp readers (try_get, put)
 // take no lock while load() adds a module under module_mutex.
-template <class L>
+template <class L, bug_policy OnBug = bug_policy::throw_logic_error>
 class module_table {
 public:
     static constexpr std::size_t capacity = 256;  // distinct modules one kernel can know
@@ -115,8 +107,9 @@ private:
     entry& at(const module* mod)
     {
         const int i = index_.find(L{}, mod);
-        if (i == decltype(index_)::none)
-            detail::module_unknown(mod);
+        if (i == decltype(index_)::none)  // a bug in the caller, not an unloaded module
+            kernel_bug<OnBug>("module \"" + std::string(mod->name) +
+                              "\" is named by no registered family, proto or ops table");
         return entries_[static_cast<std::size_t>(i)];
     }
 

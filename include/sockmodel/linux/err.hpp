@@ -24,14 +24,6 @@ struct err_ptr {
 template <class T>
 constexpr err_ptr<T> ERR_PTR(int e) { return err_ptr<T>::error(e); }
 
-// BUG(): a rule of the kernel's internal API broken by a family, a table or a
-// caller, never by the input of a system call. Out of line and cold, so the
-// paths that check for it stay small.
-[[noreturn, gnu::cold, gnu::noinline]] inline void kernel_bug(const char* what)
-{
-    throw std::logic_error(what);
-}
-
 // What a detected BUG()/WARN() does: throw std::logic_error (the default, so a
 // test can catch it), or print the rule to stderr and abort, as a kernel with
 // panic_on_warn would stop (config option opt::on_bug<bug_policy::abort>).
@@ -44,14 +36,23 @@ enum class bug_policy { throw_logic_error, abort };
     std::abort();
 }
 
+// BUG(): a rule of the kernel's internal API broken by a family, a table or a
+// caller, never by the input of a system call, reported as policy P says. Out
+// of line and cold, so the paths that check for it stay small.
+template <bug_policy P>
+[[noreturn, gnu::cold, gnu::noinline]] void kernel_bug(const std::string& what)
+{
+    if constexpr (P == bug_policy::abort)
+        kernel_bug_abort(what);
+    else
+        throw std::logic_error(what);
+}
+
 // The configured policy of kernel K (its config's on_bug).
 template <class K>
 [[noreturn, gnu::cold, gnu::noinline]] void kernel_bug(const std::string& what)
 {
-    if constexpr (K::config::on_bug == bug_policy::abort)
-        kernel_bug_abort(what);
-    else
-        throw std::logic_error(what);
+    kernel_bug<K::config::on_bug>(what);
 }
 
 }  // namespace sockmodel

@@ -162,8 +162,8 @@ template <class F, class K>
 struct checked_family {
     static_assert(protocol_family<F, K>,
                   "not a protocol family: sock_register needs a net_proto_family (include/linux/net.h); give the "
-                  "policy family, owner, create_name, protosw<K>, choose<K> and construct<K> (README: Writing a "
-                  "family)");
+                  "policy family, owner, create_name, protosw<K>, choose<K> and construct<K> (docs/families.md: what a "
+                  "family provides)");
     static constexpr bool table_ok = [] {
         if constexpr (protocol_family<F, K>)
             return detail::table_complete<typename F::template protosw<K>>();

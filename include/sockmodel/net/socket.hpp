@@ -5,7 +5,7 @@
 // Every function is the kernel function of the same name (the reserved-looking
 // double underscores included, so a reader of net/socket.c finds them). The
 // pure decisions are constexpr functions that the path calls and that
-// net/verdict.hpp composes for static_assert.
+// verdict.hpp composes for static_assert.
 #pragma once
 
 #include <sockmodel/arch/abi.hpp>
@@ -218,7 +218,7 @@ int sock_register(context<K>& cx, const net_proto_family* ops)
     auto t = trace::enter(cx, "sock_register");
     SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return trace::decode_family(ops->family); });
     if (ops->family < 0)
-        throw std::invalid_argument("sock_register: negative family (the kernel would index out of bounds)");
+        kernel_bug<K>("sock_register: negative family (the kernel would index net_families[] out of bounds)");
     if (ops->family >= abi::nproto)
         return t.ret(-ENOBUFS);
     int err = 0;
@@ -238,7 +238,7 @@ void sock_unregister(context<K>& cx, int family)
     auto t = trace::enter(cx, "sock_unregister");
     SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return trace::decode_family(family); });
     if (family < 0 || family >= abi::nproto)
-        throw std::invalid_argument("sock_unregister: family out of range (BUG_ON in net/socket.c)");
+        kernel_bug<K>("sock_unregister: family out of range (BUG_ON in net/socket.c)");
     {
         auto net_family_lock = guard(cx, cx.k.net_families.net_family_lock);
         cx.k.net_families.clear(family);
@@ -293,7 +293,7 @@ int __sock_create(context<K>& cx, net& n, int family, int type, int protocol, so
     using abi = typename K::abi;
     auto t = trace::enter(cx, "__sock_create");
     SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] {
-        return trace::decode_socket_args<abi>(family, type, protocol) + ", kern=" + std::to_string(kern);
+        return trace::decode_socket_args<abi, typename K::families>(family, type, protocol) + ", kern=" + std::to_string(kern);
     });
 
     if (int err = sock_check_ranges<abi>(family, type)) {
@@ -392,7 +392,7 @@ int sock_create(context<K>& cx, int family, int type, int protocol, socket** res
 {
     using abi = typename K::abi;
     auto t = trace::enter(cx, "sock_create");
-    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return trace::decode_socket_args<abi>(family, type, protocol); });
+    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return trace::decode_socket_args<abi, typename K::families>(family, type, protocol); });
     return t.ret(__sock_create(cx, *cx.current.net_ns, family, type, protocol, res, 0));
 }
 
@@ -401,7 +401,7 @@ err_ptr<socket> __sys_socket_create(context<K>& cx, int family, int type, int pr
 {
     using abi = typename K::abi;
     auto t = trace::enter(cx, "__sys_socket_create");
-    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return trace::decode_socket_args<abi>(family, type, protocol); });
+    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return trace::decode_socket_args<abi, typename K::families>(family, type, protocol); });
     if (int err = sock_check_type_flags<abi>(type)) {
         SOCKMODEL_TRACE_NOTE(cx, "__sys_socket_create", [&] {
             return "type has bits outside SOCK_TYPE_MASK|SOCK_CLOEXEC|SOCK_NONBLOCK: " + trace::hex(static_cast<long>(static_cast<unsigned>(type)));
@@ -427,7 +427,7 @@ int update_socket_protocol(context<K>& cx, int family, int type, int protocol)
     using hook = typename K::config::update_socket_protocol;
     using abi = typename K::abi;
     auto t = trace::enter(cx, "update_socket_protocol");
-    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return trace::decode_socket_args<abi>(family, type, protocol); });
+    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return trace::decode_socket_args<abi, typename K::families>(family, type, protocol); });
     return t.ret(hook::apply(family, type, protocol));
 }
 
@@ -487,7 +487,7 @@ int __sys_socket(context<K>& cx, int family, int type, int protocol)
 {
     using abi = typename K::abi;
     auto t = trace::enter(cx, "__sys_socket");
-    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return trace::decode_socket_args<abi>(family, type, protocol); });
+    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return trace::decode_socket_args<abi, typename K::families>(family, type, protocol); });
     protocol = update_socket_protocol(cx, family, type, protocol);
     err_ptr<socket> sock = __sys_socket_create(cx, family, type, protocol);
     if (sock.IS_ERR())
@@ -532,7 +532,7 @@ int __sys_socketpair(context<K>& cx, int family, int type, int protocol, int* us
 {
     using abi = typename K::abi;
     auto t = trace::enter(cx, "__sys_socketpair");
-    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return trace::decode_socket_args<abi>(family, type, protocol); });
+    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return trace::decode_socket_args<abi, typename K::families>(family, type, protocol); });
     if (int err = sock_check_type_flags<abi>(type)) {
         SOCKMODEL_TRACE_NOTE(cx, "__sys_socketpair", [&] {
             return "type has bits outside SOCK_TYPE_MASK|SOCK_CLOEXEC|SOCK_NONBLOCK: " + trace::hex(type);

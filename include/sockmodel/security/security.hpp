@@ -101,7 +101,7 @@ int security_socket_create(context<K>& cx, int family, int type, int protocol, i
     using abi = typename K::abi;
     auto t = trace::enter(cx, "security_socket_create");
     SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] {
-        return trace::decode_socket_args<abi>(family, type, protocol) + ", kern=" + std::to_string(kern);
+        return trace::decode_socket_args<abi, typename K::families>(family, type, protocol) + ", kern=" + std::to_string(kern);
     });
     if (should_fail<&fault_point::security_socket_create>(cx))
         return t.ret(fault_point::security_socket_create.err);
@@ -124,7 +124,7 @@ int security_socket_post_create(context<K>& cx, socket& sock, int family, int ty
     using abi = typename K::abi;
     auto t = trace::enter(cx, "security_socket_post_create");
     SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] {
-        return trace::decode_socket_args<abi>(family, type, protocol) + ", kern=" + std::to_string(kern);
+        return trace::decode_socket_args<abi, typename K::families>(family, type, protocol) + ", kern=" + std::to_string(kern);
     });
     if (should_fail<&fault_point::security_socket_post_create>(cx))
         return t.ret(fault_point::security_socket_post_create.err);

@@ -67,37 +67,14 @@ inline constexpr name_value sock_flag_names[] = {
 };
 
 // include/uapi/linux/in.h
-inline constexpr name_value ipproto_names[] = {
-    {"IPPROTO_IP", 0}, {"IPPROTO_ICMP", 1}, {"IPPROTO_IGMP", 2}, {"IPPROTO_IPIP", 4},
-    {"IPPROTO_TCP", 6}, {"IPPROTO_EGP", 8}, {"IPPROTO_PUP", 12}, {"IPPROTO_UDP", 17},
-    {"IPPROTO_IDP", 22}, {"IPPROTO_TP", 29}, {"IPPROTO_DCCP", 33}, {"IPPROTO_IPV6", 41},
-    {"IPPROTO_RSVP", 46}, {"IPPROTO_GRE", 47}, {"IPPROTO_ESP", 50}, {"IPPROTO_AH", 51},
-    {"IPPROTO_ICMPV6", 58}, {"IPPROTO_MTP", 92}, {"IPPROTO_BEETPH", 94}, {"IPPROTO_ENCAP", 98},
-    {"IPPROTO_PIM", 103}, {"IPPROTO_COMP", 108}, {"IPPROTO_L2TP", 115}, {"IPPROTO_SCTP", 132},
-    {"IPPROTO_UDPLITE", 136}, {"IPPROTO_MPLS", 137}, {"IPPROTO_ETHERNET", 143},
-    {"IPPROTO_AGGFRAG", 144}, {"IPPROTO_RAW", 255}, {"IPPROTO_SMC", 256}, {"IPPROTO_MPTCP", 262},
-};
 
 // include/uapi/linux/if_ether.h: the ethertypes an AF_PACKET protocol is
 // named by, in host order; socket() takes them as htons(ETH_P_ALL) etc.
-inline constexpr name_value ethertype_names[] = {
-    {"ETH_P_ALL", 0x0003}, {"ETH_P_IP", 0x0800}, {"ETH_P_ARP", 0x0806},
-    {"ETH_P_IPV6", 0x86DD}, {"ETH_P_8021Q", 0x8100},
-};
 
 // include/uapi/linux/netlink.h: the protocols of AF_NETLINK, as strace names
 // them. 17 has no name (the header leaves room for NETLINK_DM). The alias
 // NETLINK_INET_DIAG comes after NETLINK_SOCK_DIAG: it parses, but 4 prints as
 // NETLINK_SOCK_DIAG, the first name for the value.
-inline constexpr name_value netlink_protocol_names[] = {
-    {"NETLINK_ROUTE", 0}, {"NETLINK_UNUSED", 1}, {"NETLINK_USERSOCK", 2}, {"NETLINK_FIREWALL", 3},
-    {"NETLINK_SOCK_DIAG", 4}, {"NETLINK_NFLOG", 5}, {"NETLINK_XFRM", 6}, {"NETLINK_SELINUX", 7},
-    {"NETLINK_ISCSI", 8}, {"NETLINK_AUDIT", 9}, {"NETLINK_FIB_LOOKUP", 10}, {"NETLINK_CONNECTOR", 11},
-    {"NETLINK_NETFILTER", 12}, {"NETLINK_IP6_FW", 13}, {"NETLINK_DNRTMSG", 14},
-    {"NETLINK_KOBJECT_UEVENT", 15}, {"NETLINK_GENERIC", 16}, {"NETLINK_SCSITRANSPORT", 18},
-    {"NETLINK_ECRYPTFS", 19}, {"NETLINK_RDMA", 20}, {"NETLINK_CRYPTO", 21}, {"NETLINK_SMC", 22},
-    {"NETLINK_INET_DIAG", 4},
-};
 
 template <arch::socket_abi A>
 constexpr std::string_view sock_type_name(int base)
@@ -142,30 +119,31 @@ std::string decode_type(int type)
     return out;
 }
 
-inline std::string decode_protocol(int family, int protocol)
+// A protocol number as the family that owns it names it (its static
+// protocol_name(int), e.g. "IPPROTO_TCP", "NETLINK_ROUTE", "htons(ETH_P_ALL)"),
+// or the number. List: the configured families, a family_list<F...>.
+template <template <class...> class List, class... F>
+std::string decode_protocol_in(const List<F...>*, int family, int protocol)
 {
-    if (family == af_inet || family == af_inet6)
-        if (const std::string_view name = name_of(ipproto_names, protocol); !name.empty())
-            return std::string(name);
-    if (family == af_netlink)
-        if (const std::string_view name = name_of(netlink_protocol_names, protocol); !name.empty())
-            return std::string(name);
-    if (family == af_packet && protocol >= 0 && protocol <= 0xffff) {
-        // The protocol is in network byte order: back to host order for the table.
-        const auto be = static_cast<unsigned>(protocol);
-        const int host_order = std::endian::native == std::endian::little
-                             ? static_cast<int>(((be & 0xffU) << 8) | (be >> 8))
-                             : protocol;
-        if (const std::string_view name = name_of(ethertype_names, host_order); !name.empty())
-            return "htons(" + std::string(name) + ")";
-    }
-    return std::to_string(protocol);
+    std::string name;
+    (void)((F::family == family && [&] {
+                if constexpr (requires { F::protocol_name(protocol); })
+                    name = std::string(F::protocol_name(protocol));
+                return true;
+            }()) ||
+           ...);
+    return name.empty() ? std::to_string(protocol) : name;
+}
+template <class Families>
+std::string decode_protocol(int family, int protocol)
+{
+    return decode_protocol_in(static_cast<const Families*>(nullptr), family, protocol);
 }
 
-template <arch::socket_abi A>
+template <arch::socket_abi A, class Families>
 std::string decode_socket_args(int family, int type, int protocol)
 {
-    return decode_family(family) + ", " + decode_type<A>(type) + ", " + decode_protocol(family, protocol);
+    return decode_family(family) + ", " + decode_type<A>(type) + ", " + decode_protocol<Families>(family, protocol);
 }
 
 template <arch::socket_abi A>

@@ -44,7 +44,7 @@ struct proto_state {
 // storage of PROTO_INUSE_NR entries (assign_proto_idx's limit) that is never
 // reallocated: under lock::smp readers take no lock while proto_register adds
 // one under proto_list_mutex.
-template <class L>
+template <class L, bug_policy OnBug = bug_policy::throw_logic_error>
 class proto_list {
 public:
     static constexpr int capacity = net::proto_inuse_nr;  // PROTO_INUSE_NR
@@ -125,8 +125,8 @@ public:
 private:
     [[noreturn, gnu::cold, gnu::noinline]] static void unregistered(const proto& prot)
     {
-        throw std::logic_error("sk_alloc on proto \"" + std::string(prot.name) +
-                               "\", which was never proto_register()ed (name it in the family's protocol table)");
+        kernel_bug<OnBug>("sk_alloc on proto \"" + std::string(prot.name) +
+                          "\", which was never proto_register()ed (name it in the family's protocol table)");
     }
 
     mutex proto_list_mutex_;
@@ -301,8 +301,8 @@ inline void sock_orphan(sock& sk)
 template <class K>
 void sk_prot_no_close(context<K>&, sock& sk, long)
 {
-    throw std::logic_error("sk_prot->close called on proto \"" + std::string(sk.sk_prot->name) +
-                           "\", whose kernel table has no close (its family's release never calls it)");
+    kernel_bug<K>("sk_prot->close called on proto \"" + std::string(sk.sk_prot->name) +
+                  "\", whose kernel table has no close (its family's release never calls it)");
 }
 
 // sk_common_release: what udp/raw/ping close and inet_create's error path share.

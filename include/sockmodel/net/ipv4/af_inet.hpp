@@ -25,6 +25,18 @@
 
 namespace sockmodel {
 
+// The IPPROTO_* names the inet families print (sockmodel-trace, the trace notes).
+inline constexpr trace::name_value ipproto_names[] = {
+    {"IPPROTO_IP", 0}, {"IPPROTO_ICMP", 1}, {"IPPROTO_IGMP", 2}, {"IPPROTO_IPIP", 4},
+    {"IPPROTO_TCP", 6}, {"IPPROTO_EGP", 8}, {"IPPROTO_PUP", 12}, {"IPPROTO_UDP", 17},
+    {"IPPROTO_IDP", 22}, {"IPPROTO_TP", 29}, {"IPPROTO_DCCP", 33}, {"IPPROTO_IPV6", 41},
+    {"IPPROTO_RSVP", 46}, {"IPPROTO_GRE", 47}, {"IPPROTO_ESP", 50}, {"IPPROTO_AH", 51},
+    {"IPPROTO_ICMPV6", 58}, {"IPPROTO_MTP", 92}, {"IPPROTO_BEETPH", 94}, {"IPPROTO_ENCAP", 98},
+    {"IPPROTO_PIM", 103}, {"IPPROTO_COMP", 108}, {"IPPROTO_L2TP", 115}, {"IPPROTO_SCTP", 132},
+    {"IPPROTO_UDPLITE", 136}, {"IPPROTO_MPLS", 137}, {"IPPROTO_ETHERNET", 143},
+    {"IPPROTO_AGGFRAG", 144}, {"IPPROTO_RAW", 255}, {"IPPROTO_SMC", 256}, {"IPPROTO_MPTCP", 262},
+};
+
 // Fault points (fault/fault.hpp) of this file's functions.
 namespace fault_point {
 inline constexpr fault_point_info proto_init{.name = "proto_init", .fn = "", .what = "sk->sk_prot->init returns -ENOMEM", .err = -ENOMEM};
@@ -185,6 +197,8 @@ struct inet_protosw_family {
     using fault_points = fault::point_list<&fault_point::proto_init>;
     static constexpr int family = Family;
     static constexpr std::string_view create_name = Names::create;
+    // The names sockmodel-trace and the notes print for a protocol number.
+    static constexpr std::string_view protocol_name(int protocol) { return trace::name_of(ipproto_names, protocol); }
 
     template <class K>
     using protosw = Table<K>;
@@ -195,7 +209,7 @@ struct inet_protosw_family {
     template <class K>
     static std::string describe(int type, int protocol, int kern)
     {
-        return trace::decode_type<typename K::abi>(type) + ", " + trace::decode_protocol(Family, protocol) +
+        return trace::decode_type<typename K::abi>(type) + ", " + trace::decode_protocol<family_list<inet_protosw_family>>(Family, protocol) +
                ", kern=" + std::to_string(kern);
     }
 
@@ -237,7 +251,7 @@ struct inet_protosw_family {
         }
         SOCKMODEL_TRACE_NOTE(cx, Names::create, [&] {
             return std::string(Names::table) + "[" + trace::decode_type<abi>(type) + "]: " + std::string(c.prot->name) +
-                   " (" + trace::decode_protocol(Family, c.protocol) + ")";
+                   " (" + trace::decode_protocol<family_list<inet_protosw_family>>(Family, c.protocol) + ")";
         });
         if (c.step == raw_capability) {
             SOCKMODEL_TRACE_NOTE(cx, Names::create, [] { return std::string(Names::raw_denied); });

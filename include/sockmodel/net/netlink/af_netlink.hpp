@@ -21,6 +21,17 @@
 
 namespace sockmodel {
 
+// The NETLINK_* names AF_NETLINK prints (sockmodel-trace, the trace notes).
+inline constexpr trace::name_value netlink_protocol_names[] = {
+    {"NETLINK_ROUTE", 0}, {"NETLINK_UNUSED", 1}, {"NETLINK_USERSOCK", 2}, {"NETLINK_FIREWALL", 3},
+    {"NETLINK_SOCK_DIAG", 4}, {"NETLINK_NFLOG", 5}, {"NETLINK_XFRM", 6}, {"NETLINK_SELINUX", 7},
+    {"NETLINK_ISCSI", 8}, {"NETLINK_AUDIT", 9}, {"NETLINK_FIB_LOOKUP", 10}, {"NETLINK_CONNECTOR", 11},
+    {"NETLINK_NETFILTER", 12}, {"NETLINK_IP6_FW", 13}, {"NETLINK_DNRTMSG", 14},
+    {"NETLINK_KOBJECT_UEVENT", 15}, {"NETLINK_GENERIC", 16}, {"NETLINK_SCSITRANSPORT", 18},
+    {"NETLINK_ECRYPTFS", 19}, {"NETLINK_RDMA", 20}, {"NETLINK_CRYPTO", 21}, {"NETLINK_SMC", 22},
+    {"NETLINK_INET_DIAG", 4},
+};
+
 // Fault points (fault/fault.hpp) of this file's functions.
 namespace fault_point {
 inline constexpr fault_point_info netlink_module_get{.name = "netlink_module_get", .fn = "netlink_create", .what = "try_module_get(nl_table[protocol].module) fails", .err = -EPROTONOSUPPORT};
@@ -167,6 +178,11 @@ struct netlink_family_t {
     using fault_points = fault::point_list<&fault_point::netlink_module_get>;
     static_assert(checked_netlink_table<Protocols>::value);
     static constexpr int family = af_netlink;
+    // The names sockmodel-trace and the notes print for a protocol number.
+    static constexpr std::string_view protocol_name(int protocol)
+    {
+        return trace::name_of(netlink_protocol_names, protocol);
+    }
     static constexpr const module* owner = nullptr;
     static constexpr std::string_view create_name = "netlink_create";
 
@@ -237,7 +253,7 @@ struct netlink_family_t {
     template <class K>
     static std::string describe(int type, int protocol, int kern)
     {
-        return trace::decode_type<typename K::abi>(type) + ", " + trace::decode_protocol(af_netlink, protocol) +
+        return trace::decode_type<typename K::abi>(type) + ", " + trace::decode_protocol<family_list<netlink_family_t>>(af_netlink, protocol) +
                ", kern=" + std::to_string(kern);
     }
 

@@ -13,11 +13,18 @@
 #include <sockmodel/trace/trace.hpp>
 
 #include <array>
+#include <bit>
 #include <sockmodel/lock/spinlock.hpp>
 #include <string>
 
 
 namespace sockmodel {
+
+// The ETH_P_* names AF_PACKET prints, as htons(ETH_P_*) (sockmodel-trace, the trace notes).
+inline constexpr trace::name_value ethertype_names[] = {
+    {"ETH_P_ALL", 0x0003}, {"ETH_P_IP", 0x0800}, {"ETH_P_ARP", 0x0806},
+    {"ETH_P_IPV6", 0x86DD}, {"ETH_P_8021Q", 0x8100},
+};
 
 // Fault points (fault/fault.hpp) of this file's functions.
 namespace fault_point {
@@ -167,6 +174,19 @@ struct packet_family {
     using fault_points = fault::point_list<&fault_point::packet_alloc_pending>;
     static constexpr int family = af_packet;
     static constexpr const module* owner = &packet_module;
+    // The names sockmodel-trace and the notes print for a protocol number: a
+    // protocol is an ethertype in network order (htons(ETH_P_ALL)).
+    static std::string protocol_name(int protocol)
+    {
+        if (protocol < 0 || protocol > 0xffff)
+            return {};
+        const auto be = static_cast<unsigned>(protocol);
+        const int host_order = std::endian::native == std::endian::little
+                                   ? static_cast<int>(((be & 0xffU) << 8) | (be >> 8))
+                                   : protocol;
+        const std::string_view name = trace::name_of(ethertype_names, host_order);
+        return name.empty() ? std::string() : "htons(" + std::string(name) + ")";
+    }
     static constexpr std::string_view create_name = "packet_create";
 
     template <class K>
@@ -185,7 +205,7 @@ struct packet_family {
     template <class K>
     static std::string describe(int type, int protocol, int kern)
     {
-        return trace::decode_type<typename K::abi>(type) + ", " + trace::decode_protocol(af_packet, protocol) +
+        return trace::decode_type<typename K::abi>(type) + ", " + trace::decode_protocol<family_list<packet_family>>(af_packet, protocol) +
                ", kern=" + std::to_string(kern);
     }
 
