@@ -3,7 +3,7 @@
 # need. Silent (and offline) when everything is already installed.
 set -euo pipefail
 
-packages=(cmake g++ clang libclang-rt-14-dev ninja-build libboost-dev doctest-dev libbenchmark-dev graphviz python3
+packages=(cmake g++ clang libclang-rt-14-dev ninja-build libboost-dev doctest-dev libbenchmark-dev graphviz python3 make pkg-config
           iproute2 curl util-linux)  # the last three: the ptrace tests (test/ptrace)
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
