@@ -6,7 +6,7 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-bash tools/deps.sh >&2
+bash scripts/deps.sh >&2
 
 if [[ -f tools/sockmodel-trace/main.cpp ]]; then
     tool=sockmodel-trace

@@ -11,7 +11,7 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-bash tools/deps.sh
+bash scripts/deps.sh
 
 read -r -a presets <<< "${SOCKMODEL_PRESETS:-dev-gcc dev-clang asan ubsan-gcc fuzz tsan}"
 jobs=$(nproc 2>/dev/null || echo 2)
