@@ -1,6 +1,6 @@
 // Bytes through a child's pipe: a sink the child fills, a source the parent
 // reads back, and read/write loops that survive EINTR and short transfers.
-// Not installed; see support/CMakeLists.txt.
+// Not installed; see test/support/CMakeLists.txt.
 #pragma once
 
 #include <unistd.h>

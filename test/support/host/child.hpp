@@ -6,8 +6,8 @@
 // model `cred` (setgroups, setresgid, setresuid, capset);
 // enter_user_namespace() then unshares the user namespace (--as userns).
 //
-// Used by tools/sockmodel-trace (--compare-host) and test/unit/live_kernel.hpp.
-// Not installed; see support/CMakeLists.txt. Linux only.
+// Used by tools/sockmodel-trace (--compare-host) and test/support/live_kernel.hpp.
+// Not installed; see test/support/CMakeLists.txt. Linux only.
 #pragma once
 
 #include "bytes.hpp"
