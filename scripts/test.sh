@@ -7,6 +7,10 @@
 # preset, then prints one line per preset and a final "N passed, N failed"
 # counting CTest tests; a preset that fails to configure or build counts as
 # one failure. Exit status is non-zero if anything failed.
+#
+# Each phase (configure, build, test) prints its wall-clock time and the CPU
+# time (user + sys) of the processes it ran: on a shared machine the CPU time
+# is the steadier figure.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -20,15 +24,43 @@ total_passed=0
 total_failed=0
 summary=()
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+times_out=$(mktemp)
+trap 'rm -f "$log" "$times_out"' EXIT
+
+# now_wall: seconds since the epoch, to the millisecond.
+now_wall() { date +%s.%3N; }
+# now_cpu: user + sys seconds of this shell's finished children (bash `times`,
+# second line: "XmY.YYYs XmY.YYYs").
+now_cpu() {
+    times > "$times_out"
+    awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); sub("s", "", a[2]); t += a[1] * 60 + a[2] } printf "%.1f", t }' "$times_out"
+}
+# phase NAME CMD...: runs CMD, prints "[preset] NAME: W s wall, C s CPU" and
+# appends "NAME W/C" to phase_times; returns CMD's status.
+phase() {
+    local name=$1 w0 c0 w1 c1 rc=0
+    shift
+    w0=$(now_wall)
+    c0=$(now_cpu)
+    "$@" || rc=$?
+    w1=$(now_wall)
+    c1=$(now_cpu)
+    local w c
+    w=$(awk -v a="$w0" -v b="$w1" 'BEGIN { printf "%.0f", b - a }')
+    c=$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.0f", b - a }')
+    echo "=== [$p] $name: ${w} s wall, ${c} s CPU ==="
+    phase_times+=("$name ${w}/${c}")
+    return $rc
+}
 
 for p in "${presets[@]}"; do
     echo "=== [$p] configure / build / test ==="
     start=$SECONDS
     status=""
-    if ! cmake --preset "$p"; then
+    phase_times=()
+    if ! phase configure cmake --preset "$p"; then
         status="configure FAILED"
-    elif ! cmake --build --preset "$p" --parallel "$jobs"; then
+    elif ! phase build cmake --build --preset "$p" --parallel "$jobs"; then
         status="build FAILED"
     fi
 
@@ -36,7 +68,7 @@ for p in "${presets[@]}"; do
         total_failed=$((total_failed + 1))
     else
         ctest_rc=0
-        ctest --preset "$p" --parallel 2 2>&1 | tee "$log" || ctest_rc=$?
+        phase test bash -c 'set -o pipefail; ctest --preset "$1" --parallel 2 2>&1 | tee "$2"' _ "$p" "$log" || ctest_rc=$?
         # e.g. "100% tests passed, 0 tests failed out of 12"
         line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n 1 || true)
         if [[ $line =~ ([0-9]+)\ tests?\ failed\ out\ of\ ([0-9]+) ]]; then
@@ -54,7 +86,7 @@ for p in "${presets[@]}"; do
             total_failed=$((total_failed + 1))
         fi
     fi
-    summary+=("$(printf '%-10s %s in %ds' "$p:" "$status" $((SECONDS - start)))")
+    summary+=("$(printf '%-10s %s in %ds (wall/CPU s: %s)' "$p:" "$status" $((SECONDS - start)) "$(IFS=,; echo "${phase_times[*]}" | sed 's/,/, /g')")")
 done
 
 echo
