@@ -29,10 +29,13 @@ trap 'rm -f "$log" "$times_out"' EXIT
 
 # now_wall: seconds since the epoch, to the millisecond.
 now_wall() { date +%s.%3N; }
-# now_cpu: user + sys seconds of this shell's finished children (bash `times`,
-# second line: "XmY.YYYs XmY.YYYs").
-now_cpu() {
+# cpu_mark: writes to $times_out the user + sys seconds of this shell's
+# finished children (bash `times`, second line: "XmY.YYYs XmY.YYYs"). Not in
+# a $(...): a subshell's `times` would not count this shell's children.
+cpu_mark() {
     times > "$times_out"
+}
+cpu_read() {
     awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); sub("s", "", a[2]); t += a[1] * 60 + a[2] } printf "%.1f", t }' "$times_out"
 }
 # phase NAME CMD...: runs CMD, prints "[preset] NAME: W s wall, C s CPU" and
@@ -41,10 +44,12 @@ phase() {
     local name=$1 w0 c0 w1 c1 rc=0
     shift
     w0=$(now_wall)
-    c0=$(now_cpu)
+    cpu_mark
+    c0=$(cpu_read)
     "$@" || rc=$?
     w1=$(now_wall)
-    c1=$(now_cpu)
+    cpu_mark
+    c1=$(cpu_read)
     local w c
     w=$(awk -v a="$w0" -v b="$w1" 'BEGIN { printf "%.0f", b - a }')
     c=$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.0f", b - a }')
