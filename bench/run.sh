@@ -8,7 +8,7 @@
 # writes bench/results/: the raw outputs, summary.md and the plots
 # fd_cost.svg and path_steps.svg (gnuplot; gnuplot-nox is installed here when
 # missing: it is needed for the plots only, not for the build or the tests,
-# so it is not in tools/deps.sh).
+# so it is not in scripts/deps.sh).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -16,7 +16,7 @@ out=$here/results
 mkdir -p "$out"
 cd "$root"
 
-bash tools/deps.sh
+bash scripts/deps.sh
 for p in valgrind gnuplot-nox; do
     if [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" != "install ok installed" ]]; then
         apt-get install -y -qq --no-install-recommends "$p" >/dev/null

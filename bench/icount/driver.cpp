@@ -10,9 +10,17 @@
 //   driver faults CASE N   the model with opt::faults<fault::inject>, nothing armed;
 //                          only when built with -DICOUNT_FAULTS
 //   driver smp CASE N      the model with opt::locking<lock::smp>, one thread
+//   driver lsm CASE N      the model with opt::runtime_lsm<true>, no hook registered;
+//                          only when built with -DICOUNT_RUNTIME_LSM
 //   driver floor 0 N       the floor of bench/common.hpp, with the model's TCP object sizes
 // Compiled against a copy of include/ with the tracing calls taken out
 // (absent.py), `model` measures the library with no tracing at all.
+//
+// The one callgrind driver of the repository. By hand (CASE 3 is AF_INET/tcp):
+//
+//     g++ -std=c++20 -O2 -DNDEBUG -Iinclude bench/icount/driver.cpp -o /tmp/cg
+//     valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=/tmp/cg.N /tmp/cg model 3 10000
+//     valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=/tmp/cg.2N /tmp/cg model 3 20000
 //
 // Without -DICOUNT_TRACED the program instantiates the default configuration
 // only, as a user's program with one configuration would: a second kernel<>
@@ -84,7 +92,7 @@ int run_model(const bench::socket_case& c, long n)
 int main(int argc, char** argv)
 {
     if (argc != 4) {
-        std::fprintf(stderr, "usage: %s model|traced|faults|smp|floor CASE N\n", argv[0]);
+        std::fprintf(stderr, "usage: %s model|traced|faults|lsm|smp|floor CASE N\n", argv[0]);
         return 2;
     }
     const auto& c = bench::socket_cases.at(static_cast<std::size_t>(std::atoi(argv[2])));
@@ -94,6 +102,10 @@ int main(int argc, char** argv)
 #ifdef ICOUNT_FAULTS
     if (!std::strcmp(argv[1], "faults"))
         return run_model<sockmodel::config<sockmodel::opt::faults<sockmodel::fault::inject>>>(c, n);
+#endif
+#ifdef ICOUNT_RUNTIME_LSM
+    if (!std::strcmp(argv[1], "lsm"))
+        return run_model<sockmodel::config<sockmodel::opt::runtime_lsm<true>>>(c, n);
 #endif
 #ifdef ICOUNT_TRACED
     if (!std::strcmp(argv[1], "traced"))

@@ -41,7 +41,7 @@ std::vector<lk::observation> differential(lk::identity who, Scenario scenario)
     const std::vector<std::string> diffs = lk::diff_observations(live.observations, model);
     std::string fds;
     for (int fd : live.snapshot.open_fds)
-        fds += " " + std::to_string(fd);
+        fds.append(" ").append(std::to_string(fd));  // not " " + ...: GCC 12 -O3 -Wrestrict
     MESSAGE(std::string(who == lk::identity::nobody ? "nobody" : "root") << ": " << live.observations.size()
             << " observations, child started with fds {" << fds << " }, RLIMIT_NOFILE " << live.snapshot.nofile_cur
             << ", " << std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count()

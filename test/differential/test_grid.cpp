@@ -94,7 +94,7 @@ void report(const char* name, const grid_comparison& c, const lk::grid_run& live
 {
     std::string fds;
     for (int fd : live.snapshot.open_fds)
-        fds += " " + std::to_string(fd);
+        fds.append(" ").append(std::to_string(fd));  // not " " + ...: GCC 12 -O3 -Wrestrict
     MESSAGE(std::string(name) << ": the live process started with fds {" << fds << " }, RLIMIT_NOFILE "
                               << live.snapshot.nofile_cur);
     MESSAGE(std::string(name) << ": " << c.compared << " compared, " << c.skipped << " skipped (family not in the model), "

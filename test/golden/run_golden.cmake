@@ -1,11 +1,12 @@
 # Golden tests for tools/sockmodel-trace, run as `cmake -P` scripts by CTest.
 #
 #   -DMODE=golden   -DTOOL=... -DGOLDEN_DIR=... -DCASE=name -DOUT_DIR=...
-#       Runs the tool with <case>.args, compares stdout byte for byte with
-#       <case>.expected (unified diff on mismatch), then checks that the kernel
-#       functions in <case>.order are entered in that order in --format json.
-#       SOCKMODEL_UPDATE_GOLDEN=1 (environment, or -DSOCKMODEL_UPDATE_GOLDEN=ON
-#       at configure time) rewrites <case>.expected instead of comparing.
+#       Runs the tool with the case's arguments, compares stdout byte for byte
+#       with its expected output (unified diff on mismatch), then checks that
+#       the kernel functions of its order section are entered in that order in
+#       --format json. SOCKMODEL_UPDATE_GOLDEN=1 (environment, or
+#       -DSOCKMODEL_UPDATE_GOLDEN=ON at configure time) rewrites the expected
+#       output instead of comparing.
 #   -DMODE=compare  ... -DCASE=name -DAS=root|user|userns
 #       Runs the case with --compare-host --as AS; the host must agree (exit 0).
 #   -DMODE=json_parses -DCASES=a,b,c   every --format json line must parse.
@@ -16,9 +17,19 @@
 #       exit 4, the model's trace on stdout, one "host refused" line on stderr.
 #       Needs root without CAP_SYS_RESOURCE (which could raise the limit).
 #
-# <case>.args holds one command-line argument per line, verbatim (no shell
-# quoting needed); lines starting with '#' are comments, empty lines are
-# skipped. Arguments cannot contain ';' (CMake's list separator).
+# A case is one file, <case>.golden, in three sections, each opened by its
+# marker line:
+#
+#   === args ===       one command-line argument per line, verbatim (no shell
+#                      quoting needed); lines starting with '#' are comments,
+#                      empty lines are skipped. Arguments cannot contain ';'
+#                      (CMake's list separator).
+#   === order ===      kernel functions that must be entered in this order (a
+#                      subsequence of the --format json enter events); "!fn"
+#                      must never be entered; '#' lines are comments, "#~ fn"
+#                      marks a kernel function on the path the model does not
+#                      trace (reported, not checked).
+#   === expected ===   the tool's stdout, byte for byte, to the end of the file.
 cmake_minimum_required(VERSION 3.21)
 
 foreach(var MODE TOOL)
@@ -30,25 +41,57 @@ if(NOT EXISTS "${TOOL}")
     message(FATAL_ERROR "golden: the tool was not built: ${TOOL}")
 endif()
 
-# The arguments of a case, as a CMake list.
-function(golden_read_args case out_var)
-    set(file "${GOLDEN_DIR}/${case}.args")
+# The sections of a case: <prefix>_ARGS_TEXT, <prefix>_ORDER_TEXT,
+# <prefix>_EXPECTED and <prefix>_HEAD (everything before the expected output).
+function(golden_read case prefix)
+    set(file "${GOLDEN_DIR}/${case}.golden")
     if(NOT EXISTS "${file}")
         message(FATAL_ERROR "golden: no such case: ${file}")
     endif()
     file(READ "${file}" text)
+    string(FIND "${text}" "=== args ===\n" a)
+    string(FIND "${text}" "\n=== order ===\n" o)
+    string(FIND "${text}" "\n=== expected ===\n" e)
+    if(NOT a EQUAL 0 OR o EQUAL -1 OR e EQUAL -1 OR NOT o LESS e)
+        message(FATAL_ERROR "golden: ${file}: want the sections '=== args ===' (first line), "
+            "'=== order ===' and '=== expected ===', in that order")
+    endif()
+    math(EXPR args_len "${o} + 1 - 13")
+    math(EXPR order_at "${o} + 15")
+    math(EXPR order_len "${e} + 1 - ${order_at}")
+    math(EXPR head_len "${e} + 18")
+    string(SUBSTRING "${text}" 13 ${args_len} args_text)
+    string(SUBSTRING "${text}" ${order_at} ${order_len} order_text)
+    string(SUBSTRING "${text}" 0 ${head_len} head)
+    string(SUBSTRING "${text}" ${head_len} -1 expected)
+    set(${prefix}_ARGS_TEXT "${args_text}" PARENT_SCOPE)
+    set(${prefix}_ORDER_TEXT "${order_text}" PARENT_SCOPE)
+    set(${prefix}_HEAD "${head}" PARENT_SCOPE)
+    set(${prefix}_EXPECTED "${expected}" PARENT_SCOPE)
+endfunction()
+
+# The non-comment lines of a section, as a CMake list.
+function(golden_lines file text out_var)
     # Comments go before the text becomes a list: they may hold ';'.
     string(REGEX REPLACE "(^|\n)#[^\n]*" "\\1" text "${text}")
     if(text MATCHES ";")
-        message(FATAL_ERROR "golden: ${file}: arguments cannot contain ';'")
+        message(FATAL_ERROR "golden: ${file}: arguments and function names cannot contain ';'")
     endif()
-    set(args "")
+    set(lines_out "")
     string(REPLACE "\n" ";" lines "${text}")
     foreach(line IN LISTS lines)
+        string(STRIP "${line}" line)
         if(NOT line STREQUAL "")
-            list(APPEND args "${line}")
+            list(APPEND lines_out "${line}")
         endif()
     endforeach()
+    set(${out_var} "${lines_out}" PARENT_SCOPE)
+endfunction()
+
+# The arguments of a case, as a CMake list.
+function(golden_read_args case out_var)
+    golden_read("${case}" g)
+    golden_lines("${GOLDEN_DIR}/${case}.golden" "${g_ARGS_TEXT}" args)
     set(${out_var} "${args}" PARENT_SCOPE)
 endfunction()
 
@@ -77,13 +120,10 @@ function(golden_enters json out_var)
     set(${out_var} "${fns}" PARENT_SCOPE)
 endfunction()
 
-# <case>.order: each plain line must be entered after the previous one;
+# The order section: each plain line must be entered after the previous one;
 # "!fn" must never be entered; "#" lines (including "#~ fn") are comments.
-function(golden_check_order case args)
-    set(order_file "${GOLDEN_DIR}/${case}.order")
-    if(NOT EXISTS "${order_file}")
-        message(FATAL_ERROR "golden.${case}: missing ${order_file}")
-    endif()
+function(golden_check_order case args order_text)
+    set(order_file "${GOLDEN_DIR}/${case}.golden")
     execute_process(COMMAND "${TOOL}" --format json ${args}
         OUTPUT_VARIABLE json ERROR_VARIABLE err RESULT_VARIABLE rc)
     if(NOT rc EQUAL 0)
@@ -93,20 +133,18 @@ function(golden_check_order case args)
     list(LENGTH actual n)
     list(JOIN actual " " actual_text)
 
-    file(STRINGS "${order_file}" lines ENCODING UTF-8)
+    set(untraced "")
+    string(REGEX MATCHALL "(^|\n)[ \t]*#~[ \t]*[A-Za-z0-9_]+" marks "${order_text}")
+    foreach(m IN LISTS marks)
+        string(REGEX REPLACE ".*#~[ \t]*" "" m "${m}")
+        list(APPEND untraced "${m}")
+    endforeach()
+    string(REGEX REPLACE "(^|\n)[ \t]*#[^\n]*" "\\1" order_text "${order_text}")
+    golden_lines("${order_file}" "${order_text}" lines)
     set(pos 0)
     set(prev "(start)")
-    set(untraced "")
     set(errors "")
     foreach(line IN LISTS lines)
-        string(STRIP "${line}" line)
-        if(line MATCHES "^#~[ \t]*([A-Za-z0-9_]+)")
-            list(APPEND untraced "${CMAKE_MATCH_1}")
-            continue()
-        endif()
-        if(line STREQUAL "" OR line MATCHES "^#")
-            continue()
-        endif()
         if(line MATCHES "^!(.*)$")
             string(STRIP "${CMAKE_MATCH_1}" fn)
             list(FIND actual "${fn}" where)
@@ -139,7 +177,7 @@ function(golden_check_order case args)
     endforeach()
     if(NOT errors STREQUAL "")
         message(FATAL_ERROR "golden.${case}: the model's call order is not the kernel's "
-            "(${order_file}):\n${errors}enter events: ${actual_text}")
+            "(${order_file}, === order ===):\n${errors}enter events: ${actual_text}")
     endif()
     if(untraced)
         list(JOIN untraced ", " u)
@@ -148,31 +186,28 @@ function(golden_check_order case args)
 endfunction()
 
 function(golden_case case)
-    golden_read_args("${case}" args)
+    golden_read("${case}" g)
+    set(file "${GOLDEN_DIR}/${case}.golden")
+    golden_lines("${file}" "${g_ARGS_TEXT}" args)
     execute_process(COMMAND "${TOOL}" ${args}
         OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
     if(NOT rc EQUAL 0)
         message(FATAL_ERROR "golden.${case}: sockmodel-trace exited ${rc}\nstdout:\n${out}\nstderr:\n${err}")
     endif()
-    set(expected "${GOLDEN_DIR}/${case}.expected")
     if("$ENV{SOCKMODEL_UPDATE_GOLDEN}" STREQUAL "1" OR SOCKMODEL_UPDATE_GOLDEN)
-        file(WRITE "${expected}" "${out}")
-        message(STATUS "golden.${case}: rewrote ${expected}")
-    else()
-        if(NOT EXISTS "${expected}")
-            message(FATAL_ERROR "golden.${case}: no ${expected}; run with SOCKMODEL_UPDATE_GOLDEN=1 to create it")
-        endif()
-        file(READ "${expected}" want)
-        if(NOT out STREQUAL want)
-            file(MAKE_DIRECTORY "${OUT_DIR}")
-            set(actual "${OUT_DIR}/${case}.actual")
-            file(WRITE "${actual}" "${out}")
-            golden_diff("${expected}" "${actual}")
-            message(FATAL_ERROR "golden.${case}: output differs from ${expected} (actual output: ${actual}; "
-                "SOCKMODEL_UPDATE_GOLDEN=1 rewrites the expectation)")
-        endif()
+        file(WRITE "${file}" "${g_HEAD}${out}")
+        message(STATUS "golden.${case}: rewrote the expected output of ${file}")
+    elseif(NOT out STREQUAL g_EXPECTED)
+        file(MAKE_DIRECTORY "${OUT_DIR}")
+        set(expected "${OUT_DIR}/${case}.expected")
+        set(actual "${OUT_DIR}/${case}.actual")
+        file(WRITE "${expected}" "${g_EXPECTED}")
+        file(WRITE "${actual}" "${out}")
+        golden_diff("${expected}" "${actual}")
+        message(FATAL_ERROR "golden.${case}: output differs from ${file}'s expected section (actual output: "
+            "${actual}; SOCKMODEL_UPDATE_GOLDEN=1 rewrites the expectation)")
     endif()
-    golden_check_order("${case}" "${args}")
+    golden_check_order("${case}" "${args}" "${g_ORDER_TEXT}")
 endfunction()
 
 function(golden_compare case as)

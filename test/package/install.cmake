@@ -15,7 +15,8 @@ endif()
 foreach(f include/sockmodel/sockmodel.hpp
           share/cmake/sockmodel/sockmodelConfig.cmake
           share/cmake/sockmodel/sockmodelConfigVersion.cmake
-          share/cmake/sockmodel/sockmodelTargets.cmake)
+          share/cmake/sockmodel/sockmodelTargets.cmake
+          share/pkgconfig/sockmodel.pc)
     if(NOT EXISTS "${PREFIX}/${f}")
         message(FATAL_ERROR "install is missing ${PREFIX}/${f}")
     endif()

@@ -60,7 +60,12 @@ inline std::string ret_name(int r)
     if (r >= 0)
         return std::to_string(r);
     const std::string_view n = sockmodel::errno_name(r);
-    return n.empty() ? std::to_string(r) : "-" + std::string(n);
+    // Appended, not "-" + std::string(n): GCC 12 at -O3 sees a false overlap
+    // (-Wrestrict) in operator+(const char*, std::string&&) (GCC PR 105329).
+    std::string s = n.empty() ? std::to_string(r) : std::string(1, '-');
+    if (!n.empty())
+        s += n;
+    return s;
 }
 
 inline std::string hex(int v)
@@ -690,7 +695,9 @@ inline std::vector<std::string> diff_observations(const std::vector<observation>
         const auto show = [](const observation* o) {
             return o ? o->label + " = " + ret_name(static_cast<int>(o->value)) : std::string("(nothing)");
         };
-        out.push_back("#" + std::to_string(i) + ": kernel " + show(l) + " | model " + show(m));
+        std::string line(1, '#');  // not "#" + std::to_string(i): see ret_name
+        line += std::to_string(i);
+        out.push_back(line + ": kernel " + show(l) + " | model " + show(m));
     }
     return out;
 }
