@@ -11,8 +11,10 @@
 
 #include <boost/intrusive/parent_from_member.hpp>
 
+#include <cerrno>
 #include <climits>
 #include <cstddef>
+#include <memory>
 #include <new>
 #include <string_view>
 #include <type_traits>
@@ -48,6 +50,8 @@ struct sock {
     long sk_sndtimeo = 0;
     int sk_incoming_cpu = 0;
     kuid_t sk_uid = 0;
+    // sk_peer_cred (a unix socketpair's: its creator's), NULL until connected.
+    std::shared_ptr<const cred> sk_peer_cred;
     socket* sk_socket = nullptr;
     socket_wq* sk_wq = nullptr;
     const struct proto* sk_prot = nullptr;
@@ -110,6 +114,14 @@ struct proto {
     // prot->ipv6_pinfo_offset, as the function that finds the ipv6_pinfo in
     // the proto's object (inet6_sk_generic); set in the AF_INET6 protos only.
     fn_slot<ipv6_pinfo*(sock& sk)> ipv6_pinfo_of{};
+    // The family's getsockopt (prot->getsockopt through sock_common_getsockopt,
+    // or the ops' own) for an option the model does not keep: getsockopt_own
+    // at the levels the proto and the layers under it know (no_level: none),
+    // getsockopt_other_level at any other.
+    static constexpr int no_level = -0x7fffffff - 1;
+    int getsockopt_levels[3] = {no_level, no_level, no_level};
+    int getsockopt_own = -ENOPROTOOPT;
+    int getsockopt_other_level = -ENOPROTOOPT;  // -EOPNOTSUPP under IPv4 (do_ip_getsockopt)
 };
 
 // What the kernel would dereference without a NULL check.

@@ -9,6 +9,7 @@
 #include <sockmodel/trace/trace.hpp>
 
 #include <array>
+#include <memory>
 #include <string>
 
 namespace sockmodel {
@@ -68,8 +69,8 @@ void unix_release_sock(context<K>& cx, sock& sk)
 // unix_socketpair: the two socks join back to back, each holding a reference
 // on the other, both connected (DGRAM pairs too, since 5.x). 6.16 and later
 // first run prepare_peercred for each side (pidfs_register_pid, which can
-// fail); the model has no pidfs and stores no peer credentials, so this
-// cannot fail here.
+// fail); the model has no pidfs, so this cannot fail here. Each side's peer
+// credentials are current's (init_peercred: SO_PEERCRED, SO_PEERGROUPS).
 template <class K>
 int unix_socketpair(context<K>& cx, socket& socka, socket& sockb)
 {
@@ -80,6 +81,7 @@ int unix_socketpair(context<K>& cx, socket& socka, socket& sockb)
     sock_hold(cx, skb);
     unix_sk(ska).peer = &skb;
     unix_sk(skb).peer = &ska;
+    ska.sk_peer_cred = skb.sk_peer_cred = std::make_shared<const cred>(cx.current.cred);
     ska.sk_state = tcp_established_state;
     skb.sk_state = tcp_established_state;
     socka.state = SS_CONNECTED;
@@ -139,6 +141,7 @@ inline constexpr proto_ops unix_stream_ops{
     .sendmsg = {"unix_stream_sendmsg"},
     .recvmsg = {"unix_stream_recvmsg"},
     .mmap = sock_no_mmap,
+    .set_peek_off = true,
 };
 
 template <class K>
@@ -161,6 +164,7 @@ inline constexpr proto_ops unix_dgram_ops{
     .sendmsg = {"unix_dgram_sendmsg"},
     .recvmsg = {"unix_dgram_recvmsg"},
     .mmap = sock_no_mmap,
+    .set_peek_off = true,
 };
 
 template <class K>
@@ -183,6 +187,7 @@ inline constexpr proto_ops unix_seqpacket_ops{
     .sendmsg = {"unix_seqpacket_sendmsg"},
     .recvmsg = {"unix_seqpacket_recvmsg"},
     .mmap = sock_no_mmap,
+    .set_peek_off = true,
 };
 
 // unix_create's type switch as a table: which ops and proto each type gets.
