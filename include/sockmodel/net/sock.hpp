@@ -14,7 +14,6 @@
 #include <cerrno>
 #include <climits>
 #include <cstddef>
-#include <memory>
 #include <new>
 #include <string_view>
 #include <type_traits>
@@ -50,8 +49,6 @@ struct sock {
     long sk_sndtimeo = 0;
     int sk_incoming_cpu = 0;
     kuid_t sk_uid = 0;
-    // sk_peer_cred (a unix socketpair's: its creator's), NULL until connected.
-    std::shared_ptr<const cred> sk_peer_cred;
     socket* sk_socket = nullptr;
     socket_wq* sk_wq = nullptr;
     const struct proto* sk_prot = nullptr;
@@ -122,6 +119,14 @@ struct proto {
     int getsockopt_levels[3] = {no_level, no_level, no_level};
     int getsockopt_own = -ENOPROTOOPT;
     int getsockopt_other_level = -ENOPROTOOPT;  // -EOPNOTSUPP under IPv4 (do_ip_getsockopt)
+    // tcp_init_sock's buffers: sk_sndbuf/sk_rcvbuf are net.ipv4.tcp_wmem[1] and
+    // tcp_rmem[1] (TCP, MPTCP). The model reads them when asked (SO_SNDBUF,
+    // SO_RCVBUF, SO_MEMINFO) rather than storing them at init, which keeps
+    // socket() as short as it was.
+    bool tcp_buffers = false;
+    // sk->sk_peer_cred, kept by the families that set it (unix: a socketpair's
+    // creator): NULL, or unset, for a sock that has no peer.
+    fn_slot<const cred*(const sock& sk)> peer_cred{};
 };
 
 // What the kernel would dereference without a NULL check.

@@ -361,6 +361,10 @@ int sk_getsockopt(Cx& cx, const struct socket& skt, const struct sock& sk, int o
         return true;
     };
     const user_namespace& current_ns = *cx.current.cred.user_ns;
+    const cred* peer_cred = sk.sk_prot->peer_cred.is_set() ? sk.sk_prot->peer_cred(sk) : nullptr;
+    const bool tcp_buffers = sk.sk_prot->tcp_buffers;
+    const int sndbuf = tcp_buffers ? read_once(cx, sk.sk_net->sysctl.tcp_wmem_default) : sk.sk_sndbuf;
+    const int rcvbuf = tcp_buffers ? read_once(cx, sk.sk_net->sysctl.tcp_rmem_default) : sk.sk_rcvbuf;
     const bool is_unix = sk.sk_family == af_unix;
     const bool may_scm_creds = is_unix || sk.sk_family == af_netlink;  // sk_may_scm_creds
     const bool is_tcp = (sk.sk_family == af_inet || sk.sk_family == af_inet6) && sk.sk_type == A::sock_stream &&
@@ -380,8 +384,8 @@ int sk_getsockopt(Cx& cx, const struct socket& skt, const struct sock& sk, int o
     case so::protocol: v.val = sk.sk_protocol; break;
     case so::domain: v.val = sk.sk_family; break;
     case so::error: break;  // -sock_error(sk), then sk_err_soft: nothing has failed
-    case so::sndbuf: v.val = sk.sk_sndbuf; break;
-    case so::rcvbuf: v.val = sk.sk_rcvbuf; break;
+    case so::sndbuf: v.val = sndbuf; break;
+    case so::rcvbuf: v.val = rcvbuf; break;
     case so::acceptconn: v.val = 0; break;  // sk_state == TCP_LISTEN: the model has no listen
     case so::rcvlowat: v.val = sk.sk_rcvlowat; break;
     case so::sndlowat: v.val = 1; break;
@@ -435,10 +439,10 @@ int sk_getsockopt(Cx& cx, const struct socket& skt, const struct sock& sk, int o
             int pid;
             unsigned uid, gid;
         } ucred{0, invalid_id, invalid_id};
-        if (sk.sk_peer_cred) {
+        if (peer_cred) {
             ucred.pid = static_cast<int>(cx.current.tgid);  // the creator's; a pid of the model
-            ucred.uid = from_kuid_munged(current_ns, sk.sk_peer_cred->euid);
-            ucred.gid = from_kgid_munged(current_ns, sk.sk_peer_cred->egid);
+            ucred.uid = from_kuid_munged(current_ns, peer_cred->euid);
+            ucred.gid = from_kgid_munged(current_ns, peer_cred->egid);
         }
         if (len > static_cast<int>(sizeof ucred))
             len = sizeof ucred;
@@ -448,9 +452,9 @@ int sk_getsockopt(Cx& cx, const struct socket& skt, const struct sock& sk, int o
         return 0;
     }
     case so::peergroups: {
-        if (!sk.sk_peer_cred)
+        if (!peer_cred)
             return -ENODATA;
-        const auto& groups = sk.sk_peer_cred->group_info;
+        const auto& groups = peer_cred->group_info;
         const int n = static_cast<int>(groups.size() * sizeof(kgid_t));
         if (len < n) {
             *optlen = n;
@@ -483,8 +487,8 @@ int sk_getsockopt(Cx& cx, const struct socket& skt, const struct sock& sk, int o
     }
     case so::meminfo: {  // sk_get_meminfo: SK_MEMINFO_VARS u32s; only the buffers are not 0
         std::uint32_t mem[9] = {};
-        mem[1] = static_cast<std::uint32_t>(sk.sk_rcvbuf);
-        mem[3] = static_cast<std::uint32_t>(sk.sk_sndbuf);
+        mem[1] = static_cast<std::uint32_t>(rcvbuf);
+        mem[3] = static_cast<std::uint32_t>(sndbuf);
         if (len > static_cast<int>(sizeof mem))
             len = sizeof mem;
         if (!copy_out(mem, len))

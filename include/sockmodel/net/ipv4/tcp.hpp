@@ -23,9 +23,6 @@ int tcp_v4_init_sock(context<K>& cx, sock& sk)
     tp.mss_cache = 536;           // TCP_MSS_DEFAULT
     tp.snd_ssthresh = 0x7fffffff; // TCP_INFINITE_SSTHRESH
     tp.icsk_af_ops = &tp;         // ipv4_specific
-    // tcp_init_sock: the buffers from net.ipv4.tcp_wmem[1] / tcp_rmem[1].
-    sk.sk_sndbuf = read_once(cx, sk.sk_net->sysctl.tcp_wmem_default);
-    sk.sk_rcvbuf = read_once(cx, sk.sk_net->sysctl.tcp_rmem_default);
     return t.ret(0);
 }
 
@@ -70,6 +67,7 @@ inline constexpr proto tcp_prot{
     .destroy = &kernel_fn<K, &tcp_v4_destroy_sock<K>>::call,
     .getsockopt_levels = {0 /* SOL_IP */, 6 /* SOL_TCP */, proto::no_level},
     .getsockopt_other_level = -EOPNOTSUPP,
+    .tcp_buffers = true,
 };
 
 }  // namespace sockmodel

@@ -22,9 +22,6 @@ int tcp_v6_init_sock(context<K>& cx, sock& sk)
     tp.mss_cache = 536;            // TCP_MSS_DEFAULT
     tp.snd_ssthresh = 0x7fffffff;  // TCP_INFINITE_SSTHRESH
     tp.icsk_af_ops = &tp;          // ipv6_specific
-    // tcp_init_sock: the buffers from net.ipv4.tcp_wmem[1] / tcp_rmem[1].
-    sk.sk_sndbuf = read_once(cx, sk.sk_net->sysctl.tcp_wmem_default);
-    sk.sk_rcvbuf = read_once(cx, sk.sk_net->sysctl.tcp_rmem_default);
     return t.ret(0);
 }
 
@@ -38,6 +35,7 @@ inline constexpr proto tcpv6_prot{
     .close = &kernel_fn<K, &tcp_close<K>>::call,
     .destroy = &kernel_fn<K, &tcp_v4_destroy_sock<K>>::call,
     .ipv6_pinfo_of = &ipv6_pinfo_in<tcp6_sock>,
+    .tcp_buffers = true,
 };
 
 }  // namespace sockmodel

@@ -25,12 +25,7 @@ int mptcp_init_sock(context<K>& cx, sock& sk)
 {
     auto t = trace::enter(cx, "mptcp_init_sock");
     // mptcp_is_enabled: READ_ONCE(pernet->mptcp_enabled)
-    if (!read_once(cx, sk.sk_net->sysctl.mptcp_enabled))
-        return t.ret(-ENOPROTOOPT);
-    // __mptcp_init_sock: the buffers as tcp_init_sock sets them.
-    sk.sk_sndbuf = read_once(cx, sk.sk_net->sysctl.tcp_wmem_default);
-    sk.sk_rcvbuf = read_once(cx, sk.sk_net->sysctl.tcp_rmem_default);
-    return t.ret(0);
+    return t.ret(read_once(cx, sk.sk_net->sysctl.mptcp_enabled) ? 0 : -ENOPROTOOPT);
 }
 
 template <class K>
@@ -58,6 +53,7 @@ inline constexpr proto mptcp_prot{
     .close = &kernel_fn<K, &mptcp_close<K>>::call,
     .destroy = &kernel_fn<K, &mptcp_destroy<K>>::call,
     .getsockopt_other_level = -EOPNOTSUPP,
+    .tcp_buffers = true,
 };
 
 // mptcp_v6_prot: mptcp_prot with its own name and object.
@@ -71,6 +67,7 @@ inline constexpr proto mptcp_v6_prot{
     .destroy = &kernel_fn<K, &mptcp_destroy<K>>::call,
     .ipv6_pinfo_of = &ipv6_pinfo_in<mptcp6_sock>,
     .getsockopt_other_level = -EOPNOTSUPP,
+    .tcp_buffers = true,
 };
 
 }  // namespace sockmodel

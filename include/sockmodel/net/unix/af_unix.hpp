@@ -26,7 +26,10 @@ struct unix_sock : sock {
     void* addr = nullptr;  // unix_address: unbound
     sock* peer = nullptr;
     void* listener = nullptr;
+    const cred* peer_cred = nullptr;  // sk_peer_cred: set with peer by unix_socketpair
 };
+
+inline const cred* unix_peer_cred(const sock& sk) { return static_cast<const unix_sock&>(sk).peer_cred; }
 
 // unix_close: the BPF sockmap hook point; nothing to do for a plain socket.
 template <class K>
@@ -61,6 +64,10 @@ void unix_release_sock(context<K>& cx, sock& sk)
     if (sock* skpair = unix_sk(sk).peer) {
         SOCKMODEL_TRACE_NOTE(cx, "unix_release_sock", [] { return std::string("sock_put(unix_peer(sk))"); });
         unix_sk(sk).peer = nullptr;
+        // The peer credentials go with the peer (the kernel's put_cred waits
+        // for __sk_destruct; nothing reads them once the socket is released).
+        delete unix_sk(sk).peer_cred;
+        unix_sk(sk).peer_cred = nullptr;
         sock_put(cx, *skpair);
     }
     sock_put(cx, sk);
@@ -81,7 +88,8 @@ int unix_socketpair(context<K>& cx, socket& socka, socket& sockb)
     sock_hold(cx, skb);
     unix_sk(ska).peer = &skb;
     unix_sk(skb).peer = &ska;
-    ska.sk_peer_cred = skb.sk_peer_cred = std::make_shared<const cred>(cx.current.cred);
+    unix_sk(ska).peer_cred = new cred(cx.current.cred);
+    unix_sk(skb).peer_cred = new cred(cx.current.cred);
     ska.sk_state = tcp_established_state;
     skb.sk_state = tcp_established_state;
     socka.state = SS_CONNECTED;
@@ -109,6 +117,7 @@ inline constexpr proto unix_dgram_proto{
     .owner = &unix_module,
     .obj = proto_object<unix_sock>{},
     .close = &kernel_fn<K, &unix_close<K>>::call,
+    .peer_cred = &unix_peer_cred,
 };
 
 template <class K>
@@ -117,6 +126,7 @@ inline constexpr proto unix_stream_proto{
     .owner = &unix_module,
     .obj = proto_object<unix_sock>{},
     .close = &kernel_fn<K, &unix_close<K>>::call,
+    .peer_cred = &unix_peer_cred,
 };
 
 // setsockopt/getsockopt are NULL in the unix tables (unset_sockopt).
