@@ -3,6 +3,7 @@
 // sk_common_release, and the per-netns in-use counters.
 #pragma once
 
+#include <sockmodel/arch/abi.hpp>
 #include <sockmodel/fault/fault.hpp>
 #include <sockmodel/fs/inode.hpp>
 #include <sockmodel/kernel/context.hpp>
