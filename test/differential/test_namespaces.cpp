@@ -538,3 +538,107 @@ TEST_CASE("differential: nested user namespaces to the 34th level, mapped and un
     std::printf("nested user namespaces: %d rows, %d agree, %d mismatches\n", rows, rows - mismatches, mismatches);
     CHECK(mismatches == 0);
 }
+
+namespace {
+
+// ping_group_range of a network namespace the task's own user namespace owns,
+// read and written through its maps: before the maps (nothing maps: the
+// overflow gid), after them, a write of the task's own gid, an inverted range,
+// an unmapped gid; and whether a ping socket may then be made.
+struct ping_row {
+    int ret = 0, low = 0, high = 0;
+    friend bool operator==(const ping_row&, const ping_row&) = default;
+};
+
+std::vector<ping_row> live_ping(lk::identity who)
+{
+    const auto bytes = lk::run_in_child(who, [&](lk::byte_sink& out) {
+        make_dumpable();
+        std::vector<ping_row> rows;
+        const std::string uid = std::to_string(::getuid()), gid = std::to_string(::getgid());
+        const auto read = [&](int r) {
+            const auto [lo, hi] = read_ping_group_range();
+            rows.push_back({r, lo, hi});
+        };
+        const auto write = [&](const char* text) { return write_file("/proc/sys/net/ipv4/ping_group_range", text); };
+        read(sys_ret(::syscall(SYS_unshare, CLONE_NEWUSER | CLONE_NEWNET)));
+        read(write("0 0\n"));
+        read(write_file("/proc/self/setgroups", "deny"));
+        read(write_file("/proc/self/uid_map", "0 " + uid + " 1\n"));
+        read(write_file("/proc/self/gid_map", "0 " + gid + " 1\n"));
+        read(write("0 0\n"));
+        read(sys_ret(::syscall(SYS_socket, AF_INET, SOCK_DGRAM, IPPROTO_ICMP)));
+        read(write("5 3\n"));
+        read(write("100 100\n"));
+        read(sys_ret(::syscall(SYS_socket, AF_INET, SOCK_DGRAM, IPPROTO_ICMP)));
+        out.put_vector(rows);
+    });
+    lk::byte_source in(bytes);
+    return in.get_vector<ping_row>();
+}
+
+std::vector<ping_row> model_ping(lk::identity who, const lk::fd_snapshot& snap)
+{
+    K k;
+    k.init_net.sysctl = lk::host_net_sysctl();
+    sockmodel::task_struct& t = k.spawn(lk::model_cred(who));
+    lk::mirror_fds(k, t, snap);
+    std::vector<ping_row> rows;
+    const std::string uid = std::to_string(t.cred.uid), gid = std::to_string(t.cred.gid);
+    const auto read = [&](int r) {
+        unsigned range[2] = {};
+        k.read_ping_group_range(t, range);
+        rows.push_back({r, static_cast<int>(range[0]), static_cast<int>(range[1])});
+    };
+    // The live side writes text; a write answers its length.
+    const auto write = [&](long lo, long hi, int len) {
+        const int r = k.write_ping_group_range(t, lo, hi);
+        return r < 0 ? r : len;
+    };
+    read(k.unshare(t, CLONE_NEWUSER | CLONE_NEWNET));
+    read(write(0, 0, 4));
+    read(k.write_setgroups(t, 0, "deny"));
+    read(k.write_uid_map(t, 0, "0 " + uid + " 1\n"));
+    read(k.write_gid_map(t, 0, "0 " + gid + " 1\n"));
+    read(write(0, 0, 4));
+    read(k.socket(t, AF_INET, SOCK_DGRAM, IPPROTO_ICMP));
+    read(write(5, 3, 4));
+    read(write(100, 100, 8));
+    read(k.socket(t, AF_INET, SOCK_DGRAM, IPPROTO_ICMP));
+    return rows;
+}
+
+}  // namespace
+
+TEST_CASE("differential: ping_group_range of an owned netns, through the user namespace's maps")
+{
+    if (!lk::root_or_skip("ping_group_range as root and as nobody"))
+        return;
+    int rows = 0, mismatches = 0;
+    for (lk::identity who : identities) {
+        const lk::fd_snapshot snap = [&] {
+            const auto bytes = lk::run_in_child(who, [&](lk::byte_sink& out) {
+                make_dumpable();
+                lk::put_snapshot(out, lk::snapshot_fds());
+            });
+            lk::byte_source in(bytes);
+            return lk::get_snapshot(in);
+        }();
+        const auto live = live_ping(who);
+        const auto model = model_ping(who, snap);
+        REQUIRE(live.size() == model.size());
+        for (std::size_t i = 0; i < live.size(); ++i) {
+            ++rows;
+            if (!(live[i] == model[i])) {
+                ++mismatches;
+                MESSAGE(std::string(lk::identity_name(who))
+                        << " step " << i << ": kernel " << lk::ret_name(live[i].ret) << " range " << live[i].low << " "
+                        << live[i].high << " | model " << lk::ret_name(model[i].ret) << " range " << model[i].low
+                        << " " << model[i].high);
+            }
+        }
+    }
+    std::printf("ping_group_range through maps: %d rows, %d agree, %d mismatches\n", rows, rows - mismatches,
+                mismatches);
+    CHECK(mismatches == 0);
+}
