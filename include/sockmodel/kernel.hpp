@@ -10,7 +10,7 @@
 //                       net_families  the family table sock_register fills
 //     net/core/sock.c   protos        proto_register: per-proto slab and in-use index
 //     net/core          init_net      the initial network namespace
-//     kernel/nsproxy.c  namespaces    those unshare(CLONE_NEWUSER/NEWNET) created
+//     kernel/nsproxy.c  namespaces    those clone/unshare(CLONE_NEWUSER/NEWNET) created
 //     kernel/module     modules       module reference counts
 //     security/         security      the LSM chain (compile-time modules)
 //                       security_hooks  LSM hooks added at run time (opt::runtime_lsm<true>)
@@ -40,8 +40,10 @@
 #include <sockmodel/kernel/nsproxy.hpp>
 #include <sockmodel/kernel/sys.hpp>
 #include <sockmodel/kernel/task.hpp>
+#include <sockmodel/kernel/user_namespace.hpp>
 #include <sockmodel/net/core/sock.hpp>
 #include <sockmodel/net/family.hpp>
+#include <sockmodel/net/ipv4/sysctl_net_ipv4.hpp>
 #include <sockmodel/net/net_namespace.hpp>
 #include <sockmodel/net/socket.hpp>
 
@@ -50,6 +52,7 @@
 #endif
 
 #include <list>
+#include <string_view>
 #include <tuple>
 #include <type_traits>
 
@@ -135,7 +138,17 @@ public:
     void exit_all() { sockmodel::exit_all(*this); }
     int unshare(task_struct& t, unsigned long flags) { return call<&ksys_unshare<kernel>>(t, flags); }
     const std::list<net>& net_namespaces() const { return namespaces.net_namespaces; }
-    const std::list<user_namespace>& user_namespaces() const { return namespaces.user_namespaces; }
+    const std::list<user_namespace>& user_namespaces() const { return namespaces.users.user_namespaces; }
+    // /proc/PID/uid_map, gid_map and setgroups of the task `pid` (0: t itself),
+    // written by t: the length written, or -errno (-ESRCH: no such task).
+    int write_uid_map(task_struct& t, int pid, std::string_view text) { return write_proc(t, pid, id_map_kind::uid, text); }
+    int write_gid_map(task_struct& t, int pid, std::string_view text) { return write_proc(t, pid, id_map_kind::gid, text); }
+    int write_setgroups(task_struct& t, int pid, std::string_view text) { return write_proc(t, pid, id_map_kind::gid, text, true); }
+    // /proc/sys/user/max_user_namespaces (of t's user namespace) and
+    // /proc/sys/net/ipv4/ping_group_range (of t's netns, through t's user namespace).
+    int set_max_user_namespaces(task_struct& t, long v) { return call<&sysctl_max_user_namespaces_write<kernel>>(t, v); }
+    int read_ping_group_range(task_struct& t, unsigned range[2]) { return call<&ipv4_ping_group_range_read<kernel>>(t, range); }
+    int write_ping_group_range(task_struct& t, long lo, long hi) { return call<&ipv4_ping_group_range_write<kernel>>(t, lo, hi); }
 
     // --- system calls ---------------------------------------------------------
     int socket(task_struct& t, int family, int type, int protocol)
@@ -151,9 +164,15 @@ public:
     int close(task_struct& t, int fd) { return call_flat<&close_fd<kernel>>(t, fd); }
     int dup(task_struct& t, int oldfd) { return call<&ksys_dup<kernel>>(t, oldfd); }
     int fcntl(task_struct& t, int fd, int cmd) { return call<&do_fcntl<kernel>>(t, fd, cmd); }
+    // getsockopt(2): optval/optlen as the system call takes them (a null one is
+    // a bad pointer: -EFAULT); the int form passes optlen sizeof(int).
+    int getsockopt(task_struct& t, int fd, int level, int optname, void* optval, int* optlen)
+    {
+        return call<&__sys_getsockopt<kernel>>(t, fd, level, optname, optval, optlen);
+    }
     int getsockopt(task_struct& t, int fd, int level, int optname, int* optval)
     {
-        return call<&__sys_getsockopt<kernel>>(t, fd, level, optname, optval);
+        return call<&__sys_getsockopt_int<kernel>>(t, fd, level, optname, optval);
     }
     int getrlimit(task_struct& t, int resource, resource_limit* rlim)
     {
@@ -180,6 +199,14 @@ public:
 
 private:
     // The entry of every system call: the call context, then the body.
+    int write_proc(task_struct& t, int pid, id_map_kind kind, std::string_view text, bool setgroups = false)
+    {
+        task_struct* target = pid == 0 ? &t : find_task(pid);
+        if (!target)
+            return -ESRCH;
+        return setgroups ? call<&proc_setgroups_write<kernel>>(t, target->cred.user_ns, text)
+                         : call<&map_write<kernel>>(t, target->cred.user_ns, kind, text);
+    }
     template <auto Fn, class... A>
     auto call(task_struct& t, A... a)
     {

@@ -74,6 +74,41 @@ struct checked_abi {
     }();
 };
 
+// The SOL_SOCKET options sk_getsockopt answers, by name; an ABI gives their
+// numbers in `sockopts` (generic.hpp: include/uapi/asm-generic/socket.h). An
+// ABI without that table answers SO_TYPE, SO_PROTOCOL and SO_DOMAIN only.
+enum class so : unsigned char {
+    none, debug, reuseaddr, type, error, dontroute, broadcast, sndbuf, rcvbuf, keepalive, oobinline, no_check,
+    priority, linger, bsdcompat, reuseport, passcred, peercred, rcvlowat, sndlowat, rcvtimeo_old, sndtimeo_old,
+    bindtodevice, get_filter, peername, timestamp_old, acceptconn, peersec, passsec, timestampns_old, mark,
+    timestamping_old, protocol, domain, rxq_ovfl, wifi_status, peek_off, nofcs, lock_filter, select_err_queue,
+    busy_poll, max_pacing_rate, bpf_extensions, incoming_cpu, meminfo, incoming_napi_id, cookie, peergroups,
+    zerocopy, txtime, bindtoifindex, timestamp_new, timestampns_new, timestamping_new, rcvtimeo_new, sndtimeo_new,
+    prefer_busy_poll, netns_cookie, buf_lock, reserve_mem, txrehash, rcvmark, passpidfd, peerpidfd, rcvpriority,
+    passrights,
+};
+struct sockopt_number {
+    so opt;
+    int number;
+};
+
+// The option an ABI's optname names (so::none for one it does not know).
+template <class A>
+constexpr so sockopt_of(int optname)
+{
+    if constexpr (requires { A::sockopts; }) {
+        for (const sockopt_number& n : A::sockopts)
+            if (n.number == optname)
+                return n.opt;
+        return so::none;
+    } else {
+        return optname == A::so_type ? so::type
+               : optname == A::so_protocol ? so::protocol
+               : optname == A::so_domain ? so::domain
+                                         : so::none;
+    }
+}
+
 // Values shared by every architecture Linux supports; policies inherit them.
 struct common_abi {
     static constexpr int sock_raw = 3;

@@ -185,7 +185,8 @@ public:
 
     // dup_fd (fork without CLONE_FILES): the same table, every open file
     // referenced once more by the copy; an fd another thread reserved but has
-    // not installed yet is not copied. `get` takes the reference.
+    // not installed yet is not copied (free in the copy), and the copy's
+    // next_fd starts at 0. `get` takes the reference.
     template <class Get>
     void dup_from(const files_struct& old, Get&& get)
     {
@@ -196,7 +197,7 @@ public:
                 fdt_.fd[fd] = f;
                 set_open_fd(fd, old.fdt_.test(old.fdt_.close_on_exec, fd));
             }
-        next_fd_ = old.next_fd_;
+        next_fd_ = 0;
     }
 
     unsigned open_count() const

@@ -2,7 +2,7 @@
 // socket path asks about (include/uapi/linux/capability.h).
 #pragma once
 
-#include <sockmodel/kernel/user_namespace.hpp>
+#include <sockmodel/linux/user_namespace.hpp>
 
 #include <cstdint>
 #include <initializer_list>
@@ -14,6 +14,8 @@ namespace sockmodel {
 // Capability numbers as in include/uapi/linux/capability.h, named in lower
 // case: that header defines CAP_NET_RAW and the rest as macros.
 enum class capability : unsigned {
+    setgid = 6,
+    setuid = 7,
     net_bind_service = 10,
     net_broadcast = 11,
     net_admin = 12,
@@ -21,6 +23,7 @@ enum class capability : unsigned {
     sys_module = 16,
     sys_admin = 21,
     sys_resource = 24,
+    setfcap = 31,
 };
 inline constexpr unsigned cap_last_cap = 40;
 
@@ -31,6 +34,8 @@ struct capability_name {
     capability cap;
 };
 inline constexpr capability_name capability_names[] = {
+    {"setgid", capability::setgid},
+    {"setuid", capability::setuid},
     {"net_bind_service", capability::net_bind_service},
     {"net_broadcast", capability::net_broadcast},
     {"net_admin", capability::net_admin},
@@ -38,6 +43,7 @@ inline constexpr capability_name capability_names[] = {
     {"sys_module", capability::sys_module},
     {"sys_admin", capability::sys_admin},
     {"sys_resource", capability::sys_resource},
+    {"setfcap", capability::setfcap},
 };
 
 struct kernel_cap_t {

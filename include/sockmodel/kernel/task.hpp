@@ -53,17 +53,35 @@ struct signal_struct {
     signal_struct& operator=(const signal_struct&) = delete;
 };
 
-// clone(2) flags the model acts on (include/uapi/linux/sched.h: CLONE_VM, ...).
+// clone(2) and unshare(2) flags (include/uapi/linux/sched.h: CLONE_VM, ...).
 namespace clone_flag {
+inline constexpr unsigned long newtime = 0x00000080;   // CLONE_NEWTIME
 inline constexpr unsigned long vm = 0x00000100;
+inline constexpr unsigned long fs = 0x00000200;
 inline constexpr unsigned long files = 0x00000400;
 inline constexpr unsigned long sighand = 0x00000800;
 inline constexpr unsigned long thread = 0x00010000;
-inline constexpr unsigned long newuser = 0x10000000;  // CLONE_NEWUSER
-inline constexpr unsigned long newnet = 0x40000000;   // CLONE_NEWNET
+inline constexpr unsigned long newns = 0x00020000;     // CLONE_NEWNS
+inline constexpr unsigned long sysvsem = 0x00040000;   // CLONE_SYSVSEM
+inline constexpr unsigned long newcgroup = 0x02000000; // CLONE_NEWCGROUP
+inline constexpr unsigned long newuts = 0x04000000;    // CLONE_NEWUTS
+inline constexpr unsigned long newipc = 0x08000000;    // CLONE_NEWIPC
+inline constexpr unsigned long newuser = 0x10000000;   // CLONE_NEWUSER
+inline constexpr unsigned long newpid = 0x20000000;    // CLONE_NEWPID
+inline constexpr unsigned long newnet = 0x40000000;    // CLONE_NEWNET
+// The namespaces copy_namespaces / unshare_nsproxy_namespaces create (all
+// but the user namespace), each needing CAP_SYS_ADMIN over the (new) user namespace.
+inline constexpr unsigned long new_namespaces = newns | newuts | newipc | newpid | newnet | newcgroup | newtime;
 // A pthread: what glibc's pthread_create passes, less the flags the model ignores.
-inline constexpr unsigned long pthread = vm | files | sighand | thread;
+inline constexpr unsigned long pthread = vm | fs | files | sighand | thread | sysvsem;
 }  // namespace clone_flag
+
+// What the model keeps of the mm, the signal handlers and the fs_struct:
+// only who shares them (the kernel's mm_users, sighand->count, fs->users are
+// the shared_ptr's count), which clone's and unshare's rules read.
+struct mm_struct {};
+struct sighand_struct {};
+struct fs_struct {};
 
 struct task_struct {
     struct cred cred;
@@ -71,6 +89,9 @@ struct task_struct {
     int tgid = 0;  // the thread group leader's pid
     std::shared_ptr<files_struct> files;
     std::shared_ptr<signal_struct> signal;
+    std::shared_ptr<mm_struct> mm;            // shared with CLONE_VM
+    std::shared_ptr<sighand_struct> sighand;  // shared with CLONE_SIGHAND
+    std::shared_ptr<fs_struct> fs;            // shared with CLONE_FS
     struct net* net_ns = nullptr;
     // The CPU the task runs on (lock::smp only; kernel/smp.hpp).
     cpu_area* cpu = nullptr;

@@ -108,6 +108,8 @@ struct proto_ops {
     socketpair_slot socketpair{};
     op_slot accept{}, getname{}, poll{}, ioctl{}, listen{}, shutdown{}, setsockopt{}, getsockopt{}, sendmsg{},
         recvmsg{}, mmap{};
+    // Whether the table has set_peek_off (SO_PEEK_OFF is EOPNOTSUPP without).
+    bool set_peek_off = false;
 };
 
 // What the kernel would catch as a NULL dereference the model refuses to build.

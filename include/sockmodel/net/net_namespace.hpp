@@ -28,6 +28,9 @@ struct net_sysctl {
     bool bindv6only = false;    // net.ipv6.bindv6only: sk_ipv6only of a new AF_INET6 sock
     int rmem_default = 212992;  // net.core.rmem_default
     int wmem_default = 212992;  // net.core.wmem_default
+    int tcp_wmem_default = 16384;   // net.ipv4.tcp_wmem[1]: sk_sndbuf of a new TCP or MPTCP sock
+    int tcp_rmem_default = 131072;  // net.ipv4.tcp_rmem[1]: its sk_rcvbuf
+    int txrehash = 1;  // net.core.txrehash: a TCP sock's sk_txrehash (SOCK_TXREHASH_ENABLED)
 };
 
 // Sysctls while other threads are in system calls (lock::smp): the kernel
@@ -85,6 +88,8 @@ struct net {
         s.bindv6only = read_once(x, sysctl.bindv6only);
         s.rmem_default = read_once(x, sysctl.rmem_default);
         s.wmem_default = read_once(x, sysctl.wmem_default);
+        s.tcp_wmem_default = read_once(x, sysctl.tcp_wmem_default);
+        s.tcp_rmem_default = read_once(x, sysctl.tcp_rmem_default);
         return s;
     }
 

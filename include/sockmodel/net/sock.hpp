@@ -11,6 +11,7 @@
 
 #include <boost/intrusive/parent_from_member.hpp>
 
+#include <cerrno>
 #include <climits>
 #include <cstddef>
 #include <new>
@@ -110,6 +111,22 @@ struct proto {
     // prot->ipv6_pinfo_offset, as the function that finds the ipv6_pinfo in
     // the proto's object (inet6_sk_generic); set in the AF_INET6 protos only.
     fn_slot<ipv6_pinfo*(sock& sk)> ipv6_pinfo_of{};
+    // The family's getsockopt (prot->getsockopt through sock_common_getsockopt,
+    // or the ops' own) for an option the model does not keep: getsockopt_own
+    // at the levels the proto and the layers under it know (no_level: none),
+    // getsockopt_other_level at any other.
+    static constexpr int no_level = -0x7fffffff - 1;
+    int getsockopt_levels[3] = {no_level, no_level, no_level};
+    int getsockopt_own = -ENOPROTOOPT;
+    int getsockopt_other_level = -ENOPROTOOPT;  // -EOPNOTSUPP under IPv4 (do_ip_getsockopt)
+    // tcp_init_sock's buffers: sk_sndbuf/sk_rcvbuf are net.ipv4.tcp_wmem[1] and
+    // tcp_rmem[1] (TCP, MPTCP). The model reads them when asked (SO_SNDBUF,
+    // SO_RCVBUF, SO_MEMINFO) rather than storing them at init, which keeps
+    // socket() as short as it was.
+    bool tcp_buffers = false;
+    // sk->sk_peer_cred, kept by the families that set it (unix: a socketpair's
+    // creator): NULL, or unset, for a sock that has no peer.
+    fn_slot<const cred*(const sock& sk)> peer_cred{};
 };
 
 // What the kernel would dereference without a NULL check.

@@ -598,12 +598,13 @@ int __sys_socketpair(context<K>& cx, int family, int type, int protocol, int* us
     return t.ret(err);
 }
 
-// __sys_getsockopt: the socket behind fd (sockfd_lookup), then
-// sk_getsockopt at SOL_SOCKET; protocol levels are not modelled
-// (-EOPNOTSUPP). A null optval is EFAULT, reported where copy_to_user would
-// fault.
+// __sys_getsockopt → do_sock_getsockopt: the socket behind fd
+// (sockfd_lookup: -EBADF, -ENOTSOCK), then sk_getsockopt at SOL_SOCKET or
+// the family's getsockopt at any other level. optval and optlen are user
+// pointers: a null one is a pointer the kernel cannot copy through (-EFAULT
+// where a copy is).
 template <class K>
-int __sys_getsockopt(context<K>& cx, int fd, int level, int optname, int* optval)
+int __sys_getsockopt(context<K>& cx, int fd, int level, int optname, void* optval, int* optlen)
 {
     files_struct& files = *cx.current.files;
     auto file_lock = guard(cx, files.file_lock);  // the file stays installed while it is read
@@ -613,15 +614,17 @@ int __sys_getsockopt(context<K>& cx, int fd, int level, int optname, int* optval
     if (f->f_op != &socket_file_ops<K>)
         return -ENOTSOCK;
     const auto* sock = static_cast<const struct socket*>(f->private_data);
-    if (level != K::abi::sol_socket)
-        return -EOPNOTSUPP;
-    int v = 0;
-    if (int err = sk_getsockopt<typename K::abi>(*sock->sk, optname, &v))
-        return err;
-    if (!optval)
-        return -EFAULT;
-    *optval = v;
-    return 0;
+    if (level == K::abi::sol_socket)
+        return sk_getsockopt<typename K::abi>(cx, *sock, *sock->sk, optname, optval, optlen);
+    return sock_proto_getsockopt(*sock, *sock->sk, level);
+}
+
+// The int-valued form (tests, tools): optlen sizeof(int); a null optval is EFAULT.
+template <class K>
+int __sys_getsockopt_int(context<K>& cx, int fd, int level, int optname, int* optval)
+{
+    int optlen = sizeof(int);
+    return __sys_getsockopt(cx, fd, level, optname, optval, &optlen);
 }
 
 }  // namespace sockmodel

@@ -3,6 +3,7 @@
 // sk_common_release, and the per-netns in-use counters.
 #pragma once
 
+#include <sockmodel/arch/abi.hpp>
 #include <sockmodel/fault/fault.hpp>
 #include <sockmodel/fs/inode.hpp>
 #include <sockmodel/kernel/context.hpp>
@@ -17,7 +18,13 @@
 #include <sockmodel/trace/trace.hpp>
 #include <sockmodel/uapi/errno.hpp>
 
+#include <sockmodel/linux/socket.hpp>
+#include <sockmodel/uapi/in.hpp>
+
 #include <array>
+#include <cstdint>
+#include <cstring>
+#include <vector>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -320,21 +327,211 @@ void sk_common_release(context<K>& cx, sock& sk)
     sock_put(cx, sk);
 }
 
-// sk_getsockopt at SOL_SOCKET, for the options the model keeps: SO_TYPE,
-// SO_PROTOCOL and SO_DOMAIN, with the ABI's option numbers. -ENOPROTOOPT for
-// the others.
-template <class A>
-int sk_getsockopt(const sock& sk, int optname, int* value)
+// sk_getsockopt: a SOL_SOCKET option, as the ABI numbers it
+// (arch::sockopt_of). optlen is read first (-EFAULT when it cannot be, -EINVAL
+// when negative); each option has its value's size (lv: an int, a struct
+// linger, a timeval, ...), the value is truncated to the caller's optlen and
+// optlen is written back with what was copied. A null optval or optlen
+// stands for a pointer the kernel cannot copy to or from (-EFAULT, where the
+// copy is: a copy of 0 bytes never faults). Values come from the sock (its
+// type, protocol, family, buffers, state, peer credentials, the sysctls
+// sock_init_data and the protos copied) or are what a new sock starts with:
+// the model has no setsockopt, so a flag nobody can set is 0. The ones the
+// host decides at run time (SO_COOKIE, SO_NETNS_COOKIE, SO_PEERPIDFD) are
+// answered with their checks and a 0 value (docs/differences.md).
+template <class A, class Cx>
+int sk_getsockopt(Cx& cx, const struct socket& skt, const struct sock& sk, int optname, void* optval, int* optlen)
 {
-    if (optname == A::so_type)
-        *value = sk.sk_type;
-    else if (optname == A::so_protocol)
-        *value = sk.sk_protocol;
-    else if (optname == A::so_domain)
-        *value = sk.sk_family;
-    else
+    using arch::so;
+    if (!optlen)
+        return -EFAULT;
+    int len = *optlen;
+    if (len < 0)
+        return -EINVAL;
+    union {
+        int val;
+        std::uint64_t val64;
+        unsigned char bytes[40];
+    } v{};
+    int lv = sizeof(int);
+    const auto copy_out = [&](const void* from, int n) {
+        if (n > 0 && !optval)
+            return false;
+        if (n > 0)
+            std::memcpy(optval, from, static_cast<std::size_t>(n));
+        return true;
+    };
+    const user_namespace& current_ns = *cx.current.cred.user_ns;
+    const cred* peer_cred = sk.sk_prot->peer_cred.is_set() ? sk.sk_prot->peer_cred(sk) : nullptr;
+    const bool tcp_buffers = sk.sk_prot->tcp_buffers;
+    const int sndbuf = tcp_buffers ? read_once(cx, sk.sk_net->sysctl.tcp_wmem_default) : sk.sk_sndbuf;
+    const int rcvbuf = tcp_buffers ? read_once(cx, sk.sk_net->sysctl.tcp_rmem_default) : sk.sk_rcvbuf;
+    const bool is_unix = sk.sk_family == af_unix;
+    const bool may_scm_creds = is_unix || sk.sk_family == af_netlink;  // sk_may_scm_creds
+    const bool is_tcp = (sk.sk_family == af_inet || sk.sk_family == af_inet6) && sk.sk_type == A::sock_stream &&
+                        sk.sk_protocol == ipproto_tcp;  // sk_is_tcp
+    switch (arch::sockopt_of<A>(optname)) {
+    // Flags and numbers no call of the model changes from their start.
+    case so::debug: case so::dontroute: case so::broadcast: case so::keepalive:
+    case so::oobinline: case so::no_check: case so::priority: case so::bsdcompat: case so::reuseport:
+    case so::timestamp_old: case so::timestampns_old: case so::mark: case so::rxq_ovfl: case so::wifi_status:
+    case so::nofcs: case so::lock_filter: case so::select_err_queue: case so::busy_poll:
+    case so::incoming_napi_id: case so::zerocopy: case so::bindtoifindex: case so::timestamp_new:
+    case so::timestampns_new: case so::prefer_busy_poll: case so::buf_lock: case so::reserve_mem:
+    case so::rcvmark: case so::rcvpriority:
+        break;
+    case so::reuseaddr: v.val = sk.sk_reuse; break;  // INET_PROTOSW_REUSE (raw)
+    case so::type: v.val = sk.sk_type; break;
+    case so::protocol: v.val = sk.sk_protocol; break;
+    case so::domain: v.val = sk.sk_family; break;
+    case so::error: break;  // -sock_error(sk), then sk_err_soft: nothing has failed
+    case so::sndbuf: v.val = sndbuf; break;
+    case so::rcvbuf: v.val = rcvbuf; break;
+    case so::acceptconn: v.val = 0; break;  // sk_state == TCP_LISTEN: the model has no listen
+    case so::rcvlowat: v.val = sk.sk_rcvlowat; break;
+    case so::sndlowat: v.val = 1; break;
+    case so::incoming_cpu: v.val = sk.sk_incoming_cpu; break;
+    case so::bpf_extensions: v.val = 64; break;  // bpf_tell_extensions: SKF_AD_MAX
+    case so::linger: lv = 8; v.val = sk.flag(sock_flag::linger); break;  // struct linger {l_onoff, l_linger}
+    case so::rcvtimeo_old: case so::sndtimeo_old: case so::rcvtimeo_new: case so::sndtimeo_new:
+        lv = 16;  // sock_get_timeout: MAX_SCHEDULE_TIMEOUT reads as {0, 0}
+        break;
+    case so::timestamping_old: case so::timestamping_new: lv = 8; break;  // struct so_timestamping
+    case so::txtime: lv = 8; break;                                         // struct sock_txtime
+    case so::max_pacing_rate:  // sk_max_pacing_rate: ~0UL, as a long when there is room for one
+        if (len >= 8) {
+            lv = 8;
+            v.val64 = ~std::uint64_t{0};
+        } else {
+            v.val = -1;
+        }
+        break;
+    case so::peek_off:
+        if (!skt.ops->set_peek_off)
+            return -EOPNOTSUPP;
+        v.val = sk.sk_peek_off;
+        break;
+    case so::passcred: case so::passsec:
+        if (!may_scm_creds)
+            return -EOPNOTSUPP;
+        break;
+    case so::passpidfd:
+        if (!is_unix)
+            return -EOPNOTSUPP;
+        break;
+    case so::passrights:
+        if (!is_unix)
+            return -EOPNOTSUPP;
+        v.val = 1;  // sk_scm_rights: set by unix_create1
+        break;
+    case so::txrehash:
+        if (!is_tcp)
+            return -EOPNOTSUPP;
+        v.val = read_once(cx, sk.sk_net->sysctl.txrehash);
+        break;
+    case so::peersec: return -ENOPROTOOPT;  // security_socket_getpeersec_stream: no LSM answers
+    case so::bindtodevice:                  // sock_getbindtodevice: not bound, nothing copied
+    case so::get_filter:                    // sk_get_filter: no filter attached
+        len = 0;
+        *optlen = len;
+        return 0;
+    case so::peercred: {  // cred_to_ucred: {pid, uid, gid}; no peer: {0, -1, -1}
+        struct {
+            int pid;
+            unsigned uid, gid;
+        } ucred{0, invalid_id, invalid_id};
+        if (peer_cred) {
+            ucred.pid = static_cast<int>(cx.current.tgid);  // the creator's; a pid of the model
+            ucred.uid = from_kuid_munged(current_ns, peer_cred->euid);
+            ucred.gid = from_kgid_munged(current_ns, peer_cred->egid);
+        }
+        if (len > static_cast<int>(sizeof ucred))
+            len = sizeof ucred;
+        if (!copy_out(&ucred, len))
+            return -EFAULT;
+        *optlen = len;
+        return 0;
+    }
+    case so::peergroups: {
+        if (!peer_cred)
+            return -ENODATA;
+        const auto& groups = peer_cred->group_info;
+        const int n = static_cast<int>(groups.size() * sizeof(kgid_t));
+        if (len < n) {
+            *optlen = n;
+            return -ERANGE;
+        }
+        std::vector<unsigned> out;
+        for (kgid_t g : groups)
+            out.push_back(from_kgid_munged(current_ns, g));
+        if (!copy_out(out.data(), n))
+            return -EFAULT;
+        *optlen = n;
+        return 0;
+    }
+    case so::peername: {  // ops->getname(sock, addr, peer): netlink's is its 12 bytes, a connected unix's 2
+        unsigned char addr[12] = {};
+        int alen = -ENOTCONN;
+        if (sk.sk_family == af_netlink)
+            alen = 12;
+        else if (is_unix && sk.sk_state == tcp_established_state)
+            alen = 2;
+        if (alen < 0)
+            return -ENOTCONN;
+        addr[0] = static_cast<unsigned char>(sk.sk_family);
+        if (alen < len)
+            return -EINVAL;
+        if (!copy_out(addr, len))
+            return -EFAULT;
+        *optlen = len;
+        return 0;
+    }
+    case so::meminfo: {  // sk_get_meminfo: SK_MEMINFO_VARS u32s; only the buffers are not 0
+        std::uint32_t mem[9] = {};
+        mem[1] = static_cast<std::uint32_t>(rcvbuf);
+        mem[3] = static_cast<std::uint32_t>(sndbuf);
+        if (len > static_cast<int>(sizeof mem))
+            len = sizeof mem;
+        if (!copy_out(mem, len))
+            return -EFAULT;
+        *optlen = len;
+        return 0;
+    }
+    case so::cookie:  // sock_gen_cookie: the host's counter (0 here)
+        lv = 8;
+        if (len < lv)
+            return -EINVAL;
+        break;
+    case so::netns_cookie:  // the netns's cookie (0 here)
+        lv = 8;
+        if (len != lv)
+            return -EINVAL;
+        break;
+    case so::peerpidfd:  // a new pidfd of the peer: the model has none
+        return -ENODATA;
+    case so::none:
+    default:
         return -ENOPROTOOPT;
+    }
+    if (len > lv)
+        len = lv;
+    if (!copy_out(v.bytes, len))
+        return -EFAULT;
+    *optlen = len;
     return 0;
+}
+
+// A level other than SOL_SOCKET: the ops' getsockopt, or EOPNOTSUPP where
+// the table has none (unix, SOCK_PACKET). The model keeps no protocol-level
+// option: the proto answers for one it does not know, by level.
+inline int sock_proto_getsockopt(const struct socket& skt, const struct sock& sk, int level)
+{
+    if (skt.ops->getsockopt.no_errno)
+        return skt.ops->getsockopt.no_errno;
+    for (int l : sk.sk_prot->getsockopt_levels)
+        if (l == level)
+            return sk.sk_prot->getsockopt_own;
+    return sk.sk_prot->getsockopt_other_level;
 }
 
 }  // namespace sockmodel

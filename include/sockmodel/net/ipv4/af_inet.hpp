@@ -83,6 +83,7 @@ inline constexpr proto_ops inet_stream_ops{
     .sendmsg = {"inet_sendmsg"},
     .recvmsg = {"inet_recvmsg"},
     .mmap = {"tcp_mmap"},
+    .set_peek_off = true,
 };
 
 template <class K>
@@ -104,6 +105,7 @@ inline constexpr proto_ops inet_dgram_ops{
     .sendmsg = {"inet_sendmsg"},
     .recvmsg = {"inet_recvmsg"},
     .mmap = sock_no_mmap,
+    .set_peek_off = true,
 };
 
 // Raw and ping sockets: inet_dgram_ops with datagram_poll.

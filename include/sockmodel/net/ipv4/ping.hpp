@@ -71,6 +71,8 @@ inline constexpr proto ping_prot{
     .init_check = &ping_group_check,
     .close = &kernel_fn<K, &ping_close<K>>::call,
     .unhash = &kernel_fn<K, &ping_unhash<K>>::call,
+    .getsockopt_levels = {0 /* SOL_IP */, proto::no_level, proto::no_level},
+    .getsockopt_other_level = -EOPNOTSUPP,
 };
 
 }  // namespace sockmodel

@@ -69,6 +69,8 @@ inline constexpr proto raw_prot{
     .hash = &kernel_fn<K, &raw_hash_sk<K>>::call,
     .unhash = &kernel_fn<K, &raw_unhash_sk<K>>::call,
     .destroy = &kernel_fn<K, &raw_destroy<K>>::call,
+    .getsockopt_levels = {0 /* SOL_IP */, 255 /* SOL_RAW */, proto::no_level},
+    .getsockopt_other_level = -EOPNOTSUPP,
 };
 
 }  // namespace sockmodel

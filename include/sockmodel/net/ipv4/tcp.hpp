@@ -65,6 +65,9 @@ inline constexpr proto tcp_prot{
     .init = &kernel_fn<K, &tcp_v4_init_sock<K>>::call,
     .close = &kernel_fn<K, &tcp_close<K>>::call,
     .destroy = &kernel_fn<K, &tcp_v4_destroy_sock<K>>::call,
+    .getsockopt_levels = {0 /* SOL_IP */, 6 /* SOL_TCP */, proto::no_level},
+    .getsockopt_other_level = -EOPNOTSUPP,
+    .tcp_buffers = true,
 };
 
 }  // namespace sockmodel

@@ -47,6 +47,8 @@ inline constexpr proto udp_prot{
     .init = &kernel_fn<K, &udp_init_sock<K>>::call,
     .close = &kernel_fn<K, &udp_lib_close<K>>::call,
     .destroy = &kernel_fn<K, &udp_destroy_sock<K>>::call,
+    .getsockopt_levels = {0 /* SOL_IP */, 17 /* SOL_UDP */, 136 /* SOL_UDPLITE */},
+    .getsockopt_other_level = -EOPNOTSUPP,
 };
 
 template <class K>
@@ -56,6 +58,8 @@ inline constexpr proto udplite_prot{
     .init = &kernel_fn<K, &udplite_sk_init<K>>::call,
     .close = &kernel_fn<K, &udp_lib_close<K>>::call,
     .destroy = &kernel_fn<K, &udp_destroy_sock<K>>::call,
+    .getsockopt_levels = {0 /* SOL_IP */, 17 /* SOL_UDP */, 136 /* SOL_UDPLITE */},
+    .getsockopt_other_level = -EOPNOTSUPP,
 };
 
 }  // namespace sockmodel

@@ -72,6 +72,7 @@ inline constexpr proto_ops inet6_stream_ops{
     .sendmsg = {"inet6_sendmsg"},
     .recvmsg = {"inet6_recvmsg"},
     .mmap = {"tcp_mmap"},
+    .set_peek_off = true,
 };
 
 template <class K>
@@ -94,6 +95,7 @@ inline constexpr proto_ops inet6_dgram_ops{
     .sendmsg = {"inet6_sendmsg"},
     .recvmsg = {"inet6_recvmsg"},
     .mmap = sock_no_mmap,
+    .set_peek_off = true,
 };
 
 // Raw and ping sockets (net/ipv6/raw.c): inet6_dgram_ops with datagram_poll.

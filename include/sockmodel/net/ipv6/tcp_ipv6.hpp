@@ -35,6 +35,7 @@ inline constexpr proto tcpv6_prot{
     .close = &kernel_fn<K, &tcp_close<K>>::call,
     .destroy = &kernel_fn<K, &tcp_v4_destroy_sock<K>>::call,
     .ipv6_pinfo_of = &ipv6_pinfo_in<tcp6_sock>,
+    .tcp_buffers = true,
 };
 
 }  // namespace sockmodel

@@ -52,6 +52,8 @@ inline constexpr proto mptcp_prot{
     .init_check = &mptcp_check,
     .close = &kernel_fn<K, &mptcp_close<K>>::call,
     .destroy = &kernel_fn<K, &mptcp_destroy<K>>::call,
+    .getsockopt_other_level = -EOPNOTSUPP,
+    .tcp_buffers = true,
 };
 
 // mptcp_v6_prot: mptcp_prot with its own name and object.
@@ -64,6 +66,8 @@ inline constexpr proto mptcp_v6_prot{
     .close = &kernel_fn<K, &mptcp_close<K>>::call,
     .destroy = &kernel_fn<K, &mptcp_destroy<K>>::call,
     .ipv6_pinfo_of = &ipv6_pinfo_in<mptcp6_sock>,
+    .getsockopt_other_level = -EOPNOTSUPP,
+    .tcp_buffers = true,
 };
 
 }  // namespace sockmodel

@@ -9,6 +9,7 @@
 #include <sockmodel/trace/trace.hpp>
 
 #include <array>
+#include <memory>
 #include <string>
 
 namespace sockmodel {
@@ -25,7 +26,10 @@ struct unix_sock : sock {
     void* addr = nullptr;  // unix_address: unbound
     sock* peer = nullptr;
     void* listener = nullptr;
+    const cred* peer_cred = nullptr;  // sk_peer_cred: set with peer by unix_socketpair
 };
+
+inline const cred* unix_peer_cred(const sock& sk) { return static_cast<const unix_sock&>(sk).peer_cred; }
 
 // unix_close: the BPF sockmap hook point; nothing to do for a plain socket.
 template <class K>
@@ -60,6 +64,10 @@ void unix_release_sock(context<K>& cx, sock& sk)
     if (sock* skpair = unix_sk(sk).peer) {
         SOCKMODEL_TRACE_NOTE(cx, "unix_release_sock", [] { return std::string("sock_put(unix_peer(sk))"); });
         unix_sk(sk).peer = nullptr;
+        // The peer credentials go with the peer (the kernel's put_cred waits
+        // for __sk_destruct; nothing reads them once the socket is released).
+        delete unix_sk(sk).peer_cred;
+        unix_sk(sk).peer_cred = nullptr;
         sock_put(cx, *skpair);
     }
     sock_put(cx, sk);
@@ -68,8 +76,8 @@ void unix_release_sock(context<K>& cx, sock& sk)
 // unix_socketpair: the two socks join back to back, each holding a reference
 // on the other, both connected (DGRAM pairs too, since 5.x). 6.16 and later
 // first run prepare_peercred for each side (pidfs_register_pid, which can
-// fail); the model has no pidfs and stores no peer credentials, so this
-// cannot fail here.
+// fail); the model has no pidfs, so this cannot fail here. Each side's peer
+// credentials are current's (init_peercred: SO_PEERCRED, SO_PEERGROUPS).
 template <class K>
 int unix_socketpair(context<K>& cx, socket& socka, socket& sockb)
 {
@@ -80,6 +88,8 @@ int unix_socketpair(context<K>& cx, socket& socka, socket& sockb)
     sock_hold(cx, skb);
     unix_sk(ska).peer = &skb;
     unix_sk(skb).peer = &ska;
+    unix_sk(ska).peer_cred = new cred(cx.current.cred);
+    unix_sk(skb).peer_cred = new cred(cx.current.cred);
     ska.sk_state = tcp_established_state;
     skb.sk_state = tcp_established_state;
     socka.state = SS_CONNECTED;
@@ -107,6 +117,7 @@ inline constexpr proto unix_dgram_proto{
     .owner = &unix_module,
     .obj = proto_object<unix_sock>{},
     .close = &kernel_fn<K, &unix_close<K>>::call,
+    .peer_cred = &unix_peer_cred,
 };
 
 template <class K>
@@ -115,6 +126,7 @@ inline constexpr proto unix_stream_proto{
     .owner = &unix_module,
     .obj = proto_object<unix_sock>{},
     .close = &kernel_fn<K, &unix_close<K>>::call,
+    .peer_cred = &unix_peer_cred,
 };
 
 // setsockopt/getsockopt are NULL in the unix tables (unset_sockopt).
@@ -139,6 +151,7 @@ inline constexpr proto_ops unix_stream_ops{
     .sendmsg = {"unix_stream_sendmsg"},
     .recvmsg = {"unix_stream_recvmsg"},
     .mmap = sock_no_mmap,
+    .set_peek_off = true,
 };
 
 template <class K>
@@ -161,6 +174,7 @@ inline constexpr proto_ops unix_dgram_ops{
     .sendmsg = {"unix_dgram_sendmsg"},
     .recvmsg = {"unix_dgram_recvmsg"},
     .mmap = sock_no_mmap,
+    .set_peek_off = true,
 };
 
 template <class K>
@@ -183,6 +197,7 @@ inline constexpr proto_ops unix_seqpacket_ops{
     .sendmsg = {"unix_seqpacket_sendmsg"},
     .recvmsg = {"unix_seqpacket_recvmsg"},
     .mmap = sock_no_mmap,
+    .set_peek_off = true,
 };
 
 // unix_create's type switch as a table: which ops and proto each type gets.

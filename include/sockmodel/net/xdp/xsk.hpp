@@ -58,6 +58,8 @@ inline constexpr proto xsk_proto{
     .name = "XDP",
     .obj = proto_object<xdp_sock>{},
     .close = &kernel_fn<K, &sk_prot_no_close<K>>::call,
+    .getsockopt_levels = {283 /* SOL_XDP */, proto::no_level, proto::no_level},
+    .getsockopt_own = -EOPNOTSUPP,  // xsk_getsockopt's default
 };
 
 // xsk.c is never a module: THIS_MODULE is NULL.
