@@ -33,6 +33,7 @@
 
 #include <sockmodel/sockmodel.hpp>
 #include <sockmodel/kernel/smp.hpp>
+#include <sockmodel/security/hooks.hpp>
 
 #include <valgrind/callgrind.h>
 

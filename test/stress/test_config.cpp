@@ -235,7 +235,7 @@ TEST_CASE("lock::smp: faults, LSM hooks, sysctls, rlimits, unshare and exits cha
                     return family == af_unix ? -EPERM : 0;
                 });
             auto post = std::make_unique<lsm::socket_post_create_hook>(
-                "allow", [&, gen](const cred&, const socket*, int, int, int, int) {
+                "allow", [&, gen](const cred&, const sockmodel::socket*, int, int, int, int) {
                     if (hook_generation.load() != gen)
                         hook_late_calls.fetch_add(1);
                     return 0;
