@@ -15,10 +15,10 @@ endif()
 # they are the host's).
 set(order
     # socket(AF_CAN, SOCK_RAW, CAN_RAW)
-    "__sys_socket(AF_CAN, SOCK_RAW, 1) → 0"
-    "__sys_socket_create(AF_CAN, SOCK_RAW, 1)"
-    "__sock_create(AF_CAN, SOCK_RAW, 1, kern=0)"
-    "security_socket_create(AF_CAN, SOCK_RAW, 1, kern=0) → 0"
+    "__sys_socket(AF_CAN, SOCK_RAW, CAN_RAW) → 0"
+    "__sys_socket_create(AF_CAN, SOCK_RAW, CAN_RAW)"
+    "__sock_create(AF_CAN, SOCK_RAW, CAN_RAW, kern=0)"
+    "security_socket_create(AF_CAN, SOCK_RAW, CAN_RAW, kern=0) → 0"
     "sock_alloc() → ok"
     "can_create(SOCK_RAW, CAN_RAW, kern=0) → 0"
     "· proto_tab[1]: CAN_RAW, sock->ops = &raw_ops"
@@ -28,14 +28,14 @@ set(order
     "sock_init_data()"
     "raw_init() → 0"
     "can_put_proto(CAN_RAW)"
-    "security_socket_post_create(AF_CAN, SOCK_RAW, 1, kern=0) → 0"
+    "security_socket_post_create(AF_CAN, SOCK_RAW, CAN_RAW, kern=0) → 0"
     "sock_map_fd(0) → 0"
     "get_unused_fd_flags(0) → 0"
     "sock_alloc_file(0) → ok"
     "alloc_file_pseudo(\"CAN_RAW\") → ok"
     "fd_install(0)"
     # socket(AF_CAN, SOCK_DGRAM, CAN_RAW): the type check, after the lookup
-    "__sys_socket(AF_CAN, SOCK_DGRAM, 1) → -" "EPROTOTYPE"
+    "__sys_socket(AF_CAN, SOCK_DGRAM, CAN_RAW) → -" "EPROTOTYPE"
     "sock_alloc() → ok"
     "can_create(SOCK_DGRAM, CAN_RAW, kern=0) → -" "EPROTOTYPE"
     "· proto_tab[1]: CAN_RAW is SOCK_RAW, not SOCK_DGRAM: -EPROTOTYPE"
@@ -63,7 +63,7 @@ set(order
     "can_raw_init_uniq           raw_init                 alloc_percpu(struct uniqframe) returns NULL"
     # socket(AF_CAN, SOCK_RAW, CAN_RAW) with raw_init's alloc_percpu failing:
     # can_create releases the sk (sock_orphan, sock_put), then out_module_put
-    "__sys_socket(AF_CAN, SOCK_RAW, 1) → -" "ENOMEM"
+    "__sys_socket(AF_CAN, SOCK_RAW, CAN_RAW) → -" "ENOMEM"
     "can_create(SOCK_RAW, CAN_RAW, kern=0) → -" "ENOMEM"
     "raw_init() → -" "ENOMEM"
     "· FAULT_INJECTION: can_raw_init_uniq: alloc_percpu(struct uniqframe) returns NULL"
