@@ -107,10 +107,16 @@ private:
     entry& at(const module* mod)
     {
         const int i = index_.find(L{}, mod);
-        if (i == decltype(index_)::none)  // a bug in the caller, not an unloaded module
-            kernel_bug<OnBug>("module \"" + std::string(mod->name) +
-                              "\" is named by no registered family, proto or ops table");
+        if (i == decltype(index_)::none)
+            unknown(mod);
         return entries_[static_cast<std::size_t>(i)];
+    }
+
+    // A module no registered table names: a bug in the caller, not an unloaded module.
+    [[noreturn, gnu::cold, gnu::noinline]] static void unknown(const module* mod)
+    {
+        kernel_bug<OnBug>("module \"" + std::string(mod->name) +
+                          "\" is named by no registered family, proto or ops table");
     }
 
     [[noreturn, gnu::cold, gnu::noinline]] static void too_many(const module* mod)
