@@ -25,7 +25,17 @@ void bad(const std::string& msg) { throw usage_error(msg); }
 
 namespace {
 
-std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+// Built by append: GCC 12's -O3 warns (-Wrestrict, a false positive) on
+// the inlined operator+ of a literal and a temporary std::string.
+std::string quoted(std::string_view s)
+{
+    std::string q;
+    q.reserve(s.size() + 2);
+    q.push_back('\'');
+    q.append(s);
+    q.push_back('\'');
+    return q;
+}
 
 // ---------------------------------------------------------------------------
 // Help
@@ -437,8 +447,9 @@ options parse_options(int argc, char** argv)
         auto value = [&]() -> std::string_view {
             if (inline_value)
                 return *inline_value;
-            if (i + 1 >= argc)
-                bad("option " + quoted(name) + " needs a value");
+            if (i + 1 >= argc || std::string_view(argv[i + 1]) == "--")
+                bad("option " + quoted(name) + " needs a value" +
+                    (i + 1 < argc ? " before '--' (e.g. " + std::string(name) + " FILE -- PROGRAM)" : ""));
             return argv[++i];
         };
         if (name == "--as") {
@@ -483,12 +494,14 @@ options parse_options(int argc, char** argv)
             const std::string_view v = value();
             if (v == "tree")
                 o.format = output_format::tree;
-            else if (v == "json" || v == "jsonl")
+            else if (v == "json" || v == "jsonl") {
                 o.format = output_format::json;
+                o.json_lines = v == "jsonl";
+            }
             else if (v == "dot")
                 o.format = output_format::dot;
             else
-                bad("unknown format " + quoted(v) + " (tree, json or dot)");
+                bad("unknown format " + quoted(v) + " (tree, json, jsonl or dot)");
         } else if (name == "--ping-group") {
             const std::string_view v = value();
             std::size_t sep = v.find_first_of("-, \t", 1);  // from 1: "-" can't start LOW anyway
@@ -528,7 +541,11 @@ options parse_options(int argc, char** argv)
         } else if (name == "--fill-fds") {
             o.fill_fds = static_cast<unsigned>(parse_unsigned(value(), "--fill-fds", max_fill));
         } else {
-            bad("unknown option " + quoted(name));
+            std::string msg = "unknown option " + quoted(name);
+            if (!o.positional.empty())
+                msg += "; to trace a program, put it after '--': sockmodel-trace [options] -- " + o.positional[0] +
+                       " " + std::string(arg) + " ...";
+            bad(msg);
         }
     }
     if (o.inject && o.compare_host)

@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <array>
 #include <iterator>
+#include <map>
 #include <optional>
 #include <memory>
 #include <string>
@@ -241,5 +242,225 @@ task_call_result run_model_for_task(const task_view& v, bool pair, int family, i
     r.events = std::move(k->tracer.events);
     return r;
 }
+
+
+// ---------------------------------------------------------------------------
+// -- PROGRAM, kept across calls: one model kernel per traced descriptor table
+
+// A namespace of the traced task as the tool sees it: its inode (identity)
+// and, for a user namespace, the owner's ids (NS_GET_OWNER_UID).
+struct ns_link {
+    unsigned long long ino = 0;
+    sockmodel::kuid_t owner_uid = 0;
+    sockmodel::kgid_t owner_gid = 0;
+};
+
+// Where the task stands relative to the namespaces the tool runs in.
+struct ns_view {
+    // The tool's own user namespace is not the initial one (the tool runs in
+    // a rootless container): modelled as a child of init_user_ns.
+    bool tool_in_child_userns = false;
+    ns_link tool_user;
+    // The task's user namespace: the chain of user namespaces from the one
+    // below the tool's down to the task's (empty: the tool's own).
+    std::vector<ns_link> task_user_chain;
+    // The task's network namespace and its owner: init_net itself; another
+    // netns owned by init_user_ns or a user namespace above the tool's (no
+    // task the tool sees holds a capability there, so it is modelled as
+    // owned by init_user_ns); or one owned by the tool's user namespace or
+    // one below it (net_owner_chain, as task_user_chain).
+    unsigned long long net_ino = 0;
+    enum class owner { init_net, ancestor, chain } net_owner = owner::init_net;
+    std::vector<ns_link> net_owner_chain;
+};
+
+// What one call needs of the traced task besides its table.
+struct call_view {
+    sockmodel::cred cred;             // ids and CapEff as /proc/PID/status shows them to the tool
+    unsigned long nofile_cur = 0, nofile_max = 0;
+    ns_view ns;
+    sockmodel::net_sysctl sysctl;     // of the task's network namespace
+};
+
+// A model kernel whose one task's descriptor table mirrors a traced table:
+// fds are opened (placeholder AF_UNIX sockets) and closed as the tracer
+// learns of them, so a call costs the same whatever the number of open fds.
+// Credentials, limits, namespaces and sysctls are set from the call_view
+// before each call; model namespaces are made once per real one (by inode).
+template <class A>
+class table_model {
+public:
+    using K = sockmodel::kernel<traced_config<A>>;
+
+    table_model() : k_(std::make_unique<K>()), t_(&k_->spawn(sockmodel::cred::root())) {}
+
+    bool is_open(int fd) { return k_->fcntl(*t_, fd, sockmodel::f_getfd) >= 0; }
+
+    // Opens a placeholder on exactly `fd` (a no-op if open): the model hands
+    // out the lowest free fd, so lower free ones are filled and closed again.
+    bool open_at(int fd)
+    {
+        if (fd < 0 || is_open(fd))
+            return true;
+        as_root();
+        if (!widen(static_cast<unsigned long>(fd) + 1))
+            return false;
+        std::vector<int> fillers;
+        bool ok = false;
+        for (;;) {
+            const int got = k_->socket(*t_, sockmodel::af_unix, A::sock_stream, 0);
+            if (got < 0 || got > fd)
+                break;
+            if (got == fd) {
+                ok = true;
+                break;
+            }
+            fillers.push_back(got);
+        }
+        for (int f : fillers)
+            k_->close(*t_, f);
+        k_->tracer.clear();
+        return ok;
+    }
+
+    void close(int fd)
+    {
+        if (is_open(fd))
+            k_->close(*t_, fd);
+        k_->tracer.clear();
+    }
+
+    // socket()/socketpair() as the task makes it; the new fds stay open in
+    // the model until the caller reconciles the table with the kernel's.
+    task_call_result call(const call_view& v, bool pair, int family, int type, int protocol)
+    {
+        namespace sm = sockmodel;
+        task_call_result r;
+        as_root();
+        std::string why;
+        const sm::user_namespace* user = user_ns_of(v.ns, why);
+        sm::net* net = user ? net_of(v.ns, why) : nullptr;
+        if (!user || !net) {
+            r.not_modelled = why;
+            return r;
+        }
+        const sm::resource_limit lim{v.nofile_cur, v.nofile_max};
+        if (int err = k_->setrlimit(*t_, A::rlimit_nofile, &lim)) {
+            r.not_modelled = "model setup: setrlimit(RLIMIT_NOFILE) returned " + strace_result(err);
+            return r;
+        }
+        net->sysctl = v.sysctl;
+        t_->net_ns = net;
+        t_->cred = v.cred;
+        t_->cred.user_ns = user;
+        k_->tracer.clear();
+        if (pair) {
+            int sv[2] = {-1, -1};
+            if (auto w = detail::model_socketpair(*k_, *t_, family, type, protocol, sv, r.ret)) {
+                r.not_modelled = std::move(*w);
+                return r;
+            }
+            if (r.ret == 0)
+                for (int fd : sv)
+                    r.fds.push_back(detail::model_fd_attrs(*k_, *t_, fd));
+        } else {
+            r.ret = k_->socket(*t_, family, type, protocol);
+            if (r.ret >= 0)
+                r.fds.push_back(detail::model_fd_attrs(*k_, *t_, r.ret));
+        }
+        r.events = std::move(k_->tracer.events);
+        k_->tracer.clear();
+        return r;
+    }
+
+private:
+    void as_root()
+    {
+        t_->cred = sockmodel::cred::root();
+        t_->net_ns = &k_->init_net;
+    }
+
+    bool widen(unsigned long need)
+    {
+        sockmodel::resource_limit cur{};
+        k_->getrlimit(*t_, A::rlimit_nofile, &cur);
+        if (cur.rlim_cur >= need)
+            return true;
+        const sockmodel::resource_limit wide{need, std::max(need, cur.rlim_max)};
+        return k_->setrlimit(*t_, A::rlimit_nofile, &wide) == 0;
+    }
+
+    // A helper task that makes a namespace: a new process of `owner` ids with
+    // every capability in `parent`, then unshare.
+    sockmodel::task_struct& helper(const sockmodel::user_namespace* parent, const ns_link& owner)
+    {
+        sockmodel::cred c = sockmodel::cred::root();
+        c.uid = c.euid = c.suid = c.fsuid = owner.owner_uid;
+        c.gid = c.egid = c.sgid = c.fsgid = owner.owner_gid;
+        c.user_ns = parent;
+        return k_->spawn(c);
+    }
+
+    const sockmodel::user_namespace* child_of(const sockmodel::user_namespace* parent, const ns_link& l,
+                                              std::string& why)
+    {
+        if (const auto it = users_.find(l.ino); it != users_.end())
+            return it->second;
+        sockmodel::task_struct& h = helper(parent, l);
+        if (int err = k_->unshare(h, sockmodel::clone_flag::newuser)) {
+            why = "model setup: unshare(CLONE_NEWUSER) returned " + strace_result(err);
+            return nullptr;
+        }
+        users_[l.ino] = h.cred.user_ns;
+        return h.cred.user_ns;
+    }
+
+    const sockmodel::user_namespace* tool_user(const ns_view& v, std::string& why)
+    {
+        if (!v.tool_in_child_userns)
+            return &sockmodel::init_user_ns;
+        return child_of(&sockmodel::init_user_ns, v.tool_user, why);
+    }
+
+    const sockmodel::user_namespace* chain(const ns_view& v, const std::vector<ns_link>& links, std::string& why)
+    {
+        const sockmodel::user_namespace* ns = tool_user(v, why);
+        for (const ns_link& l : links) {
+            if (!ns)
+                return nullptr;
+            ns = child_of(ns, l, why);
+        }
+        return ns;
+    }
+
+    const sockmodel::user_namespace* user_ns_of(const ns_view& v, std::string& why)
+    {
+        return chain(v, v.task_user_chain, why);
+    }
+
+    sockmodel::net* net_of(const ns_view& v, std::string& why)
+    {
+        if (v.net_owner == ns_view::owner::init_net)
+            return &k_->init_net;
+        if (const auto it = nets_.find(v.net_ino); it != nets_.end())
+            return it->second;
+        const sockmodel::user_namespace* owner =
+            v.net_owner == ns_view::owner::ancestor ? &sockmodel::init_user_ns : chain(v, v.net_owner_chain, why);
+        if (!owner)
+            return nullptr;
+        sockmodel::task_struct& h = helper(owner, ns_link{});
+        if (int err = k_->unshare(h, sockmodel::clone_flag::newnet)) {
+            why = "model setup: unshare(CLONE_NEWNET) returned " + strace_result(err);
+            return nullptr;
+        }
+        nets_[v.net_ino] = h.net_ns;
+        return h.net_ns;
+    }
+
+    std::unique_ptr<K> k_;
+    sockmodel::task_struct* t_;
+    std::map<unsigned long long, const sockmodel::user_namespace*> users_;
+    std::map<unsigned long long, sockmodel::net*> nets_;
+};
 
 }  // namespace sockmodel_trace
