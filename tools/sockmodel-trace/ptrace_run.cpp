@@ -84,6 +84,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/uio.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -323,6 +324,81 @@ void open_net_sysctls(net_sysctl_files& f)
         f.error = "cannot open the net sysctls (ping_group_range, mptcp.enabled, ...)";
 }
 
+// Without CAP_SYS_ADMIN in the tool's own user namespace, setns into a
+// network namespace is refused; but the creator of a user namespace (its
+// owner's euid) holds every capability in it, so a forked helper can enter
+// the netns's owning user namespace, then the netns, open the files there
+// and hand them back (SCM_RIGHTS). Read through those files, the values are
+// the netns's, mapped into the tool's user namespace as the tool reads them.
+bool open_net_sysctls_via_owner(int net_fd, net_sysctl_files& f)
+{
+    const int owner = ::ioctl(net_fd, NS_GET_USERNS);
+    if (owner < 0)
+        return false;
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) != 0) {
+        ::close(owner);
+        return false;
+    }
+    std::fflush(nullptr);
+    const pid_t helper = ::fork();
+    if (helper == 0) {
+        ::close(sv[0]);
+        if (::setns(owner, CLONE_NEWUSER) != 0 || ::setns(net_fd, CLONE_NEWNET) != 0)
+            ::_exit(1);
+        net_sysctl_files g;
+        open_net_sysctls(g);
+        if (!g.error.empty())
+            ::_exit(1);
+        int fds[5] = {g.ping, g.mptcp, g.v6only, g.rmem, g.wmem};
+        char byte = 0;
+        iovec iov{&byte, 1};
+        alignas(cmsghdr) char control[CMSG_SPACE(sizeof fds)] = {};
+        msghdr msg{};
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+        cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN(sizeof fds);
+        std::memcpy(CMSG_DATA(cm), fds, sizeof fds);
+        ::_exit(::sendmsg(sv[1], &msg, 0) == 1 ? 0 : 1);
+    }
+    ::close(sv[1]);
+    ::close(owner);
+    bool ok = false;
+    if (helper > 0) {
+        int fds[5];
+        char byte = 0;
+        iovec iov{&byte, 1};
+        alignas(cmsghdr) char control[CMSG_SPACE(sizeof fds)] = {};
+        msghdr msg{};
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+        int status = 0;
+        ::waitpid(helper, &status, 0);
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && ::recvmsg(sv[0], &msg, MSG_CMSG_CLOEXEC) == 1) {
+            const cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+            if (cm && cm->cmsg_type == SCM_RIGHTS && cm->cmsg_len == CMSG_LEN(sizeof fds)) {
+                std::memcpy(fds, CMSG_DATA(cm), sizeof fds);
+                f.ping = fds[0];
+                f.mptcp = fds[1];
+                f.v6only = fds[2];
+                f.rmem = fds[3];
+                f.wmem = fds[4];
+                f.error.clear();
+                ok = true;
+            }
+        }
+    }
+    ::close(sv[0]);
+    return ok;
+}
+
 bool read_net_sysctls(const net_sysctl_files& f, sm::net_sysctl& s, std::string& why)
 {
     if (!f.error.empty()) {
@@ -382,13 +458,16 @@ bool read_kernel_fd(int pid, int tgid, int fd, fd_attrs& a, std::string& why)
     return got;
 }
 
-// The gids the tool's user namespace maps (inside ranges of /proc/self/gid_map).
+// The tool's user namespace's gid_map: (inside, outside, count) extents.
 struct id_map {
-    std::vector<std::pair<unsigned long, unsigned long>> inside;  // first, count
-    bool mapped(unsigned long id) const
+    struct extent {
+        unsigned long long inside, outside, count;
+    };
+    std::vector<extent> extents;
+    bool mapped(unsigned long long id) const
     {
-        return std::any_of(inside.begin(), inside.end(),
-                           [&](const auto& r) { return id >= r.first && id - r.first < r.second; });
+        return std::any_of(extents.begin(), extents.end(),
+                           [&](const extent& e) { return id >= e.inside && id - e.inside < e.count; });
     }
 };
 
@@ -399,10 +478,59 @@ id_map read_gid_map()
     if (!read_small("/proc/self/gid_map", text))
         return m;
     std::istringstream in(text);
-    unsigned long a = 0, b = 0, c = 0;
+    unsigned long long a = 0, b = 0, c = 0;
     while (in >> a >> b >> c)
-        m.inside.emplace_back(a, c);
+        m.extents.push_back({a, b, c});
     return m;
+}
+
+// A gid as the parent user namespace sees it: one value (mapped) or, for one
+// that read as the overflow gid and is not mapped, any value outside the
+// map's outside ranges (as closed intervals).
+using gid_set = std::vector<std::pair<unsigned long long, unsigned long long>>;
+
+gid_set parent_gids(const id_map& m, unsigned long long id, bool unmapped)
+{
+    constexpr unsigned long long max_gid = 0xfffffffeULL;  // (gid_t)-1 is never a gid
+    if (!unmapped) {
+        for (const auto& e : m.extents)
+            if (id >= e.inside && id - e.inside < e.count)
+                return {{e.outside + (id - e.inside), e.outside + (id - e.inside)}};
+        return {{id, id}};
+    }
+    auto taken = m.extents;
+    std::sort(taken.begin(), taken.end(), [](const auto& a, const auto& b) { return a.outside < b.outside; });
+    gid_set free;
+    unsigned long long from = 0;
+    for (const auto& e : taken) {
+        if (e.outside > from)
+            free.emplace_back(from, e.outside - 1);
+        from = std::max(from, e.outside + e.count);
+    }
+    if (from <= max_gid)
+        free.emplace_back(from, max_gid);
+    return free;
+}
+
+// ping_init_sock's test, "low <= g <= high for the egid or a group", when
+// some of those are only known as sets: 1 always, 0 never, -1 it depends.
+int ping_range_holds(const gid_set& low, const gid_set& high, const std::vector<gid_set>& gids)
+{
+    if (low.empty() || high.empty())
+        return -1;
+    const unsigned long long low_min = low.front().first, low_max = low.back().second;
+    const unsigned long long high_min = high.front().first, high_max = high.back().second;
+    bool maybe = false;
+    for (const gid_set& g : gids) {
+        if (g.empty())
+            continue;
+        if (low_max <= g.front().first && g.back().second <= high_min)
+            return 1;  // every choice passes
+        for (const auto& r : g)
+            if (r.second >= low_min && r.first <= high_max)
+                maybe = true;  // some choice passes
+    }
+    return maybe ? -1 : 0;
 }
 
 // The file capabilities of the program a task runs (security.capability of
@@ -478,6 +606,20 @@ public:
         return tool_in_child_ && gid == overflowgid_ && !gid_map_.mapped(gid);
     }
 
+    // For a call in a user namespace where ping_group_range or the task's
+    // gids read as unmapped: whether ping_init_sock's range test passes,
+    // reasoned in the parent namespace's ids (exact when the tool's user
+    // namespace is a child of init_user_ns; nested deeper, the parent's ids
+    // are taken in the kernel's order): 1, 0, or -1 (cannot be known here).
+    int ping_holds(const sm::cred& c, const sm::net_sysctl& s) const
+    {
+        auto set = [&](unsigned long long id) { return parent_gids(gid_map_, id, unmapped(id)); };
+        std::vector<gid_set> gids{set(c.egid)};
+        for (sm::kgid_t g : c.group_info)
+            gids.push_back(set(g));
+        return ping_range_holds(set(s.ping_group_range.low), set(s.ping_group_range.high), gids);
+    }
+
     // The task's namespaces as the model builds them; false with the reason.
     bool view(int pid, ns_view& v, std::string& why)
     {
@@ -519,8 +661,12 @@ public:
                     }
                     if (::setns(fd, CLONE_NEWNET) != 0) {
                         f.error = "cannot enter the task's network namespace to read its sysctls (setns: " +
-                                  std::string(std::strerror(errno)) + "; needs CAP_SYS_ADMIN)";
-                        ::close(fd);
+                                  std::string(std::strerror(errno)) +
+                                  "; needs CAP_SYS_ADMIN there, or to be the owner of its user namespace)";
+                        if (open_net_sysctls_via_owner(fd, f))
+                            f.ns_fd = fd;
+                        else
+                            ::close(fd);
                         return;
                     }
                     f.ns_fd = fd;
@@ -842,7 +988,14 @@ public:
         v.cred = s.cred;
         c.seq_at_entry = c.table->seq;
         model& m = *c.table->m;
-        if (ping_undecidable(v)) {
+        const int holds = ping_undecidable(v) ? ns_.ping_holds(v.cred, v.sysctl) : -2;
+        if (holds == 0 || holds == 1) {
+            // Decided from the gid map: the range as it acts (full or empty).
+            call_view w = v;
+            w.sysctl.ping_group_range = holds ? decltype(w.sysctl.ping_group_range){0, 0xfffffffeU}
+                                              : decltype(w.sysctl.ping_group_range){1, 0};
+            c.model = m.call(w, pair, c.family, c.type, c.protocol);
+        } else if (holds == -1) {
             // Ask with the range full, then empty: the same answer either way,
             // or the call depends on ids the tool cannot see.
             call_view full = v, none = v;
