@@ -767,6 +767,7 @@ struct fd_table {
     int tasks = 0;            // traced tasks using this table
     unsigned long seq = 0;    // changes so far
     std::vector<table_change> log;  // the last changes (bounded)
+    std::map<int, int> closing;     // fd → task whose close() of it has entered, not returned
 
     bool is_set(int fd) const { return fd >= 0 && static_cast<std::size_t>(fd) < open.size() && open[static_cast<std::size_t>(fd)]; }
     void set(int fd)
@@ -807,6 +808,7 @@ struct call_record {
     unsigned long nofile_cur = 0;
     std::shared_ptr<fd_table> table;
     unsigned long seq_at_entry = 0;
+    std::string in_flight;  // other tasks' calls on the table under way at entry
     task_call_result model;
     std::optional<std::string> not_modelled;
 };
@@ -919,15 +921,19 @@ public:
 
     void task_gone(int pid)
     {
+        on_close_exit(pid);
         drop_task(pid);
         pending_.erase(pid);
     }
 
-    void on_close(int pid, int fd)
+    // close(fd) entered: the fd leaves the set now, and is "closing" until
+    // the call returns (so a lookup meanwhile does not take it for open).
+    // True: the caller stops the task at the call's exit.
+    bool on_close(int pid, int fd)
     {
         const auto it = tables_.find(pid);
         if (it == tables_.end() || fd < 0)
-            return;
+            return false;
         fd_table& t = *it->second;
         if (t.is_set(fd)) {
             t.clear(fd);
@@ -935,6 +941,23 @@ public:
                 t.m->close(fd);
         }
         t.note(pid, "close(" + std::to_string(fd) + ")");
+        t.closing[fd] = pid;
+        closing_[pid] = {it->second, fd};
+        return true;
+    }
+
+    // A stop at a close()'s exit (true), or not a close's.
+    bool on_close_exit(int pid)
+    {
+        const auto it = closing_.find(pid);
+        if (it == closing_.end())
+            return false;
+        fd_table& t = *it->second.first;
+        const int fd = it->second.second;
+        if (const auto c = t.closing.find(fd); c != t.closing.end() && c->second == pid)
+            t.closing.erase(c);
+        closing_.erase(it);
+        return true;
     }
 
     void on_close_range(int pid, unsigned first, unsigned last, unsigned flags)
@@ -987,6 +1010,14 @@ public:
         c.nofile_cur = v.nofile_cur;
         v.cred = s.cred;
         c.seq_at_entry = c.table->seq;
+        for (const auto& [fd, by] : c.table->closing)
+            if (by != pid)
+                c.in_flight += (c.in_flight.empty() ? "" : "; ") + std::string("close(") + std::to_string(fd) +
+                               ") by [pid " + std::to_string(by) + "] under way";
+        for (const auto& [other, p] : pending_)
+            if (other != pid && p.table == c.table)
+                c.in_flight += (c.in_flight.empty() ? "" : "; ") + std::string(p.pair ? "socketpair" : "socket") +
+                               "() by [pid " + std::to_string(other) + "] under way";
         model& m = *c.table->m;
         const int holds = ping_undecidable(v) ? ns_.ping_holds(v.cred, v.sysctl) : -2;
         if (holds == 0 || holds == 1) {
@@ -1131,7 +1162,9 @@ private:
         }
         int fd = t.lowest_free();
         for (int found = 0; found < (pair ? 2 : 1);) {
-            if (!fd_open_in(pid, fd)) {
+            // An fd being closed by another thread counts as free (it soon
+            // is); if the kernel disagrees, that close is the race's evidence.
+            if (t.closing.contains(fd) || !fd_open_in(pid, fd)) {
                 ++found;
                 fd = t.lowest_free(fd + 1);
                 continue;
@@ -1179,7 +1212,7 @@ private:
             if (!(a == b))
                 return "";
         }
-        std::string ev;
+        std::string ev = c.in_flight;
         for (const table_change& ch : c.table->log)
             if (ch.seq > c.seq_at_entry && ch.pid != c.pid)
                 ev += (ev.empty() ? "" : "; ") + ch.what + " by [pid " + std::to_string(ch.pid) + "]";
@@ -1290,6 +1323,7 @@ private:
     ns_reader ns_;
     std::map<int, std::shared_ptr<fd_table>> tables_;
     std::map<int, call_record> pending_;
+    std::map<int, std::pair<std::shared_ptr<fd_table>, int>> closing_;  // task → (table, fd) of its close() under way
     bool first_ = true;  // --format json: no call printed yet
     int calls_ = 0, sockets_ = 0, pairs_ = 0, agree_ = 0, disagree_ = 0, race_ = 0, not_modelled_ = 0;
 };
@@ -1588,10 +1622,8 @@ int run_program(const options& o)
     int exit_status = 0, exit_signal = 0;
     pid_t resume = child;
     int resume_sig = 0;
-    auto is_socket_call = [](const __ptrace_syscall_info& info) {
-        return info.arch == AUDIT_ARCH_X86_64 && (info.entry.nr == SYS_socket || info.entry.nr == SYS_socketpair);
-    };
-    // The calls that change a table, at their entry (seccomp or syscall stop).
+    // The calls that change a table, at their entry (seccomp or syscall
+    // stop); true when the call's exit must be seen too.
     auto on_entry = [&](pid_t pid, const __ptrace_syscall_info& info) {
         if (info.arch != AUDIT_ARCH_X86_64)
             return false;
@@ -1606,8 +1638,7 @@ int run_program(const options& o)
             return true;
         }
         case SYS_close:
-            tr.on_close(pid, static_cast<int>(a[0]));
-            return false;
+            return tr.on_close(pid, static_cast<int>(a[0]));
         case SYS_close_range:
             tr.on_close_range(pid, static_cast<unsigned>(a[0]), static_cast<unsigned>(a[1]),
                               static_cast<unsigned>(a[2]));
@@ -1662,7 +1693,8 @@ int run_program(const options& o)
                 on_entry(pid, info);
             } else if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
                 to_exit.erase(pid);
-                tr.on_exit(pid, static_cast<long>(info.exit.rval));
+                if (!tr.on_close_exit(pid))
+                    tr.on_exit(pid, static_cast<long>(info.exit.rval));
             }
             continue;
         }
@@ -1670,10 +1702,8 @@ int run_program(const options& o)
             __ptrace_syscall_info info{};
             if (::ptrace(PTRACE_GET_SYSCALL_INFO, pid, reinterpret_cast<void*>(sizeof info), &info) <= 0)
                 continue;
-            if (info.op == PTRACE_SYSCALL_INFO_SECCOMP && is_socket_call(info) && on_entry(pid, info))
+            if (info.op == PTRACE_SYSCALL_INFO_SECCOMP && on_entry(pid, info))
                 to_exit.insert(pid);
-            else if (info.op == PTRACE_SYSCALL_INFO_SECCOMP)
-                on_entry(pid, info);
             continue;
         }
         if (sig == SIGTRAP && event != 0) {  // a fork/vfork/clone/exec event stop
