@@ -130,6 +130,16 @@ constexpr unsigned long long proc_net_init_ino = 0xEFFFFFF9U;   // init_net's in
 #endif
 constexpr unsigned long clone_files = 0x00000400;
 
+// `s` += `sep` (unless s is empty) + each of `parts`, by append: GCC 12's
+// -O3 warns (-Wrestrict, falsely) on operator+ of a literal and a temporary.
+template <class... P>
+void append_item(std::string& s, const char* sep, const P&... parts)
+{
+    if (!s.empty())
+        s += sep;
+    (s.append(parts), ...);
+}
+
 // ---------------------------------------------------------------------------
 // Reading the task
 
@@ -563,10 +573,8 @@ std::string cap_names(std::uint64_t caps)
         "checkpoint_restore"};
     std::string out;
     for (unsigned i = 0; i < 64; ++i)
-        if (caps >> i & 1U) {
-            out += out.empty() ? "" : ",";
-            out += i < std::size(names) ? std::string("cap_") + names[i] : "cap_" + std::to_string(i);
-        }
+        if (caps >> i & 1U)
+            append_item(out, ",", "cap_", i < std::size(names) ? std::string(names[i]) : std::to_string(i));
     return out;
 }
 
@@ -836,7 +844,11 @@ std::string outcome_json(int ret, const std::vector<fd_attrs>& fds)
         out += ",\"errno\":" + sm::trace::detail::json_string(sm::errno_name(ret));
     out += ",\"fds\":[";
     for (std::size_t i = 0; i < fds.size(); ++i)
-        out += (i ? "," : "") + attrs_json(fds[i]);
+    {
+        if (i)
+            out += ',';
+        out += attrs_json(fds[i]);
+    }
     return out + "]}";
 }
 
@@ -1012,12 +1024,12 @@ public:
         c.seq_at_entry = c.table->seq;
         for (const auto& [fd, by] : c.table->closing)
             if (by != pid)
-                c.in_flight += (c.in_flight.empty() ? "" : "; ") + std::string("close(") + std::to_string(fd) +
-                               ") by [pid " + std::to_string(by) + "] under way";
+                append_item(c.in_flight, "; ", "close(", std::to_string(fd), ") by [pid ", std::to_string(by),
+                            "] under way");
         for (const auto& [other, p] : pending_)
             if (other != pid && p.table == c.table)
-                c.in_flight += (c.in_flight.empty() ? "" : "; ") + std::string(p.pair ? "socketpair" : "socket") +
-                               "() by [pid " + std::to_string(other) + "] under way";
+                append_item(c.in_flight, "; ", p.pair ? "socketpair" : "socket", "() by [pid ",
+                            std::to_string(other), "] under way");
         model& m = *c.table->m;
         const int holds = ping_undecidable(v) ? ns_.ping_holds(v.cred, v.sysctl) : -2;
         if (holds == 0 || holds == 1) {
@@ -1097,9 +1109,11 @@ public:
                 t.model_stale = true;
         }
         if (!new_fds.empty()) {
-            std::string what = std::string(c.pair ? "socketpair" : "socket") + "() = ";
-            for (std::size_t i = 0; i < new_fds.size(); ++i)
-                what += (i ? ", " : "") + std::to_string(new_fds[i]);
+            std::string fds;
+            for (int fd : new_fds)
+                append_item(fds, ", ", std::to_string(fd));
+            std::string what = c.pair ? "socketpair" : "socket";
+            what.append("() = ").append(fds);
             t.note(pid, what);
         }
         report(c, ret, kfds, evidence);
@@ -1215,14 +1229,13 @@ private:
         std::string ev = c.in_flight;
         for (const table_change& ch : c.table->log)
             if (ch.seq > c.seq_at_entry && ch.pid != c.pid)
-                ev += (ev.empty() ? "" : "; ") + ch.what + " by [pid " + std::to_string(ch.pid) + "]";
+                append_item(ev, "; ", ch.what, " by [pid ", std::to_string(ch.pid), "]");
         // Fds the model gave that another task took meanwhile (by a call the
         // tool does not stop at).
         for (const fd_attrs& f : c.model.fds)
             if (std::find(new_fds.begin(), new_fds.end(), f.fd) == new_fds.end() && fd_open_in(c.pid, f.fd) &&
                 ev.find("= " + std::to_string(f.fd)) == std::string::npos)
-                ev += (ev.empty() ? "" : "; ") + std::string("fd ") + std::to_string(f.fd) +
-                      " opened by another thread meanwhile";
+                append_item(ev, "; ", "fd ", std::to_string(f.fd), " opened by another thread meanwhile");
         return ev;
     }
 
@@ -1279,7 +1292,7 @@ private:
                 std::string joined;
                 std::istringstream lines(events);
                 for (std::string l; std::getline(lines, l);)
-                    joined += (joined.empty() ? "" : ",") + l;
+                    append_item(joined, ",", l);
                 text += ",\"events\":[" + joined + "]";
             }
             text += "}";
