@@ -26,6 +26,7 @@
 #include <optional>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -287,10 +288,15 @@ struct call_view {
 // learns of them, so a call costs the same whatever the number of open fds.
 // Credentials, limits, namespaces and sysctls are set from the call_view
 // before each call; model namespaces are made once per real one (by inode).
+// Traced: the calls' events are recorded (for the tree and JSON events);
+// untraced (--quiet) the model runs its fast path.
 template <class A>
+using quiet_config = sockmodel::config<sockmodel::opt::abi<A>>;
+
+template <class A, bool Traced = true>
 class table_model {
 public:
-    using K = sockmodel::kernel<traced_config<A>>;
+    using K = sockmodel::kernel<std::conditional_t<Traced, traced_config<A>, quiet_config<A>>>;
 
     table_model() : k_(std::make_unique<K>()), t_(&k_->spawn(sockmodel::cred::root())) {}
 
@@ -319,7 +325,7 @@ public:
         }
         for (int f : fillers)
             k_->close(*t_, f);
-        k_->tracer.clear();
+        clear_events();
         return ok;
     }
 
@@ -327,7 +333,7 @@ public:
     {
         if (is_open(fd))
             k_->close(*t_, fd);
-        k_->tracer.clear();
+        clear_events();
     }
 
     // socket()/socketpair() as the task makes it; the new fds stay open in
@@ -353,7 +359,7 @@ public:
         t_->net_ns = net;
         t_->cred = v.cred;
         t_->cred.user_ns = user;
-        k_->tracer.clear();
+        clear_events();
         if (pair) {
             int sv[2] = {-1, -1};
             if (auto w = detail::model_socketpair(*k_, *t_, family, type, protocol, sv, r.ret)) {
@@ -368,12 +374,20 @@ public:
             if (r.ret >= 0)
                 r.fds.push_back(detail::model_fd_attrs(*k_, *t_, r.ret));
         }
-        r.events = std::move(k_->tracer.events);
-        k_->tracer.clear();
+        if constexpr (Traced) {
+            r.events = std::move(k_->tracer.events);
+            k_->tracer.clear();
+        }
         return r;
     }
 
 private:
+    void clear_events()
+    {
+        if constexpr (Traced)
+            k_->tracer.clear();
+    }
+
     void as_root()
     {
         t_->cred = sockmodel::cred::root();

@@ -117,7 +117,32 @@ namespace {
 
 namespace sm = sockmodel;
 using host_abi = sm::arch::host;
-using model = table_model<host_abi>;
+
+// The model of one table, traced (events for the tree and JSON) or not (--quiet).
+struct model {
+    virtual ~model() = default;
+    virtual bool open_at(int fd) = 0;
+    virtual void close(int fd) = 0;
+    virtual task_call_result call(const call_view& v, bool pair, int family, int type, int protocol) = 0;
+};
+
+template <bool Traced>
+struct model_of final : model {
+    table_model<host_abi, Traced> m;
+    bool open_at(int fd) override { return m.open_at(fd); }
+    void close(int fd) override { m.close(fd); }
+    task_call_result call(const call_view& v, bool pair, int family, int type, int protocol) override
+    {
+        return m.call(v, pair, family, type, protocol);
+    }
+};
+
+std::unique_ptr<model> make_model(bool traced)
+{
+    if (traced)
+        return std::make_unique<model_of<true>>();
+    return std::make_unique<model_of<false>>();
+}
 
 constexpr unsigned long long proc_user_init_ino = 0xEFFFFFFDU;  // PROC_USER_INIT_INO
 constexpr unsigned long long proc_net_init_ino = 0xEFFFFFF9U;   // init_net's inode on Linux 6.x
@@ -236,6 +261,18 @@ bool read_open_fds(int pid, std::vector<int>& fds, std::string& why)
     closedir(d);
     std::sort(fds.begin(), fds.end());
     return true;
+}
+
+// May task `pid` still be in (or on its way into) close()? /proc/PID/syscall
+// says "3 ..." while it is in close, "running" while it runs (maybe not yet
+// in the kernel after its seccomp stop): only another call, or its end,
+// says no.
+bool in_close(int pid)
+{
+    std::string text;
+    if (!read_small(proc_path(pid, "syscall").c_str(), text))
+        return false;
+    return text.starts_with("running") || std::strtol(text.c_str(), nullptr, 10) == SYS_close;
 }
 
 // Is fd `fd` open in task `pid` now? One lookup in its table.
@@ -429,8 +466,8 @@ bool read_net_sysctls(const net_sysctl_files& f, sm::net_sysctl& s, std::string&
     return ok;
 }
 
-// F_GETFD/F_GETFL/SO_* of fd `fd` of the stopped task.
-bool read_kernel_fd(int pid, int tgid, int fd, fd_attrs& a, std::string& why)
+// F_GETFD/F_GETFL/SO_* of fd `fd` of the stopped task (`pidfd`: its process).
+bool read_kernel_fd(int pid, int pidfd, int fd, fd_attrs& a, std::string& why)
 {
     a.fd = fd;
     char path[64];
@@ -445,14 +482,12 @@ bool read_kernel_fd(int pid, int tgid, int fd, fd_attrs& a, std::string& why)
     const unsigned long flags = std::strtoul(info.c_str() + at + 6, nullptr, 8);
     a.fd_flags = (flags & O_CLOEXEC) ? FD_CLOEXEC : 0;
 
-    const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, tgid, 0));
     if (pidfd < 0) {
         why = std::string("pidfd_open: ") + std::strerror(errno);
         return false;
     }
     const int dup = static_cast<int>(::syscall(SYS_pidfd_getfd, pidfd, fd, 0));
     const int dup_errno = errno;
-    ::close(pidfd);
     if (dup < 0) {
         why = std::string("pidfd_getfd: ") + std::strerror(dup_errno);
         return false;
@@ -933,19 +968,24 @@ public:
 
     void task_gone(int pid)
     {
-        on_close_exit(pid);
+        seen(pid);
         drop_task(pid);
         pending_.erase(pid);
+        creds_.erase(pid);
+        if (const auto it = pidfds_.find(pid); it != pidfds_.end()) {
+            ::close(it->second);
+            pidfds_.erase(it);
+        }
     }
 
     // close(fd) entered: the fd leaves the set now, and is "closing" until
-    // the call returns (so a lookup meanwhile does not take it for open).
-    // True: the caller stops the task at the call's exit.
-    bool on_close(int pid, int fd)
+    // the task stops again (then its close has returned), so that a lookup
+    // meanwhile does not take it for open.
+    void on_close(int pid, int fd)
     {
         const auto it = tables_.find(pid);
         if (it == tables_.end() || fd < 0)
-            return false;
+            return;
         fd_table& t = *it->second;
         if (t.is_set(fd)) {
             t.clear(fd);
@@ -955,22 +995,25 @@ public:
         t.note(pid, "close(" + std::to_string(fd) + ")");
         t.closing[fd] = pid;
         closing_[pid] = {it->second, fd};
-        return true;
     }
 
-    // A stop at a close()'s exit (true), or not a close's.
-    bool on_close_exit(int pid)
+    // Task `pid` stopped: a close() it made has returned.
+    void seen(int pid)
     {
+        if (closing_.empty())
+            return;
         const auto it = closing_.find(pid);
         if (it == closing_.end())
-            return false;
+            return;
         fd_table& t = *it->second.first;
         const int fd = it->second.second;
         if (const auto c = t.closing.find(fd); c != t.closing.end() && c->second == pid)
             t.closing.erase(c);
         closing_.erase(it);
-        return true;
     }
+
+    // Its credentials may have changed (set*id, capset, setns, unshare, exec).
+    void creds_changed(int pid) { creds_.erase(pid); }
 
     void on_close_range(int pid, unsigned first, unsigned last, unsigned flags)
     {
@@ -1007,10 +1050,18 @@ public:
         c.protocol = static_cast<int>(static_cast<std::uint32_t>(args[2]));
         c.sv_addr = args[3];
         c.table = table_of(pid);
+        for (const auto& [fd, by] : c.table->closing)
+            if (by != pid)
+                append_item(c.in_flight, "; ", "close(", std::to_string(fd), ") by [pid ", std::to_string(by),
+                            "] under way");
+        for (const auto& [other, p] : pending_)
+            if (other != pid && p.table == c.table)
+                append_item(c.in_flight, "; ", p.pair ? "socketpair" : "socket", "() by [pid ",
+                            std::to_string(other), "] under way");
         std::string why;
         call_view v;
         status_info s;
-        if (!read_status(pid, s, why) || !read_nofile(pid, v.nofile_cur, v.nofile_max, why) ||
+        if (!status_of(pid, s, why) || !read_nofile(pid, v.nofile_cur, v.nofile_max, why) ||
             !ns_.view(pid, v.ns, why) || !ns_.sysctls(pid, v.ns.net_ino, v.sysctl, why) ||
             !sync_table(pid, *c.table, pair, why)) {
             c.not_modelled = why;
@@ -1022,14 +1073,6 @@ public:
         c.nofile_cur = v.nofile_cur;
         v.cred = s.cred;
         c.seq_at_entry = c.table->seq;
-        for (const auto& [fd, by] : c.table->closing)
-            if (by != pid)
-                append_item(c.in_flight, "; ", "close(", std::to_string(fd), ") by [pid ", std::to_string(by),
-                            "] under way");
-        for (const auto& [other, p] : pending_)
-            if (other != pid && p.table == c.table)
-                append_item(c.in_flight, "; ", p.pair ? "socketpair" : "socket", "() by [pid ",
-                            std::to_string(other), "] under way");
         model& m = *c.table->m;
         const int holds = ping_undecidable(v) ? ns_.ping_holds(v.cred, v.sysctl) : -2;
         if (holds == 0 || holds == 1) {
@@ -1086,7 +1129,7 @@ public:
         for (int fd : new_fds) {
             fd_attrs a;
             std::string why;
-            if (!read_kernel_fd(pid, c.tgid ? c.tgid : pid, fd, a, why) && !kernel_unread)
+            if (!read_kernel_fd(pid, pidfd_of(c.tgid ? c.tgid : pid), fd, a, why) && !kernel_unread)
                 kernel_unread = "cannot read the new fd " + std::to_string(fd) + ": " + why;
             kfds.push_back(a);
         }
@@ -1166,7 +1209,7 @@ private:
             t.model_stale = true;
         }
         if (t.model_stale || !t.m) {
-            t.m = std::make_unique<model>();
+            t.m = make_model(!o_.quiet);
             for (std::size_t fd = 0; fd < t.open.size(); ++fd)
                 if (t.open[fd] && !t.m->open_at(static_cast<int>(fd))) {
                     why = "model setup: cannot open a placeholder on fd " + std::to_string(fd);
@@ -1178,6 +1221,8 @@ private:
         for (int found = 0; found < (pair ? 2 : 1);) {
             // An fd being closed by another thread counts as free (it soon
             // is); if the kernel disagrees, that close is the race's evidence.
+            if (const auto cl = t.closing.find(fd); cl != t.closing.end() && !in_close(cl->second))
+                t.closing.erase(cl);  // that close has returned (the task has not stopped since)
             if (t.closing.contains(fd) || !fd_open_in(pid, fd)) {
                 ++found;
                 fd = t.lowest_free(fd + 1);
@@ -1194,6 +1239,34 @@ private:
             fd = t.lowest_free(fd + 1);
         }
         return true;
+    }
+
+    // /proc/PID/status once, then again only after a call that may change
+    // the task's credentials (credentials are per thread: only the task's
+    // own calls change them).
+    bool status_of(int pid, status_info& s, std::string& why)
+    {
+        if (const auto it = creds_.find(pid); it != creds_.end()) {
+            s = it->second;
+            return true;
+        }
+        if (!read_status(pid, s, why))
+            return false;
+        creds_[pid] = s;
+        return true;
+    }
+
+    // A pidfd of thread group `tgid`, kept open while it lives.
+    int pidfd_of(int tgid)
+    {
+        if (const auto it = pidfds_.find(tgid); it != pidfds_.end())
+            return it->second;
+        const int fd = static_cast<int>(::syscall(SYS_pidfd_open, tgid, 0));
+        if (fd >= 0) {
+            ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+            pidfds_[tgid] = fd;
+        }
+        return fd;
     }
 
     bool ping_undecidable(const call_view& v) const
@@ -1337,6 +1410,8 @@ private:
     std::map<int, std::shared_ptr<fd_table>> tables_;
     std::map<int, call_record> pending_;
     std::map<int, std::pair<std::shared_ptr<fd_table>, int>> closing_;  // task → (table, fd) of its close() under way
+    std::map<int, status_info> creds_;  // task → its /proc status as last read
+    std::map<int, int> pidfds_;         // thread group → pidfd
     bool first_ = true;  // --format json: no call printed yet
     int calls_ = 0, sockets_ = 0, pairs_ = 0, agree_ = 0, disagree_ = 0, race_ = 0, not_modelled_ = 0;
 };
@@ -1388,7 +1463,13 @@ std::string find_program(const std::string& name)
 void install_filter()
 {
     constexpr unsigned nr_off = offsetof(seccomp_data, nr), arch_off = offsetof(seccomp_data, arch);
-    const unsigned traced[] = {SYS_socket, SYS_socketpair, SYS_close, SYS_close_range, SYS_unshare};
+    // socket, socketpair: compared. close, close_range, unshare(CLONE_FILES):
+    // the descriptor table. unshare, set*id, setgroups, capset, setns: the
+    // credentials the tool keeps between calls.
+    const unsigned traced[] = {SYS_socket,    SYS_socketpair, SYS_close,    SYS_close_range, SYS_unshare,
+                               SYS_setuid,    SYS_setgid,     SYS_setreuid, SYS_setregid,    SYS_setresuid,
+                               SYS_setresgid, SYS_setfsuid,   SYS_setfsgid, SYS_setgroups,   SYS_capset,
+                               SYS_setns};
     std::vector<sock_filter> f;
     f.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, arch_off));
     f.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0));
@@ -1651,7 +1732,8 @@ int run_program(const options& o)
             return true;
         }
         case SYS_close:
-            return tr.on_close(pid, static_cast<int>(a[0]));
+            tr.on_close(pid, static_cast<int>(a[0]));
+            return false;
         case SYS_close_range:
             tr.on_close_range(pid, static_cast<unsigned>(a[0]), static_cast<unsigned>(a[1]),
                               static_cast<unsigned>(a[2]));
@@ -1659,6 +1741,20 @@ int run_program(const options& o)
         case SYS_unshare:
             if (a[0] & clone_files)
                 tr.new_table(pid);
+            tr.creds_changed(pid);  // CLONE_NEWUSER: a full set of capabilities in the new namespace
+            return false;
+        case SYS_setuid:
+        case SYS_setgid:
+        case SYS_setreuid:
+        case SYS_setregid:
+        case SYS_setresuid:
+        case SYS_setresgid:
+        case SYS_setfsuid:
+        case SYS_setfsgid:
+        case SYS_setgroups:
+        case SYS_capset:
+        case SYS_setns:
+            tr.creds_changed(pid);
             return false;
         default:
             return false;
@@ -1698,6 +1794,7 @@ int run_program(const options& o)
             if (sig == SIGSTOP)
                 continue;
         }
+        tr.seen(pid);
         if (sig == (SIGTRAP | 0x80)) {  // a syscall stop: entry or exit
             __ptrace_syscall_info info{};
             if (::ptrace(PTRACE_GET_SYSCALL_INFO, pid, reinterpret_cast<void*>(sizeof info), &info) <= 0)
@@ -1706,8 +1803,7 @@ int run_program(const options& o)
                 on_entry(pid, info);
             } else if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
                 to_exit.erase(pid);
-                if (!tr.on_close_exit(pid))
-                    tr.on_exit(pid, static_cast<long>(info.exit.rval));
+                tr.on_exit(pid, static_cast<long>(info.exit.rval));
             }
             continue;
         }
@@ -1728,6 +1824,7 @@ int run_program(const options& o)
                 if (static_cast<pid_t>(msg) != pid)
                     tr.task_gone(static_cast<int>(msg));  // a thread's exec: it now has the leader's pid
                 tr.new_table(pid);
+                tr.creds_changed(pid);
                 if (pid == child && !filtered) {
                     const int mine = seccomp_filters(proc_path(pid, "status"));
                     filtered = mine > own_filters && own_filters >= 0;
