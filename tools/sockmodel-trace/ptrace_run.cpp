@@ -1639,9 +1639,19 @@ int seccomp_filters(const std::string& status_path)
     return at == std::string::npos ? -1 : std::atoi(text.c_str() + at);
 }
 
+// NoNewPrivs of /proc/PID/status.
+bool no_new_privs(int pid)
+{
+    std::string text;
+    if (!read_small(proc_path(pid, "status").c_str(), text))
+        return false;
+    const std::size_t at = field(text, "\nNoNewPrivs:");
+    return at != std::string::npos && std::atoi(text.c_str() + at) == 1;
+}
+
 // Once per exec: a program with file capabilities does not get them under
 // ptrace (unless the tracer holds CAP_SYS_PTRACE) nor with no_new_privs.
-void warn_file_caps(int pid)
+void warn_file_caps(int pid, bool filtered_with_nnp)
 {
     const std::uint64_t caps = file_caps(pid);
     if (caps == 0)
@@ -1654,12 +1664,15 @@ void warn_file_caps(int pid)
     const ssize_t n = ::readlink(proc_path(pid, "exe").c_str(), exe, sizeof exe - 1);
     exe[n > 0 ? n : 0] = '\0';
     const std::uint64_t missing = caps & ~s.cred.cap_effective.val;
+    const bool raw = missing >> static_cast<unsigned>(sm::capability::net_raw) & 1U;
     std::fprintf(stderr,
                  "sockmodel-trace: warning: [pid %d] %s has file capabilities (%s) that it does not get while "
-                 "traced: calls that need %s fail here (e.g. socket(AF_INET, SOCK_RAW, ...) without cap_net_raw "
-                 "= -1 EPERM) but would succeed untraced; the model is given the credentials the program really "
-                 "has\n",
-                 pid, exe, cap_names(caps).c_str(), cap_names(missing).c_str());
+                 "traced (ptrace%s): calls that need %s fail here%s but would succeed untraced; the model is "
+                 "given the credentials the program really has\n",
+                 pid, exe, cap_names(caps).c_str(),
+                 filtered_with_nnp ? " and no_new_privs" : " by a tracer without CAP_SYS_PTRACE",
+                 cap_names(missing).c_str(),
+                 raw ? " (e.g. socket(AF_INET, SOCK_RAW, IPPROTO_ICMP) = -1 EPERM, AF_PACKET sockets)" : "");
 }
 
 }  // namespace
@@ -1829,7 +1842,7 @@ int run_program(const options& o)
                     const int mine = seccomp_filters(proc_path(pid, "status"));
                     filtered = mine > own_filters && own_filters >= 0;
                 }
-                warn_file_caps(pid);
+                warn_file_caps(pid, filtered && no_new_privs(pid));
             }
             continue;
         }
