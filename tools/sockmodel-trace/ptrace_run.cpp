@@ -1549,10 +1549,16 @@ void install_filter()
 pid_t g_child = 0;
 volatile sig_atomic_t g_forwarded = 0;
 
-// Is `sig` pending for process `pid` (its SigPnd or ShdPnd), or is it in a
-// signal-delivery-stop? Async-signal-safe: open/read and plain parsing.
-bool sig_pending_in(pid_t pid, int sig)
+// What /proc/PID/status says of `sig`: pending (SigPnd or ShdPnd), and
+// whether the task is in a ptrace stop ("State: t"). Async-signal-safe:
+// open/read and plain parsing.
+struct sig_state {
+    bool pending = false, traced_stop = false;
+};
+
+sig_state sig_state_of(pid_t pid, int sig)
 {
+    sig_state st;
     char path[64];
     // "/proc/%d/status" by hand (snprintf is not async-signal-safe)
     char digits[16];
@@ -1569,13 +1575,19 @@ bool sig_pending_in(pid_t pid, int sig)
     path[at] = '\0';
     const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return false;
+        return st;
     char buf[4096];
     const ssize_t len = ::read(fd, buf, sizeof buf - 1);
     ::close(fd);
     if (len <= 0)
-        return false;
+        return st;
     buf[len] = '\0';
+    if (const char* state = std::strstr(buf, "\nState:")) {
+        state += std::strlen("\nState:");
+        while (*state == '\t' || *state == ' ')
+            ++state;
+        st.traced_stop = *state == 't';
+    }
     const std::uint64_t bit = std::uint64_t{1} << (sig - 1);
     for (const char* key : {"\nSigPnd:", "\nShdPnd:"}) {
         const char* p = std::strstr(buf, key);
@@ -1588,9 +1600,9 @@ bool sig_pending_in(pid_t pid, int sig)
         for (; (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'); ++p)
             v = v * 16 + static_cast<std::uint64_t>(*p <= '9' ? *p - '0' : *p - 'a' + 10);
         if (v & bit)
-            return true;
+            st.pending = true;
     }
-    return false;
+    return st;
 }
 
 // When the tracer last saw the program stop for each signal (monotonic ns).
@@ -1603,16 +1615,44 @@ std::int64_t now_ns()
     return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
+// A signal whose forwarding waits for the program's pending ptrace stop to
+// be seen (it may be the delivery of that very signal).
+volatile sig_atomic_t g_deferred = 0;
+volatile std::int64_t g_deferred_at = 0;
+
 // SIGINT, SIGTERM, SIGHUP, SIGQUIT to the tool: to the program, unless it
 // has it already (a signal to the process group, or from the terminal,
-// reaches it too: pending, or delivered within the last 100 ms).
+// reaches it too): pending there, or delivered within the last 100 ms. When
+// the program sits in a ptrace stop the tracer has not collected yet, that
+// stop may be this signal's delivery: decided once it is collected.
 void on_fatal_signal(int sig)
 {
     const int saved = errno;
-    if (g_child > 0 && !sig_pending_in(g_child, sig) && now_ns() - g_last_delivery[sig] > 100000000)
-        ::kill(g_child, sig);
     g_forwarded = sig;
+    if (g_child > 0) {
+        const sig_state st = sig_state_of(g_child, sig);
+        if (st.traced_stop && !st.pending) {
+            g_deferred_at = now_ns();
+            g_deferred = sig;
+        } else if (!st.pending && now_ns() - g_last_delivery[sig] > 100000000) {
+            ::kill(g_child, sig);
+        }
+    }
     errno = saved;
+}
+
+// After a stop of the program is collected: a deferred signal goes to it
+// unless that stop was its delivery or it is pending there.
+void settle_deferred()
+{
+    const int sig = g_deferred;
+    if (sig == 0)
+        return;
+    g_deferred = 0;
+    if (g_last_delivery[sig] >= g_deferred_at - 100000000)
+        return;
+    if (!sig_state_of(g_child, sig).pending)
+        ::kill(g_child, sig);
 }
 
 const int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
@@ -1800,6 +1840,14 @@ int run_program(const options& o)
         if (!WIFSTOPPED(status))
             continue;
         resume = pid;
+        struct settle_after {  // once this stop is handled (its delivery time noted)
+            pid_t pid, child;
+            ~settle_after()
+            {
+                if (pid == child)
+                    settle_deferred();
+            }
+        } settle{pid, child};
         const int sig = WSTOPSIG(status);
         const int event = status >> 16;
         if (!known.contains(pid)) {
