@@ -184,6 +184,9 @@ bad_input)
     "$tool" -- "$noexec" >/dev/null 2>"$err"; status=$?
     [ $status = 126 ] && grep -qx "sockmodel-trace: $noexec: Permission denied" "$err" ||
         fail "not executable: exit $status"
+    # --format json is one document even when the program could not run.
+    "$tool" --format json -o "$out" -- sockmodel-no-such-program >/dev/null 2>"$err"; status=$?
+    [ $status = 127 ] && "$py" -m json.tool "$out" >/dev/null || fail "--format json, no program: exit $status"
     # Found in PATH but not executable: 126 too, as a shell says it.
     PATH=$(dirname "$noexec") "$tool" -- "$(basename "$noexec")" >/dev/null 2>"$err"; status=$?
     [ $status = 126 ] && grep -qx "sockmodel-trace: $(basename "$noexec"): Permission denied" "$err" ||

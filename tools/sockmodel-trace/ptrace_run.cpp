@@ -1162,7 +1162,9 @@ public:
         report(c, ret, kfds, evidence);
     }
 
-    void summary()
+    // The end of the JSON report: the summary object (json: closing the
+    // document, so it is one even when the program could not be run).
+    void finish_json()
     {
         if (o_.format == output_format::json) {
             const std::string s = "{\"calls\":" + std::to_string(calls_) + ",\"socket\":" + std::to_string(sockets_) +
@@ -1179,6 +1181,11 @@ public:
                 std::fputs(("\"summary\":" + s + "}\n").c_str(), out_);
             }
         }
+    }
+
+    void summary()
+    {
+        finish_json();
         std::string line = "sockmodel-trace: " + std::to_string(calls_) + " calls (socket " +
                            std::to_string(sockets_) + ", socketpair " + std::to_string(pairs_) +
                            "): " + std::to_string(agree_) + " agree, " + std::to_string(disagree_) + " disagree";
@@ -1932,6 +1939,8 @@ int run_program(const options& o)
     const bool exec_failed = ::read(pipe_fds[0], &r, sizeof r) == static_cast<ssize_t>(sizeof r) && r.step == 2;
     ::close(pipe_fds[0]);
     if (exec_failed) {
+        tr.finish_json();
+        std::fflush(out);
         if (out != stdout)
             std::fclose(out);
         // As a shell says it: 127 not found, 126 found but not executable.
