@@ -928,13 +928,22 @@ public:
     // or a copy of it, as kcmp(KCMP_FILES) says.
     void on_new_task(int parent, int child)
     {
-        if (tables_.contains(child))
-            return;
         const auto it = tables_.find(parent);
         if (it == tables_.end())
             return;  // the child's table is read from /proc when it matters
-        const std::shared_ptr<fd_table>& pt = it->second;
+        const std::shared_ptr<fd_table> pt = it->second;
         const long same = ::syscall(SYS_kcmp, parent, child, KCMP_FILES, 0, 0);
+        if (tables_.contains(child)) {
+            // The child stopped at a call before its parent's fork/clone event
+            // was seen: it was given a table of its own, read from /proc.
+            if (same == 0) {  // but it shares the parent's: one view, read again
+                drop_task(child);
+                tables_[child] = pt;
+                ++pt->tasks;
+                pt->stale = true;
+            }
+            return;
+        }
         if (same == 0) {
             tables_[child] = pt;
             ++pt->tasks;
