@@ -1,9 +1,9 @@
 // The model side of sockmodel-trace: a traced kernel, a task set up like a
 // program started from a shell, and the socket() (and close()) under trace.
 //
-// With `-- PROGRAM`, run_model_for_task builds a task from a traced task's
-// view (task_view, read from /proc by ptrace_run.cpp) and makes its socket()
-// or socketpair() call.
+// With `-- PROGRAM`, table_model keeps one model kernel per traced
+// descriptor table and makes each socket() or socketpair() call of the
+// traced tasks using it (their view is read by ptrace_run.cpp).
 //
 // The only file of the tool that touches the kernel object (k->socket,
 // k->spawn, k->close, k->setrlimit, k->unshare, k->fcntl, k->getsockopt,
@@ -112,19 +112,6 @@ model_run run_model(const options& o, const socket_args& call)
 // ---------------------------------------------------------------------------
 // -- PROGRAM: the model's view of a traced task at a socket()/socketpair() entry
 
-// What the model needs to know of the traced task (ptrace_run.cpp fills it).
-struct task_view {
-    sockmodel::cred cred;             // ids from /proc/PID/status, CapEff; user_ns set by the userns fields
-    std::vector<int> open_fds;        // /proc/PID/fd, ascending
-    unsigned long nofile_cur = 0, nofile_max = 0;
-    // The task's user namespace is a child of the tracer's (unshare -U).
-    bool child_user_ns = false;
-    // The task's network namespace is not the tracer's; owned by the task's
-    // own (child) user namespace when child_user_ns, else by the tracer's.
-    bool other_net_ns = false;
-    sockmodel::net_sysctl sysctl;     // of the task's network namespace
-};
-
 // What one new fd looks like, as fcntl/getsockopt would report it.
 struct fd_attrs {
     int fd = -1;
@@ -171,79 +158,6 @@ std::optional<std::string> model_socketpair(K& k, sockmodel::task_struct& t, int
 }
 
 }  // namespace detail
-
-// A fresh traced model kernel with one task shaped like `v`, then
-// socket(family, type, protocol) (or socketpair when `pair`).
-template <class A>
-task_call_result run_model_for_task(const task_view& v, bool pair, int family, int type, int protocol)
-{
-    namespace sm = sockmodel;
-    using K = sm::kernel<traced_config<A>>;
-    const auto k = std::make_unique<K>();
-    task_call_result r;
-    auto fail = [&](const std::string& what, int err) {
-        r.not_modelled = "model setup: " + what + " returned " + strace_result(err);
-        return r;
-    };
-
-    // Set up as root (untraced in effect: the recorder is cleared below), as a
-    // process arranges its table and limits before it drops privileges.
-    sm::task_struct& t = k->spawn(sm::cred::root());
-    if (v.other_net_ns && !v.child_user_ns)  // a netns of the tracer's user namespace
-        if (int err = k->unshare(t, sm::clone_flag::newnet))
-            return fail("unshare(CLONE_NEWNET)", err);
-    t.net_ns->sysctl = v.sysctl;
-    // The descriptor table: sockets on 0..top, then the holes closed again,
-    // so the lowest free fd is the traced task's.
-    if (!v.open_fds.empty()) {
-        const int top = v.open_fds.back();
-        const sm::resource_limit wide{static_cast<unsigned long>(top) + 1,
-                                      std::max<unsigned long>(static_cast<unsigned long>(top) + 1, v.nofile_max)};
-        if (int err = k->setrlimit(t, A::rlimit_nofile, &wide))
-            return fail("setrlimit(RLIMIT_NOFILE)", err);
-        for (int want = 0; want <= top; ++want)
-            if (const int fd = k->socket(t, sm::af_unix, A::sock_stream, 0); fd != want)
-                return fail("socket(AF_UNIX, SOCK_STREAM, 0) for fd " + std::to_string(want), fd);
-        for (int fd = 0; fd <= top; ++fd)
-            if (!std::binary_search(v.open_fds.begin(), v.open_fds.end(), fd))
-                if (int err = k->close(t, fd))
-                    return fail("close(" + std::to_string(fd) + ")", err);
-    }
-    const sm::resource_limit lim{v.nofile_cur, v.nofile_max};
-    if (int err = k->setrlimit(t, A::rlimit_nofile, &lim))
-        return fail("setrlimit(RLIMIT_NOFILE)", err);
-    t.cred = v.cred;
-    t.cred.user_ns = &sm::init_user_ns;
-    if (v.child_user_ns) {
-        // unshare(CLONE_NEWUSER) (and CLONE_NEWNET when the task's netns is
-        // owned by that namespace), then the capabilities /proc showed.
-        const unsigned long flags = sm::clone_flag::newuser | (v.other_net_ns ? sm::clone_flag::newnet : 0UL);
-        if (int err = k->unshare(t, flags))
-            return fail("unshare(CLONE_NEWUSER)", err);
-        t.net_ns->sysctl = v.sysctl;
-        t.cred.cap_effective = v.cred.cap_effective;
-    }
-    k->tracer.clear();
-
-    // The call under trace, then its fds' attributes (untraced queries).
-    if (pair) {
-        int sv[2] = {-1, -1};
-        if (auto why = detail::model_socketpair(*k, t, family, type, protocol, sv, r.ret)) {
-            r.not_modelled = std::move(*why);
-            return r;
-        }
-        if (r.ret == 0)
-            for (int fd : sv)
-                r.fds.push_back(detail::model_fd_attrs(*k, t, fd));
-    } else {
-        r.ret = k->socket(t, family, type, protocol);
-        if (r.ret >= 0)
-            r.fds.push_back(detail::model_fd_attrs(*k, t, r.ret));
-    }
-    r.events = std::move(k->tracer.events);
-    return r;
-}
-
 
 // ---------------------------------------------------------------------------
 // -- PROGRAM, kept across calls: one model kernel per traced descriptor table
