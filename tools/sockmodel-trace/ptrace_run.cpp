@@ -1809,6 +1809,9 @@ int run_program(const options& o)
     int exit_status = 0, exit_signal = 0;
     pid_t resume = child;
     int resume_sig = 0;
+    // At a seccomp stop the call is in info.seccomp, laid out as info.entry.
+    static_assert(offsetof(__ptrace_syscall_info, seccomp.nr) == offsetof(__ptrace_syscall_info, entry.nr) &&
+                  offsetof(__ptrace_syscall_info, seccomp.args) == offsetof(__ptrace_syscall_info, entry.args));
     // The calls that change a table, at their entry (seccomp or syscall
     // stop); true when the call's exit must be seen too.
     auto on_entry = [&](pid_t pid, const __ptrace_syscall_info& info) {
