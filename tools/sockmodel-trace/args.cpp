@@ -31,13 +31,23 @@ void bad(const std::string& msg) { throw usage_error(msg); }
 
 namespace {
 
-std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+// Built by append: GCC 12's -O3 warns (-Wrestrict, a false positive) on
+// the inlined operator+ of a literal and a temporary std::string.
+std::string quoted(std::string_view s)
+{
+    std::string q;
+    q.reserve(s.size() + 2);
+    q.push_back('\'');
+    q.append(s);
+    q.push_back('\'');
+    return q;
+}
 
 // ---------------------------------------------------------------------------
 // Help
 
 constexpr const char* help_text = R"(usage: sockmodel-trace [options] [FAMILY TYPE PROTOCOL]
-       sockmodel-trace [--quiet] [--strict] [--format tree|json] [-o FILE] -- PROGRAM [ARGS...]
+       sockmodel-trace [--quiet] [--strict] [--format tree|json|jsonl] [-o FILE] -- PROGRAM [ARGS...]
 
 Runs socket(FAMILY, TYPE, PROTOCOL) through the sockmodel model of the Linux
 6.18 socket path and prints the traced call tree, then one strace-style line
@@ -114,55 +124,85 @@ Options
 
 Tracing a real program: -- PROGRAM [ARGS...]
   Runs PROGRAM (found in PATH as a shell would) under ptrace, following its
-  forks, vforks, clones and execs. At every socket() and socketpair() entry
-  the calling task is read from /proc and a fresh model kernel is given a task
-  like it: the uids, gids and groups of /proc/PID/status, its CapEff, its
-  RLIMIT_NOFILE (prlimit, else /proc/PID/limits), placeholder sockets on
-  exactly the fds of /proc/PID/fd (so the lowest free fd is the real one), a
-  child user namespace (unshare(CLONE_NEWUSER)) when /proc/PID/ns/user is a
-  child of the tracer's, a new network namespace when /proc/PID/ns/net is not
-  the tracer's, and that netns's net.ipv4.ping_group_range, net.mptcp.enabled,
-  net.ipv6.bindv6only and net.core.[rw]mem_default (/proc/sys/net shows the
-  reading thread's netns, so a helper thread setns()es into the task's one;
-  that needs CAP_SYS_ADMIN). The model makes the call, then the real call
-  runs, and at its exit the two are compared: the errno or the fd number(s),
-  and for each new fd F_GETFD (the "flags:" of /proc/PID/fdinfo/FD), F_GETFL,
-  SO_TYPE, SO_PROTOCOL and SO_DOMAIN (read through pidfd_getfd(2)).
+  forks, vforks, clones and execs. A seccomp filter (installed before exec)
+  stops the program only at socket, socketpair, close, close_range, unshare,
+  setns, set*id, setgroups and capset; every other call runs without a stop
+  (where the filter cannot be installed, every call stops). At each socket()
+  and socketpair() the calling task is given to a model kernel kept for its
+  descriptor table: the uids, gids and groups of /proc/PID/status and its
+  CapEff (re-read after the calls that change them), its RLIMIT_NOFILE
+  (prlimit, else /proc/PID/limits), placeholder sockets on exactly the fds
+  the task has open (kept up to date call by call: closes are seen, fds made
+  by other calls are found in /proc/PID/fd when they would be the lowest
+  free one, so a call costs the same with 3 or 3000 open fds), its user and
+  network namespaces relative to the tool's own (the tool may itself run in a
+  rootless container: capabilities held in a user namespace do not reach a
+  netns owned by init_user_ns), and the netns's net.ipv4.ping_group_range,
+  net.mptcp.enabled, net.ipv6.bindv6only and net.core.[rw]mem_default (read
+  through files opened in that netns: by setns with CAP_SYS_ADMIN, or by a
+  helper that enters the netns's user namespace when the tool owns it). The
+  model makes the call, then the real call runs, and at its exit the two are
+  compared: the errno or the fd number(s), and for each new fd F_GETFD (the
+  "flags:" of /proc/PID/fdinfo/FD), F_GETFL, SO_TYPE, SO_PROTOCOL and
+  SO_DOMAIN (read through pidfd_getfd(2)).
   Each call prints one strace-style line with the verdict, then the model's
   call tree:
     [pid 1234] socket(AF_NETLINK, SOCK_RAW|SOCK_CLOEXEC, NETLINK_ROUTE) = 3 agree
     [pid 1234] socket(...) = 3 DISAGREE: model -1 EPERM kernel 3
+    [pid 1234] socket(...) = 5 race: model 4 ... kernel 5 ... (the table changed during the call: close(4) by [pid 1236])
     [pid 1234] socketpair(AF_UNIX, SOCK_STREAM, 0, [3, 4]) = 0 not modelled: REASON
-  "not modelled" is never counted as agreement: a task whose view cannot be read (e.g. its netns's sysctls without
-  CAP_SYS_ADMIN, a user namespace nested deeper than one level), a 32-bit
-  (non-x86_64) system call. accept4() and other fd-making calls are not traced.
+  "race": another thread changed the descriptor table between the call's
+  entry and exit, and the outcomes differ in fd numbers only (numbers the
+  model would give on the table as it then was); the evidence names the
+  calls and threads. Races are counted apart and do not fail --strict; any
+  other difference is a disagreement.
+  "not modelled" is never counted as agreement: a task whose view cannot be
+  read (e.g. its netns's sysctls without the right to enter it), an ICMP
+  datagram socket whose answer depends on ping_group_range and gids that the
+  tool's user namespace does not map (unshare -U: they read as the overflow
+  gid), a 32-bit (non-x86_64) system call. accept4() and other fd-making
+  calls are not compared.
   At the end, on stderr:
-    sockmodel-trace: N calls (socket S, socketpair P): A agree, D disagree[, M not modelled]
+    sockmodel-trace: N calls (socket S, socketpair P): A agree, D disagree[, R race][, M not modelled]
   The program's stdin, stdout and stderr are the tool's; the report goes to
   stdout (or -o FILE) and may interleave with the program's own output.
+  Signals: SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to the tool reach the
+  program (once: a signal to the process group, as Ctrl-C sends, is not
+  sent twice); the tool prints its summary when the program ends and exits
+  with its status (killed by a signal: the tool kills itself with it).
+  A program with file capabilities (security.capability) does not get them
+  while traced by a tracer without CAP_SYS_PTRACE (nor under the
+  no_new_privs an unprivileged tool's filter needs): the tool warns once per
+  such exec, naming the capabilities whose calls will fail here.
   To trace as an unprivileged user, start the tool itself as that user, e.g.
     setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
         sockmodel-trace -- python3 script.py
-  --quiet, -q           no call trees (json: no "events")
-  --format tree|json    tree (default) or one JSON object per call: pid, call,
-                        text, args, kernel and model ({ret, errno, fds: [{fd,
-                        F_GETFD, F_GETFL, SO_TYPE, SO_PROTOCOL, SO_DOMAIN}]};
-                        model is null when not modelled), verdict ("agree",
-                        "disagree" or "not modelled"), reason, events (the
-                        model's trace, as --format json prints it)
+  or in a rootless container: unshare -Ur sockmodel-trace -- PROGRAM.
+  --quiet, -q           no call trees (json: no "events"); the model runs
+                        untraced, faster
+  --format tree|json|jsonl
+                        tree (default); json: one JSON document
+                        {"calls": [...], "summary": {calls, socket,
+                        socketpair, agree, disagree, race, not_modelled}},
+                        each call an object: pid, call, text, args, kernel
+                        and model ({ret, errno, fds: [{fd, F_GETFD, F_GETFL,
+                        SO_TYPE, SO_PROTOCOL, SO_DOMAIN}]}; model is null when
+                        not modelled), verdict ("agree", "disagree", "race" or
+                        "not modelled"), reason, race (the evidence), events
+                        (the model's trace); jsonl: the same objects one a
+                        line as the calls happen, then {"summary": {...}}
   -o FILE, --output FILE
                         write the report to FILE (close-on-exec: the program
                         does not inherit it)
-  --strict              exit status 1 if any call disagreed
+  --strict              exit status 1 if any call disagreed (races do not)
   The single-call options (--as, --uid, --gid, --groups, --caps, --abi,
   --close, --ping-group, --rlimit-nofile, --fill-fds, --compare-host and
   --format dot) are refused with a program: the task supplies all of that.
-  A multi-threaded program whose other threads open or close fds while one
-  is inside socket() can make the fd number differ from the model's.
-  Needs ptrace: PTRACE_TRACEME refused (Yama's kernel.yama.ptrace_scope=3, a
-  seccomp filter, the tool itself being traced) is reported with exit status
-  2; allow it with `sysctl kernel.yama.ptrace_scope=1` (or 0) and
-  CAP_SYS_PTRACE where needed.
+  Needs ptrace: PTRACE_TRACEME refused (Yama's kernel.yama.ptrace_scope=3
+  where Yama is, a seccomp filter, the tool itself being traced) is reported
+  with exit status 2.
+  SOCKMODEL_TRACE_NO_SECCOMP=1 in the environment: stop at every call (no
+  filter), as where seccomp is not available.
 
 With a program: the program's own exit status (128+N if signal N killed it),
 1 under --strict if a call disagreed, 126 (found but not executable) or 127
@@ -189,7 +229,9 @@ Examples
   sockmodel-trace --socketpair --close AF_UNIX SOCK_STREAM 0
   sockmodel-trace -- ip addr
   sockmodel-trace --quiet --strict -- curl -s http://127.0.0.1:1/
-  sockmodel-trace --format json -o calls.jsonl -- python3 -c 'import socket; socket.socket()'
+  sockmodel-trace --format json -o calls.json -- python3 -c 'import socket; socket.socket()'
+  sockmodel-trace --format jsonl -- python3 -c 'import socket; socket.socket()'
+  unshare -Ur sockmodel-trace --quiet -- python3 script.py
 )";
 
 void print_help()
@@ -443,8 +485,9 @@ options parse_options(int argc, char** argv)
         auto value = [&]() -> std::string_view {
             if (inline_value)
                 return *inline_value;
-            if (i + 1 >= argc)
-                bad("option " + quoted(name) + " needs a value");
+            if (i + 1 >= argc || std::string_view(argv[i + 1]) == "--")
+                bad("option " + quoted(name) + " needs a value" +
+                    (i + 1 < argc ? " before '--' (e.g. " + std::string(name) + " FILE -- PROGRAM)" : ""));
             return argv[++i];
         };
         if (name == "--as") {
@@ -489,12 +532,14 @@ options parse_options(int argc, char** argv)
             const std::string_view v = value();
             if (v == "tree")
                 o.format = output_format::tree;
-            else if (v == "json" || v == "jsonl")
+            else if (v == "json" || v == "jsonl") {
                 o.format = output_format::json;
+                o.json_lines = v == "jsonl";
+            }
             else if (v == "dot")
                 o.format = output_format::dot;
             else
-                bad("unknown format " + quoted(v) + " (tree, json or dot)");
+                bad("unknown format " + quoted(v) + " (tree, json, jsonl or dot)");
         } else if (name == "--ping-group") {
             const std::string_view v = value();
             std::size_t sep = v.find_first_of("-, \t", 1);  // from 1: "-" can't start LOW anyway
@@ -531,7 +576,11 @@ options parse_options(int argc, char** argv)
         } else if (name == "--fill-fds") {
             o.fill_fds = static_cast<unsigned>(parse_unsigned(value(), "--fill-fds", max_fill));
         } else {
-            bad("unknown option " + quoted(name));
+            std::string msg = "unknown option " + quoted(name);
+            if (!o.positional.empty())
+                msg += "; to trace a program, put it after '--': sockmodel-trace [options] -- " + o.positional[0] +
+                       " " + std::string(arg) + " ...";
+            bad(msg);
         }
     }
     if (o.inject && o.compare_host)

@@ -37,6 +37,7 @@ struct options {
     bool compare_host = false;
     bool socketpair = false;  // --socketpair: socketpair() instead of socket()
     output_format format = output_format::tree;
+    bool json_lines = false;  // --format jsonl: one JSON object a line (json: one document)
     sockmodel::kgid_t ping_low = 1, ping_high = 0;
     std::optional<unsigned long> rlimit_nofile;
     unsigned fill_fds = 0;

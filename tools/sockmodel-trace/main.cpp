@@ -38,9 +38,14 @@ int run(const st::options& o)
     const st::socket_args call = st::parse_socket_args<A>(o);
     st::model_run m = st::run_model<A>(o, call);
     const std::string args = sockmodel::trace::decode_socket_args<A, sockmodel::default_families::list>(call.family, call.type, call.protocol);
-    if (m.run.sv)
+    // socketpair's fds when it succeeded; else "sv", as strace shows a failed
+    // call's array by its address only (the kernel may have written fd
+    // numbers there before failing, but they are no fds of the caller).
+    if (m.run.sv && m.run.fd == 0)
         m.run.call = "socketpair(" + args + ", [" + std::to_string((*m.run.sv)[0]) + ", " +
                      std::to_string((*m.run.sv)[1]) + "])";
+    else if (m.run.sv)
+        m.run.call = "socketpair(" + args + ", sv)";
     else
         m.run.call = "socket(" + args + ")";
     std::fputs(st::render(m.run, o.format).c_str(), stdout);

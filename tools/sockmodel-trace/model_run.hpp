@@ -1,9 +1,9 @@
 // The model side of sockmodel-trace: a traced kernel, a task set up like a
 // program started from a shell, and the socket() (and close()) under trace.
 //
-// With `-- PROGRAM`, run_model_for_task builds a task from a traced task's
-// view (task_view, read from /proc by ptrace_run.cpp) and makes its socket()
-// or socketpair() call.
+// With `-- PROGRAM`, table_model keeps one model kernel per traced
+// descriptor table and makes each socket() or socketpair() call of the
+// traced tasks using it (their view is read by ptrace_run.cpp).
 //
 // The only file of the tool that touches the kernel object (k->socket,
 // k->spawn, k->close, k->setrlimit, k->unshare, k->fcntl, k->getsockopt,
@@ -22,9 +22,11 @@
 #include <algorithm>
 #include <array>
 #include <iterator>
+#include <map>
 #include <optional>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -110,19 +112,6 @@ model_run run_model(const options& o, const socket_args& call)
 // ---------------------------------------------------------------------------
 // -- PROGRAM: the model's view of a traced task at a socket()/socketpair() entry
 
-// What the model needs to know of the traced task (ptrace_run.cpp fills it).
-struct task_view {
-    sockmodel::cred cred;             // ids from /proc/PID/status, CapEff; user_ns set by the userns fields
-    std::vector<int> open_fds;        // /proc/PID/fd, ascending
-    unsigned long nofile_cur = 0, nofile_max = 0;
-    // The task's user namespace is a child of the tracer's (unshare -U).
-    bool child_user_ns = false;
-    // The task's network namespace is not the tracer's; owned by the task's
-    // own (child) user namespace when child_user_ns, else by the tracer's.
-    bool other_net_ns = false;
-    sockmodel::net_sysctl sysctl;     // of the task's network namespace
-};
-
 // What one new fd looks like, as fcntl/getsockopt would report it.
 struct fd_attrs {
     int fd = -1;
@@ -170,76 +159,236 @@ std::optional<std::string> model_socketpair(K& k, sockmodel::task_struct& t, int
 
 }  // namespace detail
 
-// A fresh traced model kernel with one task shaped like `v`, then
-// socket(family, type, protocol) (or socketpair when `pair`).
+// ---------------------------------------------------------------------------
+// -- PROGRAM, kept across calls: one model kernel per traced descriptor table
+
+// A namespace of the traced task as the tool sees it: its inode (identity)
+// and, for a user namespace, the owner's ids (NS_GET_OWNER_UID).
+struct ns_link {
+    unsigned long long ino = 0;
+    sockmodel::kuid_t owner_uid = 0;
+    sockmodel::kgid_t owner_gid = 0;
+};
+
+// Where the task stands relative to the namespaces the tool runs in.
+struct ns_view {
+    // The tool's own user namespace is not the initial one (the tool runs in
+    // a rootless container): modelled as a child of init_user_ns.
+    bool tool_in_child_userns = false;
+    ns_link tool_user;
+    // The task's user namespace: the chain of user namespaces from the one
+    // below the tool's down to the task's (empty: the tool's own).
+    std::vector<ns_link> task_user_chain;
+    // The task's network namespace and its owner: init_net itself; another
+    // netns owned by init_user_ns or a user namespace above the tool's (no
+    // task the tool sees holds a capability there, so it is modelled as
+    // owned by init_user_ns); or one owned by the tool's user namespace or
+    // one below it (net_owner_chain, as task_user_chain).
+    unsigned long long net_ino = 0;
+    enum class owner { init_net, ancestor, chain } net_owner = owner::init_net;
+    std::vector<ns_link> net_owner_chain;
+};
+
+// What one call needs of the traced task besides its table.
+struct call_view {
+    sockmodel::cred cred;             // ids and CapEff as /proc/PID/status shows them to the tool
+    unsigned long nofile_cur = 0, nofile_max = 0;
+    ns_view ns;
+    sockmodel::net_sysctl sysctl;     // of the task's network namespace
+};
+
+// A model kernel whose one task's descriptor table mirrors a traced table:
+// fds are opened (placeholder AF_UNIX sockets) and closed as the tracer
+// learns of them, so a call costs the same whatever the number of open fds.
+// Credentials, limits, namespaces and sysctls are set from the call_view
+// before each call; model namespaces are made once per real one (by inode).
+// Traced: the calls' events are recorded (for the tree and JSON events);
+// untraced (--quiet) the model runs its fast path.
 template <class A>
-task_call_result run_model_for_task(const task_view& v, bool pair, int family, int type, int protocol)
-{
-    namespace sm = sockmodel;
-    using K = sm::kernel<traced_config<A>>;
-    const auto k = std::make_unique<K>();
-    task_call_result r;
-    auto fail = [&](const std::string& what, int err) {
-        r.not_modelled = "model setup: " + what + " returned " + strace_result(err);
-        return r;
-    };
+using quiet_config = sockmodel::config<sockmodel::opt::abi<A>>;
 
-    // Set up as root (untraced in effect: the recorder is cleared below), as a
-    // process arranges its table and limits before it drops privileges.
-    sm::task_struct& t = k->spawn(sm::cred::root());
-    if (v.other_net_ns && !v.child_user_ns)  // a netns of the tracer's user namespace
-        if (int err = k->unshare(t, sm::clone_flag::newnet))
-            return fail("unshare(CLONE_NEWNET)", err);
-    t.net_ns->sysctl = v.sysctl;
-    // The descriptor table: sockets on 0..top, then the holes closed again,
-    // so the lowest free fd is the traced task's.
-    if (!v.open_fds.empty()) {
-        const int top = v.open_fds.back();
-        const sm::resource_limit wide{static_cast<unsigned long>(top) + 1,
-                                      std::max<unsigned long>(static_cast<unsigned long>(top) + 1, v.nofile_max)};
-        if (int err = k->setrlimit(t, A::rlimit_nofile, &wide))
-            return fail("setrlimit(RLIMIT_NOFILE)", err);
-        for (int want = 0; want <= top; ++want)
-            if (const int fd = k->socket(t, sm::af_unix, A::sock_stream, 0); fd != want)
-                return fail("socket(AF_UNIX, SOCK_STREAM, 0) for fd " + std::to_string(want), fd);
-        for (int fd = 0; fd <= top; ++fd)
-            if (!std::binary_search(v.open_fds.begin(), v.open_fds.end(), fd))
-                if (int err = k->close(t, fd))
-                    return fail("close(" + std::to_string(fd) + ")", err);
-    }
-    const sm::resource_limit lim{v.nofile_cur, v.nofile_max};
-    if (int err = k->setrlimit(t, A::rlimit_nofile, &lim))
-        return fail("setrlimit(RLIMIT_NOFILE)", err);
-    t.cred = v.cred;
-    t.cred.user_ns = &sm::init_user_ns;
-    if (v.child_user_ns) {
-        // unshare(CLONE_NEWUSER) (and CLONE_NEWNET when the task's netns is
-        // owned by that namespace), then the capabilities /proc showed.
-        const unsigned long flags = sm::clone_flag::newuser | (v.other_net_ns ? sm::clone_flag::newnet : 0UL);
-        if (int err = k->unshare(t, flags))
-            return fail("unshare(CLONE_NEWUSER)", err);
-        t.net_ns->sysctl = v.sysctl;
-        t.cred.cap_effective = v.cred.cap_effective;
-    }
-    k->tracer.clear();
+template <class A, bool Traced = true>
+class table_model {
+public:
+    using K = sockmodel::kernel<std::conditional_t<Traced, traced_config<A>, quiet_config<A>>>;
 
-    // The call under trace, then its fds' attributes (untraced queries).
-    if (pair) {
-        int sv[2] = {-1, -1};
-        if (auto why = detail::model_socketpair(*k, t, family, type, protocol, sv, r.ret)) {
-            r.not_modelled = std::move(*why);
+    table_model() : k_(std::make_unique<K>()), t_(&k_->spawn(sockmodel::cred::root())) {}
+
+    bool is_open(int fd) { return k_->fcntl(*t_, fd, sockmodel::f_getfd) >= 0; }
+
+    // Opens a placeholder on exactly `fd` (a no-op if open): the model hands
+    // out the lowest free fd, so lower free ones are filled and closed again.
+    bool open_at(int fd)
+    {
+        if (fd < 0 || is_open(fd))
+            return true;
+        as_root();
+        if (!widen(static_cast<unsigned long>(fd) + 1))
+            return false;
+        std::vector<int> fillers;
+        bool ok = false;
+        for (;;) {
+            const int got = k_->socket(*t_, sockmodel::af_unix, A::sock_stream, 0);
+            if (got < 0 || got > fd)
+                break;
+            if (got == fd) {
+                ok = true;
+                break;
+            }
+            fillers.push_back(got);
+        }
+        for (int f : fillers)
+            k_->close(*t_, f);
+        clear_events();
+        return ok;
+    }
+
+    void close(int fd)
+    {
+        if (is_open(fd))
+            k_->close(*t_, fd);
+        clear_events();
+    }
+
+    // socket()/socketpair() as the task makes it; the new fds stay open in
+    // the model until the caller reconciles the table with the kernel's.
+    task_call_result call(const call_view& v, bool pair, int family, int type, int protocol)
+    {
+        namespace sm = sockmodel;
+        task_call_result r;
+        as_root();
+        std::string why;
+        const sm::user_namespace* user = user_ns_of(v.ns, why);
+        sm::net* net = user ? net_of(v.ns, why) : nullptr;
+        if (!user || !net) {
+            r.not_modelled = why;
             return r;
         }
-        if (r.ret == 0)
-            for (int fd : sv)
-                r.fds.push_back(detail::model_fd_attrs(*k, t, fd));
-    } else {
-        r.ret = k->socket(t, family, type, protocol);
-        if (r.ret >= 0)
-            r.fds.push_back(detail::model_fd_attrs(*k, t, r.ret));
+        const sm::resource_limit lim{v.nofile_cur, v.nofile_max};
+        if (int err = k_->setrlimit(*t_, A::rlimit_nofile, &lim)) {
+            r.not_modelled = "model setup: setrlimit(RLIMIT_NOFILE) returned " + strace_result(err);
+            return r;
+        }
+        net->sysctl = v.sysctl;
+        t_->net_ns = net;
+        t_->cred = v.cred;
+        t_->cred.user_ns = user;
+        clear_events();
+        if (pair) {
+            int sv[2] = {-1, -1};
+            if (auto w = detail::model_socketpair(*k_, *t_, family, type, protocol, sv, r.ret)) {
+                r.not_modelled = std::move(*w);
+                return r;
+            }
+            if (r.ret == 0)
+                for (int fd : sv)
+                    r.fds.push_back(detail::model_fd_attrs(*k_, *t_, fd));
+        } else {
+            r.ret = k_->socket(*t_, family, type, protocol);
+            if (r.ret >= 0)
+                r.fds.push_back(detail::model_fd_attrs(*k_, *t_, r.ret));
+        }
+        if constexpr (Traced) {
+            r.events = std::move(k_->tracer.events);
+            k_->tracer.clear();
+        }
+        return r;
     }
-    r.events = std::move(k->tracer.events);
-    return r;
-}
+
+private:
+    void clear_events()
+    {
+        if constexpr (Traced)
+            k_->tracer.clear();
+    }
+
+    void as_root()
+    {
+        t_->cred = sockmodel::cred::root();
+        t_->net_ns = &k_->init_net;
+    }
+
+    bool widen(unsigned long need)
+    {
+        sockmodel::resource_limit cur{};
+        k_->getrlimit(*t_, A::rlimit_nofile, &cur);
+        if (cur.rlim_cur >= need)
+            return true;
+        const sockmodel::resource_limit wide{need, std::max(need, cur.rlim_max)};
+        return k_->setrlimit(*t_, A::rlimit_nofile, &wide) == 0;
+    }
+
+    // A helper task that makes a namespace: a new process of `owner` ids with
+    // every capability in `parent`, then unshare.
+    sockmodel::task_struct& helper(const sockmodel::user_namespace* parent, const ns_link& owner)
+    {
+        sockmodel::cred c = sockmodel::cred::root();
+        c.uid = c.euid = c.suid = c.fsuid = owner.owner_uid;
+        c.gid = c.egid = c.sgid = c.fsgid = owner.owner_gid;
+        c.user_ns = parent;
+        return k_->spawn(c);
+    }
+
+    const sockmodel::user_namespace* child_of(const sockmodel::user_namespace* parent, const ns_link& l,
+                                              std::string& why)
+    {
+        if (const auto it = users_.find(l.ino); it != users_.end())
+            return it->second;
+        sockmodel::task_struct& h = helper(parent, l);
+        if (int err = k_->unshare(h, sockmodel::clone_flag::newuser)) {
+            why = "model setup: unshare(CLONE_NEWUSER) returned " + strace_result(err);
+            return nullptr;
+        }
+        users_[l.ino] = h.cred.user_ns;
+        return h.cred.user_ns;
+    }
+
+    const sockmodel::user_namespace* tool_user(const ns_view& v, std::string& why)
+    {
+        if (!v.tool_in_child_userns)
+            return &sockmodel::init_user_ns;
+        return child_of(&sockmodel::init_user_ns, v.tool_user, why);
+    }
+
+    const sockmodel::user_namespace* chain(const ns_view& v, const std::vector<ns_link>& links, std::string& why)
+    {
+        const sockmodel::user_namespace* ns = tool_user(v, why);
+        for (const ns_link& l : links) {
+            if (!ns)
+                return nullptr;
+            ns = child_of(ns, l, why);
+        }
+        return ns;
+    }
+
+    const sockmodel::user_namespace* user_ns_of(const ns_view& v, std::string& why)
+    {
+        return chain(v, v.task_user_chain, why);
+    }
+
+    sockmodel::net* net_of(const ns_view& v, std::string& why)
+    {
+        if (v.net_owner == ns_view::owner::init_net)
+            return &k_->init_net;
+        if (const auto it = nets_.find(v.net_ino); it != nets_.end())
+            return it->second;
+        const sockmodel::user_namespace* owner =
+            v.net_owner == ns_view::owner::ancestor ? &sockmodel::init_user_ns : chain(v, v.net_owner_chain, why);
+        if (!owner)
+            return nullptr;
+        sockmodel::task_struct& h = helper(owner, ns_link{});
+        if (int err = k_->unshare(h, sockmodel::clone_flag::newnet)) {
+            why = "model setup: unshare(CLONE_NEWNET) returned " + strace_result(err);
+            return nullptr;
+        }
+        nets_[v.net_ino] = h.net_ns;
+        return h.net_ns;
+    }
+
+    std::unique_ptr<K> k_;
+    sockmodel::task_struct* t_;
+    std::map<unsigned long long, const sockmodel::user_namespace*> users_;
+    std::map<unsigned long long, sockmodel::net*> nets_;
+};
 
 }  // namespace sockmodel_trace

@@ -14,20 +14,27 @@ std::string strace_result(int ret)
 {
     if (ret >= 0)
         return std::to_string(ret);
+    // Built by append (GCC 12 -O3 warns -Wrestrict, falsely, on operator+).
     std::string s = "-1 ";
     const std::string_view name = sm::errno_name(ret);
-    s += name.empty() ? "E" + std::to_string(-ret) : std::string(name);
+    if (name.empty()) {
+        s.push_back('E');
+        s.append(std::to_string(-ret));
+    } else {
+        s.append(name);
+    }
     return s;
 }
 
 namespace {
 
-// "fd 3" or "-93 EPROTONOSUPPORT" for the comparison line.
+// "fd 3" or "-1 EPROTONOSUPPORT" (as strace and the call line say it) for
+// the comparison line.
 std::string compare_result(int ret)
 {
     if (ret >= 0)
         return "fd " + std::to_string(ret);
-    return std::to_string(ret) + " " + std::string(sm::errno_name(ret));
+    return strace_result(ret);
 }
 
 std::string json_result(std::string_view fn, const std::string& text, int ret)
@@ -72,11 +79,12 @@ std::string render(const traced_run& run, output_format format)
     return out;
 }
 
-// "0 [3, 4]" or "-95 EOPNOTSUPP [3, 4]" for a socketpair comparison.
+// "0 [3, 4]" or "-1 EOPNOTSUPP" for a socketpair comparison (the fds only
+// when the call succeeded: a failed call has none, whatever sv[] holds).
 std::string compare_pair(int ret, const std::optional<std::array<int, 2>>& sv)
 {
-    std::string s = ret >= 0 ? std::to_string(ret) : std::to_string(ret) + " " + std::string(sm::errno_name(ret));
-    if (sv)
+    std::string s = strace_result(ret);
+    if (sv && ret == 0)
         s += " [" + std::to_string((*sv)[0]) + ", " + std::to_string((*sv)[1]) + "]";
     return s;
 }
