@@ -1341,6 +1341,16 @@ private:
                 break;
             if (std::find(new_fds.begin(), new_fds.end(), m) == new_fds.end() && fd_open_in(c.pid, m))
                 break;
+            // The kernel passed over the model's number, free at entry (the
+            // model took the lowest free then) and free again now: alloc_fd
+            // takes the lowest free number, so another task of the table held
+            // it in between, by calls the tool does not stop at (open() then
+            // close(), say) and left no other trace.
+            if (k > m && std::find(new_fds.begin(), new_fds.end(), m) == new_fds.end() && !fd_open_in(c.pid, m)) {
+                append_item(ev, "; ", "fd ", std::to_string(m), " held by another thread meanwhile (free at entry and at exit; ",
+                            std::to_string(c.table->tasks), " tasks share the table)");
+                break;
+            }
             return "";
         }
         // Fds the model gave that another task took meanwhile (by a call the
