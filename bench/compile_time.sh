@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
-# Compile time of a translation unit that uses sockmodel, beside an empty TU
-# and one that includes <vector>: median wall time of 5 compiles (-c) each,
-# with g++ -O2 and clang++ -O2. Prints "compile COMPILER CASE SECONDS" lines.
-#   full       #include <sockmodel/sockmodel.hpp>, one kernel<>, one socket()
+# What including sockmodel costs a translation unit, as ratios to a TU that
+# includes <vector> compiled in the same run (a machine's speed changes from
+# day to day; the ratio holds). For g++ and clang++, at -O0 and -O2: the
+# median wall time of REPS compiles (-c) of each case, its ratio to
+# `vector`, and the preprocessed line count (-E).
+#   empty      nothing
+#   vector     #include <vector> and one std::vector<int>
+#   include    #include <sockmodel/sockmodel.hpp> alone
+#   full       the same, one kernel<>, one task, one socket(AF_INET, SOCK_STREAM, 0)
 #   unix_only  <sockmodel/kernel.hpp> + <sockmodel/net/unix/af_unix.hpp>,
 #              kernel<config<opt::families<unix_family>>>, one socket()
+# Prints one line per case:
+#   compile CXX OPT CASE SECONDS RATIO_TO_VECTOR PREPROCESSED_LINES
+# and a "bound" line per compiler and level for the bounds the library holds
+# itself to (include at most 3x vector, full at most 8x).
+#   bash bench/compile_time.sh            (COMPILE_REPS=5 by default)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -14,6 +24,7 @@ REPS=${COMPILE_REPS:-5}
 
 printf '' > "$tmp/empty.cpp"
 printf '#include <vector>\nstd::vector<int> v{1, 2, 3};\n' > "$tmp/vector.cpp"
+printf '#include <sockmodel/sockmodel.hpp>\n' > "$tmp/include.cpp"
 cat > "$tmp/full.cpp" <<'CPP'
 #include <sockmodel/sockmodel.hpp>
 #include <sys/socket.h>
@@ -36,17 +47,33 @@ int f()
 }
 CPP
 
+cases=(empty vector include full unix_only)
 for cxx in g++ clang++; do
     command -v "$cxx" >/dev/null || continue
-    for c in empty vector full unix_only; do
-        times=()
+    for opt in -O0 -O2; do
+        declare -A med=()
+        # Interleaved: one compile of each case per round, so a slow stretch
+        # of the machine falls on every case alike.
+        declare -A times=()
         for _ in $(seq "$REPS"); do
-            s=$(date +%s%N)
-            "$cxx" -std=c++20 -O2 -I"$root/include" -c "$tmp/$c.cpp" -o "$tmp/$c.o"
-            e=$(date +%s%N)
-            times+=("$(( (e - s) / 1000000 ))")
+            for c in "${cases[@]}"; do
+                s=$(date +%s%N)
+                "$cxx" -std=c++20 "$opt" -I"$root/include" -c "$tmp/$c.cpp" -o "$tmp/$c.o"
+                e=$(date +%s%N)
+                times[$c]+="$(( (e - s) / 1000000 )) "
+            done
         done
-        med=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-        echo "compile $cxx $c $(awk -v m="$med" 'BEGIN { printf "%.3f", m / 1000 }')"
+        for c in "${cases[@]}"; do
+            med[$c]=$(printf '%s\n' ${times[$c]} | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+        done
+        for c in "${cases[@]}"; do
+            lines=$("$cxx" -std=c++20 -I"$root/include" -E "$tmp/$c.cpp" | wc -l)
+            awk -v cxx="$cxx" -v opt="$opt" -v c="$c" -v m="${med[$c]}" -v v="${med[vector]}" -v l="$lines" \
+                'BEGIN { printf "compile %s %s %s %.3f %.2f %d\n", cxx, opt, c, m / 1000, m / v, l }'
+        done
+        awk -v cxx="$cxx" -v opt="$opt" -v i="${med[include]}" -v f="${med[full]}" -v v="${med[vector]}" \
+            'BEGIN { printf "bound %s %s include %.1fx (at most 3x: %s), full %.1fx (at most 8x: %s)\n", cxx, opt,
+                     i / v, i <= 3 * v ? "met" : "NOT MET", f / v, f <= 8 * v ? "met" : "NOT MET" }'
+        unset med times
     done
 done

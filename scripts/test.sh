@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Configure, build and test sockmodel with each preset (default: dev-gcc and
-# dev-clang, asan (Clang ASan+UBSan; LeakSanitizer on), ubsan-gcc (GCC UBSan),
-# fuzz (the libFuzzer target, 60 s over the seed corpus) and tsan (Clang
-# ThreadSanitizer, the lock::smp stress tests, 5 s each); override with
-# SOCKMODEL_PRESETS="dev-gcc" etc. Always runs every
-# preset, then prints one line per preset and a final "N passed, N failed"
-# counting CTest tests; a preset that fails to configure or build counts as
-# one failure. Exit status is non-zero if anything failed.
+# Configure, build and test sockmodel with each preset (default: dev-gcc
+# (GCC, UBSan: every test, tool, benchmark build and compiler check),
+# dev-clang (Clang, ASan+UBSan with LeakSanitizer: every test, the compiler
+# checks and the fuzzer, 60 s over the seed corpus), libcxx (Clang with
+# libc++: the unit and constexpr tests) and tsan (Clang ThreadSanitizer: the
+# lock::smp stress tests)); override with SOCKMODEL_PRESETS="dev-gcc" etc.
+# Always runs every preset, then prints one line per preset and a final
+# "N passed, N failed" counting CTest tests; a preset that fails to configure
+# or build counts as one failure. Exit status is non-zero if anything failed.
 #
 # Each phase (configure, build, test) prints its wall-clock time and the CPU
 # time (user + sys) of the processes it ran: on a shared machine the CPU time
@@ -17,7 +18,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/deps.sh
 
-read -r -a presets <<< "${SOCKMODEL_PRESETS:-dev-gcc dev-clang asan ubsan-gcc fuzz tsan}"
+read -r -a presets <<< "${SOCKMODEL_PRESETS:-dev-gcc dev-clang libcxx tsan}"
 jobs=$(nproc 2>/dev/null || echo 2)
 
 total_passed=0

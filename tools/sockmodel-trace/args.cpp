@@ -621,7 +621,7 @@ sm::cred options::credentials() const
     if (gid)
         c.gid = c.egid = c.sgid = c.fsgid = *gid;
     if (groups)
-        c.group_info = *groups;
+        c.group_info.assign(groups->begin(), groups->end());
     if (caps)
         c.cap_effective = *caps;
     return c;

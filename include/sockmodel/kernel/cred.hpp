@@ -6,8 +6,8 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <cstddef>
 #include <string_view>
-#include <vector>
 
 namespace sockmodel {
 
@@ -57,10 +57,92 @@ struct kernel_cap_t {
     friend constexpr bool operator==(kernel_cap_t, kernel_cap_t) = default;
 };
 
+// A cred's supplementary groups (struct group_info, include/linux/cred.h):
+// a counted array of kgid_t, sorted by groups_sort() when set from user
+// space. Its own small array rather than a std::vector, so a cred stays a
+// literal type with every standard library (libc++ 14's vector cannot be
+// used in a constant expression): verdicts with groups are constexpr.
+class group_info {
+public:
+    constexpr group_info() = default;
+    constexpr group_info(std::initializer_list<kgid_t> groups) { assign(groups.begin(), groups.end()); }
+    constexpr group_info(const group_info& o) { assign(o.begin(), o.end()); }
+    constexpr group_info(group_info&& o) noexcept : gid_(o.gid_), ngroups_(o.ngroups_), cap_(o.cap_)
+    {
+        o.gid_ = nullptr;
+        o.ngroups_ = o.cap_ = 0;
+    }
+    constexpr group_info& operator=(const group_info& o)
+    {
+        if (this != &o)
+            assign(o.begin(), o.end());
+        return *this;
+    }
+    constexpr group_info& operator=(group_info&& o) noexcept
+    {
+        if (this != &o) {
+            delete[] gid_;
+            gid_ = o.gid_;
+            ngroups_ = o.ngroups_;
+            cap_ = o.cap_;
+            o.gid_ = nullptr;
+            o.ngroups_ = o.cap_ = 0;
+        }
+        return *this;
+    }
+    constexpr ~group_info() { delete[] gid_; }
+
+    template <class It>
+    constexpr void assign(It first, It last)
+    {
+        clear();
+        for (; first != last; ++first)
+            push_back(static_cast<kgid_t>(*first));
+    }
+    constexpr void assign(std::initializer_list<kgid_t> groups) { assign(groups.begin(), groups.end()); }
+    constexpr void push_back(kgid_t g)
+    {
+        if (ngroups_ == cap_) {
+            const std::size_t cap = cap_ ? 2 * cap_ : 4;
+            kgid_t* grown = new kgid_t[cap]{};
+            for (std::size_t i = 0; i < ngroups_; ++i)
+                grown[i] = gid_[i];
+            delete[] gid_;
+            gid_ = grown;
+            cap_ = cap;
+        }
+        gid_[ngroups_++] = g;
+    }
+    constexpr void clear() { ngroups_ = 0; }
+
+    constexpr kgid_t* begin() { return gid_; }
+    constexpr kgid_t* end() { return gid_ + ngroups_; }
+    constexpr const kgid_t* begin() const { return gid_; }
+    constexpr const kgid_t* end() const { return gid_ + ngroups_; }
+    constexpr std::size_t size() const { return ngroups_; }
+    constexpr bool empty() const { return ngroups_ == 0; }
+    constexpr kgid_t operator[](std::size_t i) const { return gid_[i]; }
+
+    friend constexpr bool operator==(const group_info& a, const group_info& b)
+    {
+        if (a.ngroups_ != b.ngroups_)
+            return false;
+        for (std::size_t i = 0; i < a.ngroups_; ++i)
+            if (a.gid_[i] != b.gid_[i])
+                return false;
+        return true;
+    }
+
+private:
+    kgid_t* gid_ = nullptr;
+    std::size_t ngroups_ = 0;
+    std::size_t cap_ = 0;
+};
+
 struct cred {
     kuid_t uid = 0, euid = 0, suid = 0, fsuid = 0;
     kgid_t gid = 0, egid = 0, sgid = 0, fsgid = 0;
-    std::vector<kgid_t> group_info;  // supplementary groups
+    class group_info group_info;  // supplementary groups
     kernel_cap_t cap_effective = kernel_cap_t::full();
     // The user namespace the capabilities are held in (cred->user_ns); never
     // NULL, init_user_ns unless unshare(CLONE_NEWUSER) changed it.
