@@ -2,6 +2,7 @@
 #include "args.hpp"
 
 #include "abi.hpp"
+#include "whatif.hpp"
 
 #include <sockmodel/sockmodel.hpp>
 
@@ -295,6 +296,8 @@ int parse_int_arg(std::string_view s, std::string_view what)
     return static_cast<int>(static_cast<std::uint32_t>(static_cast<std::int64_t>(*v)));
 }
 
+}  // namespace
+
 unsigned long parse_unsigned(std::string_view s, std::string_view what, unsigned long max)
 {
     const auto v = parse_ll(s);
@@ -354,8 +357,6 @@ std::vector<sm::kgid_t> parse_groups(std::string_view s)
     }
     return out;
 }
-
-}  // namespace
 
 int parse_family(std::string_view s)
 {
@@ -520,6 +521,16 @@ options parse_options(int argc, char** argv)
         } else if (name == "--strict") {
             flag();
             o.strict = true;
+        } else if (name == "--what-if") {
+            const std::string spec(value());
+            parse_whatif(spec);  // a bad SPEC fails here, naming its term
+            o.what_if.push_back(spec);
+        } else if (name == "--why") {
+            flag();
+            o.why = true;
+        } else if (name == "--needs") {
+            flag();
+            o.needs = true;
         } else if (name == "-o" || name == "--output") {
             o.output_file = std::string(value());
         } else if (name == "--compare-host") {
@@ -606,8 +617,8 @@ options parse_options(int argc, char** argv)
                 "used with a program: the model takes them from the traced task");
         return o;
     }
-    if (o.quiet || o.strict || o.output_file)
-        bad("--quiet, --strict and -o are for tracing a program (-- PROGRAM)");
+    if (o.quiet || o.strict || o.output_file || !o.what_if.empty() || o.why || o.needs)
+        bad("--quiet, --strict, -o, --what-if, --why and --needs are for tracing a program (-- PROGRAM)");
     if (!o.positional.empty() && o.positional.size() != 3)
         bad("expected FAMILY TYPE PROTOCOL (3 arguments), got " + std::to_string(o.positional.size()));
     return o;
