@@ -816,8 +816,10 @@ struct fd_table {
     std::map<int, int> closing;     // fd → task whose close() of it has entered, not returned
 
     bool is_set(int fd) const { return fd >= 0 && static_cast<std::size_t>(fd) < open.size() && open[static_cast<std::size_t>(fd)]; }
+    int high_water = -1;  // the highest fd known open in the table so far
     void set(int fd)
     {
+        high_water = std::max(high_water, fd);
         if (static_cast<std::size_t>(fd) >= open.size())
             open.resize(static_cast<std::size_t>(fd) + 64, 0);
         open[static_cast<std::size_t>(fd)] = 1;
@@ -857,6 +859,7 @@ struct call_record {
     std::string in_flight;  // other tasks' calls on the table under way at entry
     task_call_result model;
     std::vector<task_call_result> whatif;  // one per --what-if SPEC (empty: not made)
+    int high_water = -1;                   // the table's highest fd known open before the call
     std::vector<std::string> needs;        // --needs: privileges whose removal changes the answer
     std::uint64_t needs_caps = 0;
     std::vector<int> needs_families;
@@ -980,6 +983,7 @@ public:
         t->tasks = 1;
         if (same > 0 && !pt->stale) {  // a copy made at fork: the parent's set holds for it
             t->open = pt->open;
+            t->high_water = pt->high_water;
             t->stale = false;
         }
         tables_[child] = std::move(t);
@@ -1133,6 +1137,7 @@ public:
                     "does not map (they read as the overflow gid): full range " +
                     strace_result(a.ret) + ", empty range " + strace_result(c.model.ret);
         } else {
+            c.high_water = c.table->high_water;
             whatifs(c, m, v);
             if (o_.needs)
                 needs_of(c, m, v);
@@ -1272,7 +1277,7 @@ public:
     std::string needs_text() const
     {
         std::string out = "sockmodel-trace: needs (each privilege whose removal changes a successful call's answer):\n";
-        if (needed_.empty())
+        if (needed_.empty() && !needed_nofile_)
             out += "  nothing\n";
         for (const auto& [what, calls] : needed_) {
             std::string list;
@@ -1280,6 +1285,9 @@ public:
                 append_item(list, ", ", c);
             out += "  " + what + " for " + list + "\n";
         }
+        if (needed_nofile_)
+            out += "  RLIMIT_NOFILE >= " + std::to_string(needed_nofile_) + " for " + nofile_call_ + " (fd " +
+                   std::to_string(needed_nofile_ - 1) + ")\n";
         out += "sockmodel-trace: systemd unit lines (for the socket calls seen; socketpair() is not filtered by "
                "RestrictAddressFamilies=, and LimitNOFILE= counts only the fds of socket calls):\n";
         std::istringstream lines(unit_lines());
@@ -1299,6 +1307,9 @@ public:
                 append_item(list, ",", sm::trace::detail::json_string(c));
             append_item(items, ",", "{\"needs\":", sm::trace::detail::json_string(what), ",\"calls\":[", list, "]}");
         }
+        if (needed_nofile_)
+            append_item(items, ",", "{\"needs\":", sm::trace::detail::json_string("RLIMIT_NOFILE >= " + std::to_string(needed_nofile_)),
+                        ",\"calls\":[", sm::trace::detail::json_string(nofile_call_), "]}");
         std::string unit;
         std::istringstream lines(unit_lines());
         for (std::string l; std::getline(lines, l);)
@@ -1422,6 +1433,12 @@ private:
         for (std::size_t i = 0; i < c.whatif.size(); ++i) {
             const task_call_result& r = c.whatif[i];
             const bool differs = !r.not_modelled && (r.ret != ret || !(r.fds == kfds));
+            // An fd at or above SPEC's RLIMIT_NOFILE was open in the table
+            // before this call: a call the tool does not stop at (open, pipe,
+            // dup) would have failed there first.
+            if (specs_[i].nofile && c.high_water >= 0 &&
+                static_cast<unsigned long>(c.high_water) >= specs_[i].nofile->first)
+                diverged_[tgid].insert(i);
             std::string item = "{\"spec\":" + sm::trace::detail::json_string(specs_[i].text) +
                                ",\"differs\":" + (differs ? "true" : "false");
             if (r.not_modelled)
@@ -1476,6 +1493,8 @@ private:
             t.open.assign(fds.empty() ? 64 : static_cast<std::size_t>(fds.back()) + 64, 0);
             for (int fd : fds)
                 t.open[static_cast<std::size_t>(fd)] = 1;
+            if (!fds.empty())
+                t.high_water = std::max(t.high_water, fds.back());
             t.stale = false;
             t.model_stale = true;
         }
@@ -1666,9 +1685,9 @@ private:
             needed_caps_ |= c.needs_caps;
             if (!c.pair)
                 needed_families_.insert(c.needs_families.begin(), c.needs_families.end());
-            if (c.needs_nofile) {
-                needed_nofile_ = std::max(needed_nofile_, c.needs_nofile);
-                needed_["RLIMIT_NOFILE >= " + std::to_string(c.needs_nofile)].insert(call);
+            if (c.needs_nofile > needed_nofile_) {  // only the call that needs the most headroom
+                needed_nofile_ = c.needs_nofile;
+                nofile_call_ = call;
             }
         }
 
@@ -1762,6 +1781,7 @@ private:
     std::uint64_t needed_caps_ = 0;
     std::set<int> needed_families_;  // by socket(): RestrictAddressFamilies= does not filter socketpair()
     int needed_nofile_ = 0;
+    std::string nofile_call_;  // the call that got the highest fd
 };
 
 // ---------------------------------------------------------------------------
