@@ -245,11 +245,14 @@ whatif_spec parse_whatif(const std::string& text)
             first = false;
         }
     }
-    try {
-        for (const std::string& t : terms)
+    for (const std::string& t : terms) {
+        try {
             apply_term(s, t);
-    } catch (const usage_error& e) {
-        bad("--what-if " + quoted(text) + ": " + e.what());
+        } catch (const usage_error& e) {
+            const std::string msg = e.what();
+            bad("--what-if " + quoted(text) + ": " +
+                (msg.find("term " + quoted(t)) == std::string::npos ? "term " + quoted(t) + ": " : "") + msg);
+        }
     }
     return s;
 }
