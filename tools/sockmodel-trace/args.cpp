@@ -48,7 +48,8 @@ std::string quoted(std::string_view s)
 // Help
 
 constexpr const char* help_text = R"(usage: sockmodel-trace [options] [FAMILY TYPE PROTOCOL]
-       sockmodel-trace [--quiet] [--strict] [--format tree|json|jsonl] [-o FILE] -- PROGRAM [ARGS...]
+       sockmodel-trace [--quiet] [--strict] [--format tree|json|jsonl] [-o FILE]
+                       [--what-if SPEC]... [--why] [--needs] -- PROGRAM [ARGS...]
 
 Runs socket(FAMILY, TYPE, PROTOCOL) through the sockmodel model of the Linux
 6.18 socket path and prints the traced call tree, then one strace-style line
@@ -190,12 +191,58 @@ Tracing a real program: -- PROGRAM [ARGS...]
                         SO_TYPE, SO_PROTOCOL, SO_DOMAIN}]}; model is null when
                         not modelled), verdict ("agree", "disagree", "race" or
                         "not modelled"), reason, race (the evidence), events
-                        (the model's trace); jsonl: the same objects one a
-                        line as the calls happen, then {"summary": {...}}
+                        (the model's trace), what_if (with --what-if: per
+                        SPEC {spec, differs, model, reason, certain, events
+                        with --why}); jsonl: the same objects one a line as
+                        the calls happen, then {"summary": {...}}. The
+                        summary adds what_if [{spec, differ, first}] and,
+                        with --needs, needs [{needs, calls}] and systemd
   -o FILE, --output FILE
                         write the report to FILE (close-on-exec: the program
                         does not inherit it)
-  --strict              exit status 1 if any call disagreed (races do not)
+  --strict              exit status 1 if any call disagreed (races do not) or
+                        a --what-if answer differed
+  --what-if SPEC        answer every socket()/socketpair() again in the model
+                        as SPEC's environment would (repeatable; the program
+                        still runs here). A call whose answer would differ
+                        gets a line with the function and check that decide:
+                          what-if as=nobody: -1 EPERM (inet_create: SOCK_RAW
+                          without CAP_NET_RAW) [first difference of this process]
+                        The first difference of a process is certain (if the
+                        program reaches the call); later ones, and those of a
+                        task made after its creator's first difference, are
+                        "if the program went on the same way". SPEC is terms
+                        joined by '+' or ',' (a ',' inside as=, caps= and
+                        families= continues their list):
+                          as=nobody | as=UID:GID[,GROUP...]   ids; a uid other
+                                      than 0 has no capabilities
+                          caps=none|all|LIST | caps=-CAP,+CAP  effective caps
+                          userns      unshare -U(r): a child user namespace
+                                      (every capability there; the netns
+                                      stays the initial one)
+                          netns       unshare -n: a new netns owned by the
+                                      task's user namespace, sysctls at their
+                                      defaults (userns+netns: unshare -Urn)
+                          ping_group_range=LOW-HIGH   net.ipv4.ping_group_range
+                          nofile=SOFT[:HARD]          RLIMIT_NOFILE
+                          families=F,F,... | no-F     families registered
+                                      (no-ipv6 = no-inet6)
+                          rules=FILE  deny rules run by a run-time LSM hook
+                                      (security_socket_create), one a line:
+                                      deny [uid=N] [family=F] [type=T]
+                                      [protocol=P] [errno=EACCES|EPERM]
+                        e.g. --what-if as=nobody --what-if userns+netns
+                        --what-if nofile=64 --what-if no-ipv6. See
+                        docs/what-if.md.
+  --why                 with --what-if: the model's call tree under each
+                        answer that would differ
+  --needs               after the run, what the successful calls relied on:
+                        each capability, supplementary group, sysctl
+                        (ping_group_range, net.mptcp.enabled), family and
+                        the RLIMIT_NOFILE headroom whose removal (one at a
+                        time, in the model) changes a call's answer, and the
+                        systemd lines CapabilityBoundingSet=,
+                        RestrictAddressFamilies= and LimitNOFILE=
   The single-call options (--as, --uid, --gid, --groups, --caps, --abi,
   --close, --ping-group, --rlimit-nofile, --fill-fds, --compare-host and
   --format dot) are refused with a program: the task supplies all of that.
@@ -232,6 +279,7 @@ Examples
   sockmodel-trace --quiet --strict -- curl -s http://127.0.0.1:1/
   sockmodel-trace --format json -o calls.json -- python3 -c 'import socket; socket.socket()'
   sockmodel-trace --format jsonl -- python3 -c 'import socket; socket.socket()'
+  sockmodel-trace --quiet --what-if as=nobody --what-if userns --needs -- python3 script.py
   unshare -Ur sockmodel-trace --quiet -- python3 script.py
 )";
 

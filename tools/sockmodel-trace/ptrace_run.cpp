@@ -1453,8 +1453,13 @@ private:
                     ++wcount_[i].first;
                 diverged_[tgid].insert(i);
                 std::string reason = failing_check(r.events);
-                if (reason.empty())
-                    reason = r.ret >= 0 ? "no check fails there" : "the model's call failed";
+                if (reason.empty()) {
+                    // It succeeds there: what refused it here.
+                    const std::string here = failing_check(c.model.events);
+                    reason = r.ret < 0 ? "the model's call failed"
+                             : here.empty() ? "no check fails there"
+                                            : "passes there; here " + here;
+                }
                 item += ",\"reason\":" + sm::trace::detail::json_string(reason) +
                         ",\"certain\":" + (certain ? "true" : "false");
                 text += "  what-if " + specs_[i].text + ": " + mismatch(r.ret, r.fds, kfds, c.pair) + " (" + reason +
