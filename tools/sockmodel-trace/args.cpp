@@ -30,10 +30,6 @@ namespace sm = sockmodel;
 
 void bad(const std::string& msg) { throw usage_error(msg); }
 
-namespace {
-
-// Built by append: GCC 12's -O3 warns (-Wrestrict, a false positive) on
-// the inlined operator+ of a literal and a temporary std::string.
 std::string quoted(std::string_view s)
 {
     std::string q;
@@ -43,6 +39,19 @@ std::string quoted(std::string_view s)
     q.push_back('\'');
     return q;
 }
+
+std::string lower(std::string_view s)
+{
+    std::string out(s);
+    for (char& c : out)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+namespace {
+
+// Built by append: GCC 12's -O3 warns (-Wrestrict, a false positive) on
+// the inlined operator+ of a literal and a temporary std::string.
 
 // ---------------------------------------------------------------------------
 // Help
@@ -294,13 +303,6 @@ void print_help()
 // ---------------------------------------------------------------------------
 // Numbers and names
 
-std::string lower(std::string_view s)
-{
-    std::string out(s);
-    for (char& c : out)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
 
 std::string_view trim(std::string_view s)
 {
@@ -404,6 +406,19 @@ std::vector<sm::kgid_t> parse_groups(std::string_view s)
         pos = comma + 1;
     }
     return out;
+}
+
+std::pair<sm::kgid_t, sm::kgid_t> parse_ping_range(std::string_view v, std::string_view what)
+{
+    const std::size_t sep = v.find_first_of("-, \t", 1);  // from 1: "-" can't start LOW anyway
+    if (sep == std::string_view::npos)
+        bad("bad " + std::string(what) + " value " + quoted(v) + " (LOW-HIGH)");
+    const sm::kgid_t low = parse_id(v.substr(0, sep), what);
+    const sm::kgid_t high = parse_id(v.substr(sep + 1), what);
+    // ipv4_ping_group_range: a reversed range is stored as the empty "1 0".
+    if (high < low)
+        return {1, 0};
+    return {low, high};
 }
 
 int parse_family(std::string_view s)
@@ -600,20 +615,9 @@ options parse_options(int argc, char** argv)
             else
                 bad("unknown format " + quoted(v) + " (tree, json, jsonl or dot)");
         } else if (name == "--ping-group") {
-            const std::string_view v = value();
-            std::size_t sep = v.find_first_of("-, \t", 1);  // from 1: "-" can't start LOW anyway
-            if (sep == std::string_view::npos)
-                bad("bad --ping-group value " + quoted(v) + " (LOW-HIGH)");
-            const sm::kgid_t low = parse_id(v.substr(0, sep), "--ping-group");
-            const sm::kgid_t high = parse_id(v.substr(sep + 1), "--ping-group");
-            // ipv4_ping_group_range: a reversed range is stored as the empty "1 0".
-            if (high < low) {
-                o.ping_low = 1;
-                o.ping_high = 0;
-            } else {
-                o.ping_low = low;
-                o.ping_high = high;
-            }
+            const auto [low, high] = parse_ping_range(value(), "--ping-group");
+            o.ping_low = low;
+            o.ping_high = high;
         } else if (name == "--rlimit-nofile") {
             o.rlimit_nofile = parse_unsigned(value(), "--rlimit-nofile", sm::sysctl_nr_open_default);
         } else if (name == "--inject") {

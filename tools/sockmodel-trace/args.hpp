@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace sockmodel_trace {
@@ -23,6 +24,9 @@ struct usage_error : std::runtime_error {
 };
 
 [[noreturn]] void bad(const std::string& msg);
+
+std::string quoted(std::string_view s);  // 'S'
+std::string lower(std::string_view s);
 
 enum class output_format { tree, json, dot };
 
@@ -84,6 +88,8 @@ sockmodel::kgid_t parse_id(std::string_view s, std::string_view what);
 sockmodel::capability parse_cap_name(std::string_view s);
 sockmodel::kernel_cap_t parse_caps(std::string_view s);     // none, all or LIST
 std::vector<sockmodel::kgid_t> parse_groups(std::string_view s);
+// LOW-HIGH (or "LOW HIGH", "LOW,HIGH"); reversed: the empty range 1 0.
+std::pair<sockmodel::kgid_t, sockmodel::kgid_t> parse_ping_range(std::string_view v, std::string_view what);
 int parse_type(std::string_view s, const type_names& names);
 int parse_protocol(std::string_view s);
 

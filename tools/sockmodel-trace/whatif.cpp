@@ -24,16 +24,6 @@ constexpr const char* cap_names_by_bit[] = {
     "mac_override", "mac_admin", "syslog", "wake_alarm", "block_suspend", "audit_read", "perfmon", "bpf",
     "checkpoint_restore"};
 
-std::string lower(std::string_view s)
-{
-    std::string out(s);
-    for (char& c : out)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
-std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
-
 unsigned cap_bit(std::string_view name, const std::string& term)
 {
     std::string l = lower(name);
@@ -167,13 +157,7 @@ void apply_term(whatif_spec& s, const std::string& term)
                 s.caps_set = set;
         }
     } else if (key == "ping_group_range" || key == "ping") {
-        const std::size_t dash = value.find_first_of("-: ", 1);
-        if (dash == std::string::npos)
-            bad(where + ": ping_group_range=LOW-HIGH");
-        const sm::kgid_t low = parse_id(value.substr(0, dash), "ping_group_range");
-        const sm::kgid_t high = parse_id(value.substr(dash + 1), "ping_group_range");
-        // ipv4_ping_group_range: a reversed range is stored as the empty "1 0".
-        s.ping = high < low ? std::pair<sm::kgid_t, sm::kgid_t>{1, 0} : std::pair{low, high};
+        s.ping = parse_ping_range(value, "ping_group_range");
     } else if (key == "nofile") {
         const std::size_t colon = value.find(':');
         const unsigned long soft = parse_unsigned(value.substr(0, colon), "nofile", sm::sysctl_nr_open_default);
