@@ -448,6 +448,24 @@ assert pkt["differs"] and pkt["model"]["errno"] == "EAFNOSUPPORT", pkt
 s = rows[-1]["summary"]["what_if"]
 assert s[0]["spec"].startswith("rules=") and s[0]["differ"] >= 1 and s[1]["first"] == 1, s
 ' "$out" || fail "jsonl what_if"
+    # --needs names a supplementary group and the ping_group_range gids:
+    # root in a netns whose range holds only gid 27, with group 27, gets a
+    # ping socket; the same without the group really gets EACCES.
+    icmp='import socket
+try: socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_ICMP)
+except PermissionError: socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)'
+    in_netns='echo 27 27 > /proc/sys/net/ipv4/ping_group_range && exec "$@"'
+    trace --quiet --needs -- unshare -n sh -c "$in_netns" sh setpriv --groups=27 "$py" -c "$icmp"
+    check_summary 1
+    grep -qxF "  membership of group 27 for socket(AF_INET, SOCK_DGRAM|SOCK_CLOEXEC, IPPROTO_ICMP)" "$out" ||
+        fail "--needs: no group 27"
+    grep -qxF "  gid 0 inside net.ipv4.ping_group_range, or gid 27 inside net.ipv4.ping_group_range for socket(AF_INET, SOCK_DGRAM|SOCK_CLOEXEC, IPPROTO_ICMP)" "$out" ||
+        fail "--needs: no ping_group_range gids"
+    grep -q "CAP_NET_RAW" "$out" && fail "--needs: CAP_NET_RAW listed, though the raw socket was never made"
+    grep -qxF "  CapabilityBoundingSet=" "$out" || fail "--needs: capabilities listed"
+    trace --quiet -- unshare -n sh -c "$in_netns" sh setpriv --clear-groups "$py" -c "$icmp"
+    check_summary 1
+    expect "socket(AF_INET, SOCK_DGRAM|SOCK_CLOEXEC, IPPROTO_ICMP) = -1 EACCES agree"
     # Bad SPECs: exit 2, the term named.
     for spec in "as=bob" "caps=-net_rw" "nofile=x" "families=unix,foo" "frobnicate" "userns=1" "ping_group_range=5"; do
         "$tool" --what-if "$spec" -- /bin/true >/dev/null 2>"$err"

@@ -1120,6 +1120,10 @@ public:
             call_view w = v;
             w.sysctl.ping_group_range = holds ? decltype(w.sysctl.ping_group_range){0, 0xfffffffeU}
                                               : decltype(w.sysctl.ping_group_range){1, 0};
+            c.high_water = c.table->high_water;
+            whatifs(c, m, w);
+            if (o_.needs)
+                needs_of(c, m, w);
             c.model = m.call(w, pair, c.family, c.type, c.protocol, nullptr);
         } else if (holds == -1) {
             // Ask with the range full, then empty: the same answer either way,
@@ -1683,7 +1687,11 @@ private:
         if (!c.whatif.empty() && (v == verdict::agree || v == verdict::race))
             wi_text = whatif_report(c, ret, kfds, wi_json);
         else if (!specs_.empty())
-            wi_text = "  what-if: not answered (the model did not agree with the kernel here)\n";
+            wi_text = "  what-if: not answered (" +
+                      std::string(v == verdict::disagree ? "the model did not agree with the kernel here"
+                                  : c.not_modelled       ? "the call is not modelled"
+                                                         : "ping_group_range and the task's gids are not mapped in the tool's user namespace") +
+                      ")\n";
         if (v == verdict::agree && (c.pair ? ret == 0 : ret >= 0)) {
             for (const std::string& n : c.needs)
                 needed_[n].insert(call);
