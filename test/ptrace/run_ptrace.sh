@@ -374,6 +374,9 @@ whatif_nobody|whatif_userns|whatif_nofile|whatif_ping_netns)
         check userns userns 1 -- "$py" "$dir/sockets.py"
         check userns+netns userns+netns 0 -- "$py" "$dir/sockets.py"   # CAP_NET_RAW holds in its own netns
         check userns userns 0 -- ip addr
+        # perl's Net::Ping: a raw ICMP socket, EPERM under unshare -Ur (as
+        # nobody it refuses by itself before any socket call).
+        check userns userns 1 -- perl -MNet::Ping -e 'Net::Ping->new("icmp")->ping("127.0.0.1", 1)'
         ;;
     whatif_nofile)
         check nofile=7 nofile=7 1 -- "$py" "$dir/whatif_prog.py"
