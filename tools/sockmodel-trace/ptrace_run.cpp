@@ -1273,6 +1273,9 @@ public:
             append_item(fams, " ", sm::trace::decode_family(f));
         std::string out = "CapabilityBoundingSet=" + caps + "\n";
         out += "RestrictAddressFamilies=" + (fams.empty() ? std::string("none") : fams) + "\n";
+        // The socket calls' headroom: a lower bound (fds other calls hold
+        // at other times are not seen; fds inherited at exec, which a
+        // service does not get, are not counted apart).
         if (needed_nofile_)
             out += "LimitNOFILE=" + std::to_string(needed_nofile_) + "\n";
         return out;
@@ -1293,7 +1296,8 @@ public:
             out += "  RLIMIT_NOFILE >= " + std::to_string(needed_nofile_) + " for " + nofile_call_ + " (fd " +
                    std::to_string(needed_nofile_ - 1) + ")\n";
         out += "sockmodel-trace: systemd unit lines (for the socket calls seen; socketpair() is not filtered by "
-               "RestrictAddressFamilies=, and LimitNOFILE= counts only the fds of socket calls):\n";
+               "RestrictAddressFamilies=; LimitNOFILE= is a lower bound: it counts the fds socket calls got, "
+               "not those other calls hold at other times):\n";
         std::istringstream lines(unit_lines());
         for (std::string l; std::getline(lines, l);)
             out += "  " + l + "\n";
