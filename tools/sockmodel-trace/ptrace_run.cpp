@@ -1686,10 +1686,12 @@ private:
         }
 
         // What-if answers are set beside the kernel's only where the model
-        // agreed with it (or differed by a race's fd numbers).
+        // agreed with it; in a race (fd numbers only), beside the model's.
         std::string wi_json, wi_text;
-        if (!c.whatif.empty() && (v == verdict::agree || v == verdict::race))
+        if (!c.whatif.empty() && v == verdict::agree)
             wi_text = whatif_report(c, ret, kfds, wi_json);
+        else if (!c.whatif.empty() && v == verdict::race)  // fd numbers from the model's table, as the what-ifs'
+            wi_text = whatif_report(c, c.model.ret, c.model.fds, wi_json);
         else if (!specs_.empty())
             wi_text = "  what-if: not answered (" +
                       std::string(v == verdict::disagree ? "the model did not agree with the kernel here"
