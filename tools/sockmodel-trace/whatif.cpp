@@ -245,14 +245,17 @@ call_view apply_whatif(const whatif_spec& s, std::size_t index, const call_view&
 {
     call_view w = v;
     if (s.as) {
-        const bool root = s.as->uid == 0;
+        const bool was_root = v.cred.euid == 0;
         w.cred.uid = w.cred.euid = w.cred.suid = w.cred.fsuid = s.as->uid;
         w.cred.gid = w.cred.egid = w.cred.sgid = w.cred.fsgid = s.as->gid;
         w.cred.group_info = s.as->groups;
-        // execve by a uid other than 0 keeps no capability (no file or
-        // ambient capabilities assumed); uid 0 keeps the task's own.
-        if (!root)
+        // After execve: a uid other than 0 has no capability (no file or
+        // ambient capabilities assumed); uid 0 has every one, or keeps the
+        // task's own when it is root already (its bounding set may be less).
+        if (s.as->uid != 0)
             w.cred.cap_effective = sm::kernel_cap_t::empty();
+        else if (!was_root)
+            w.cred.cap_effective = sm::kernel_cap_t::full();
     }
     if (s.caps_set)
         w.cred.cap_effective = *s.caps_set;
