@@ -1390,11 +1390,15 @@ private:
                     c.needs_caps |= std::uint64_t{1} << bit;
                 }
             }
-        for (std::size_t i = 0; i < v.cred.group_info.size(); ++i) {
+        // (group_info's own API only: assign, iteration; it is no std::vector on every branch)
+        const std::vector<sm::kgid_t> groups(v.cred.group_info.begin(), v.cred.group_info.end());
+        for (std::size_t i = 0; i < groups.size(); ++i) {
+            std::vector<sm::kgid_t> rest = groups;
+            rest.erase(rest.begin() + static_cast<std::ptrdiff_t>(i));
             call_view w = v;
-            w.cred.group_info.erase(w.cred.group_info.begin() + static_cast<std::ptrdiff_t>(i));
+            w.cred.group_info.assign(rest.begin(), rest.end());
             if (changes(w, plain))
-                c.needs.push_back("membership of group " + std::to_string(v.cred.group_info[i]));
+                c.needs.push_back("membership of group " + std::to_string(groups[i]));
         }
         const auto range = v.sysctl.ping_group_range;
         if (range.low <= range.high) {
@@ -1402,7 +1406,7 @@ private:
             w.sysctl.ping_group_range = {1, 0};
             if (changes(w, plain)) {
                 std::vector<sm::kgid_t> gids{v.cred.egid};
-                gids.insert(gids.end(), v.cred.group_info.begin(), v.cred.group_info.end());
+                gids.insert(gids.end(), groups.begin(), groups.end());
                 std::string which;
                 for (sm::kgid_t g : gids) {
                     w.sysctl.ping_group_range = {g, g};

@@ -248,7 +248,7 @@ call_view apply_whatif(const whatif_spec& s, std::size_t index, const call_view&
         const bool was_root = v.cred.euid == 0;
         w.cred.uid = w.cred.euid = w.cred.suid = w.cred.fsuid = s.as->uid;
         w.cred.gid = w.cred.egid = w.cred.sgid = w.cred.fsgid = s.as->gid;
-        w.cred.group_info = s.as->groups;
+        w.cred.group_info.assign(s.as->groups.begin(), s.as->groups.end());
         // After execve: a uid other than 0 has no capability (no file or
         // ambient capabilities assumed); uid 0 has every one, or keeps the
         // task's own when it is root already (its bounding set may be less).
