@@ -354,6 +354,129 @@ except PermissionError: pass' >/dev/null 2>"$err"
     grep -q "file capabilities" "$err" && fail "a warning without file capabilities"
     echo "ptrace.$case: ok"
     ;;
+whatif_nobody|whatif_userns|whatif_nofile|whatif_ping_netns)
+    # --what-if against the kernel: test/ptrace/whatif_check.py runs each
+    # program once as root with --what-if SPEC, then for real in SPEC's
+    # environment (traced), and requires every answer up to each process's
+    # first predicted difference to be the kernel's (0 wrong), with at least
+    # the given number of certain first differences confirmed.
+    [ "$(id -u)" = 0 ] || { echo "ptrace: SKIPPED: $case needs root (the real runs drop to nobody, unshare)"; exit 0; }
+    check() { "$py" "$dir/whatif_check.py" predict "$tool" "$@" >>"$out" 2>>"$err" || fail "whatif_check $*"; }
+    case $case in
+    whatif_nobody)
+        check as=nobody nobody 1 -- "$py" "$dir/whatif_prog.py"     # raw ICMP: EPERM, then the child's
+        check as=nobody nobody 1 -- "$py" "$dir/sockets.py"
+        check as=nobody nobody 0 -- ip addr
+        check as=nobody nobody 0 -- curl -s http://127.0.0.1:1/
+        ;;
+    whatif_userns)
+        check userns userns 1 -- "$py" "$dir/whatif_prog.py"
+        check userns userns 1 -- "$py" "$dir/sockets.py"
+        check userns+netns userns+netns 0 -- "$py" "$dir/sockets.py"   # CAP_NET_RAW holds in its own netns
+        check userns userns 0 -- ip addr
+        # perl's Net::Ping: a raw ICMP socket, EPERM under unshare -Ur (as
+        # nobody it refuses by itself before any socket call).
+        check userns userns 1 -- perl -MNet::Ping -e 'Net::Ping->new("icmp")->ping("127.0.0.1", 1)'
+        ;;
+    whatif_nofile)
+        check nofile=7 nofile=7 1 -- "$py" "$dir/whatif_prog.py"
+        check nofile=7 nofile=7 1 -- "$py" "$dir/sockets.py"
+        check nofile=4 nofile=4 1 -- ip -6 route    # its second netlink socket: EMFILE
+        check nofile=4 nofile=4 1 -- curl -s http://127.0.0.1:1/
+        ;;
+    whatif_ping_netns)
+        # A netns whose ping_group_range holds gid 0: the ping socket root
+        # was refused succeeds.
+        check netns+ping_group_range=0-0 netns-ping=0-0 1 -- "$py" "$dir/whatif_prog.py"
+        ;;
+    esac
+    grep -q " 0 wrong" "$out" || fail "no check ran"
+    grep " wrong" "$out" | grep -v " 0 wrong" && fail "a wrong prediction"
+    cat "$out"
+    echo "ptrace.$case: ok"
+    ;;
+whatif_needs)
+    # --needs against real runs: each capability whose removal (from the
+    # bounding set, as root) changes a kernel answer is listed, and no other;
+    # LimitNOFILE= changes nothing, one less changes an answer.
+    [ "$(id -u)" = 0 ] || { echo "ptrace: SKIPPED: whatif_needs needs root"; exit 0; }
+    for prog in "$dir/whatif_prog.py" "$dir/sockets.py"; do
+        "$py" "$dir/whatif_check.py" needs "$tool" -- "$py" "$prog" >>"$out" 2>>"$err" || fail "whatif_check needs $prog"
+    done
+    grep -q "listed: CAP_NET_RAW.*; 0 wrong" "$out" || fail "CAP_NET_RAW not listed"
+    trace --quiet --needs -- "$py" "$dir/sockets.py"
+    expect_line() { grep -qxF -- "$1" "$out" || fail "no line '$1'"; }
+    expect_line "  CapabilityBoundingSet=CAP_NET_RAW"
+    expect_line "  RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK AF_PACKET"
+    grep -q "^  net.mptcp.enabled=1 for socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_MPTCP)$" "$out" ||
+        fail "net.mptcp.enabled not listed for the MPTCP socket"
+    echo "ptrace.$case: ok"
+    ;;
+whatif_report)
+    # The report: reasons, certainty, the summary, JSON, --strict, --why,
+    # families, rules, and bad SPECs named by their term.
+    [ "$(id -u)" = 0 ] || { echo "ptrace: SKIPPED: whatif_report needs root"; exit 0; }
+    trace --quiet --what-if as=nobody --what-if no-ipv6 -- "$py" "$dir/whatif_prog.py"
+    check_summary 10
+    grep -qF "  what-if as=nobody: -1 EPERM (inet_create: SOCK_RAW without CAP_NET_RAW) [first difference of this process]" "$out" ||
+        fail "no certain first difference with its reason"
+    grep -qF "  what-if as=nobody: -1 EPERM (packet_create: no CAP_NET_RAW over net->user_ns) [if the program went on the same way]" "$out" ||
+        fail "no later difference"
+    grep -qF "  what-if no-ipv6: -1 EAFNOSUPPORT (__sock_create: net_families[AF_INET6] is NULL) [first difference of this process]" "$out" ||
+        fail "no-ipv6"
+    grep -q "^sockmodel-trace: what-if as=nobody: 3 calls would differ (1 first of a process, 2 if the program went on the same way)$" "$err" ||
+        fail "what-if summary"
+    # --strict: a what-if difference fails the run; none: the program's status.
+    trace --quiet --strict --what-if as=nobody -- "$py" "$dir/whatif_prog.py"
+    [ "$status" = 1 ] || fail "--strict with a difference: status $status"
+    trace --quiet --strict --what-if nofile=100 -- "$py" "$dir/whatif_prog.py"
+    [ "$status" = 0 ] || fail "--strict without a difference: status $status"
+    # --why: the model's tree under the difference.
+    trace --quiet --why --what-if caps=-net_raw -- "$py" "$dir/whatif_prog.py"
+    grep -q "^    .*  inet_create(SOCK_RAW, IPPROTO_ICMP, kern=0) → -1 EPERM" "$out" || fail "--why tree"
+    # A rule file run by the run-time LSM chain.
+    rules=$(mktemp)
+    printf '# no raw ICMP for root\ndeny uid=0 family=AF_INET type=SOCK_RAW protocol=IPPROTO_ICMP errno=EPERM\n' >"$rules"
+    trace --quiet --format jsonl --what-if "rules=$rules" --what-if families=unix,inet,netlink -- "$py" "$dir/whatif_prog.py"
+    rm -f "$rules"
+    "$py" -c 'import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+calls = [r for r in rows if "summary" not in r]
+raw = [c for c in calls if c["args"][:3] == [2, 524291, 1]][0]
+w = raw["what_if"][0]
+assert w["differs"] and w["model"]["errno"] == "EPERM" and w["certain"], w
+assert w["reason"].startswith("security_socket_create"), w
+pkt = [c for c in calls if c["args"][0] == 17][0]["what_if"][1]
+assert pkt["differs"] and pkt["model"]["errno"] == "EAFNOSUPPORT", pkt
+s = rows[-1]["summary"]["what_if"]
+assert s[0]["spec"].startswith("rules=") and s[0]["differ"] >= 1 and s[1]["first"] == 1, s
+' "$out" || fail "jsonl what_if"
+    # --needs names a supplementary group and the ping_group_range gids:
+    # root in a netns whose range holds only gid 27, with group 27, gets a
+    # ping socket; the same without the group really gets EACCES.
+    icmp='import socket
+try: socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_ICMP)
+except PermissionError: socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)'
+    in_netns='echo 27 27 > /proc/sys/net/ipv4/ping_group_range && exec "$@"'
+    trace --quiet --needs -- unshare -n sh -c "$in_netns" sh setpriv --groups=27 "$py" -c "$icmp"
+    check_summary 1
+    grep -qxF "  membership of group 27 for socket(AF_INET, SOCK_DGRAM|SOCK_CLOEXEC, IPPROTO_ICMP)" "$out" ||
+        fail "--needs: no group 27"
+    grep -qxF "  gid 0 inside net.ipv4.ping_group_range, or gid 27 inside net.ipv4.ping_group_range for socket(AF_INET, SOCK_DGRAM|SOCK_CLOEXEC, IPPROTO_ICMP)" "$out" ||
+        fail "--needs: no ping_group_range gids"
+    grep -q "CAP_NET_RAW" "$out" && fail "--needs: CAP_NET_RAW listed, though the raw socket was never made"
+    grep -qxF "  CapabilityBoundingSet=" "$out" || fail "--needs: capabilities listed"
+    trace --quiet -- unshare -n sh -c "$in_netns" sh setpriv --clear-groups "$py" -c "$icmp"
+    check_summary 1
+    expect "socket(AF_INET, SOCK_DGRAM|SOCK_CLOEXEC, IPPROTO_ICMP) = -1 EACCES agree"
+    # Bad SPECs: exit 2, the term named.
+    for spec in "as=bob" "caps=-net_rw" "nofile=x" "families=unix,foo" "frobnicate" "userns=1" "ping_group_range=5"; do
+        "$tool" --what-if "$spec" -- /bin/true >/dev/null 2>"$err"
+        [ $? = 2 ] || fail "--what-if $spec: not exit 2"
+        grep -q "what-if '$spec': .*term '" "$err" || fail "--what-if $spec: $(cat "$err")"
+    done
+    echo "ptrace.$case: ok"
+    ;;
 *)
     fail "unknown case"
     ;;

@@ -2,6 +2,7 @@
 #include "args.hpp"
 
 #include "abi.hpp"
+#include "whatif.hpp"
 
 #include <sockmodel/sockmodel.hpp>
 
@@ -29,10 +30,6 @@ namespace sm = sockmodel;
 
 void bad(const std::string& msg) { throw usage_error(msg); }
 
-namespace {
-
-// Built by append: GCC 12's -O3 warns (-Wrestrict, a false positive) on
-// the inlined operator+ of a literal and a temporary std::string.
 std::string quoted(std::string_view s)
 {
     std::string q;
@@ -43,11 +40,25 @@ std::string quoted(std::string_view s)
     return q;
 }
 
+std::string lower(std::string_view s)
+{
+    std::string out(s);
+    for (char& c : out)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+namespace {
+
+// Built by append: GCC 12's -O3 warns (-Wrestrict, a false positive) on
+// the inlined operator+ of a literal and a temporary std::string.
+
 // ---------------------------------------------------------------------------
 // Help
 
 constexpr const char* help_text = R"(usage: sockmodel-trace [options] [FAMILY TYPE PROTOCOL]
-       sockmodel-trace [--quiet] [--strict] [--format tree|json|jsonl] [-o FILE] -- PROGRAM [ARGS...]
+       sockmodel-trace [--quiet] [--strict] [--format tree|json|jsonl] [-o FILE]
+                       [--what-if SPEC]... [--why] [--needs] -- PROGRAM [ARGS...]
 
 Runs socket(FAMILY, TYPE, PROTOCOL) through the sockmodel model of the Linux
 6.18 socket path and prints the traced call tree, then one strace-style line
@@ -189,12 +200,58 @@ Tracing a real program: -- PROGRAM [ARGS...]
                         SO_TYPE, SO_PROTOCOL, SO_DOMAIN}]}; model is null when
                         not modelled), verdict ("agree", "disagree", "race" or
                         "not modelled"), reason, race (the evidence), events
-                        (the model's trace); jsonl: the same objects one a
-                        line as the calls happen, then {"summary": {...}}
+                        (the model's trace), what_if (with --what-if: per
+                        SPEC {spec, differs, model, reason, certain, events
+                        with --why}); jsonl: the same objects one a line as
+                        the calls happen, then {"summary": {...}}. The
+                        summary adds what_if [{spec, differ, first}] and,
+                        with --needs, needs [{needs, calls}] and systemd
   -o FILE, --output FILE
                         write the report to FILE (close-on-exec: the program
                         does not inherit it)
-  --strict              exit status 1 if any call disagreed (races do not)
+  --strict              exit status 1 if any call disagreed (races do not) or
+                        a --what-if answer differed
+  --what-if SPEC        answer every socket()/socketpair() again in the model
+                        as SPEC's environment would (repeatable; the program
+                        still runs here). A call whose answer would differ
+                        gets a line with the function and check that decide:
+                          what-if as=nobody: -1 EPERM (inet_create: SOCK_RAW
+                          without CAP_NET_RAW) [first difference of this process]
+                        The first difference of a process is certain (if the
+                        program reaches the call); later ones, and those of a
+                        task made after its creator's first difference, are
+                        "if the program went on the same way". SPEC is terms
+                        joined by '+' or ',' (a ',' inside as=, caps= and
+                        families= continues their list):
+                          as=nobody | as=UID:GID[,GROUP...]   ids; a uid other
+                                      than 0 has no capabilities
+                          caps=none|all|LIST | caps=-CAP,+CAP  effective caps
+                          userns      unshare -U(r): a child user namespace
+                                      (every capability there; the netns
+                                      stays the initial one)
+                          netns       unshare -n: a new netns owned by the
+                                      task's user namespace, sysctls at their
+                                      defaults (userns+netns: unshare -Urn)
+                          ping_group_range=LOW-HIGH   net.ipv4.ping_group_range
+                          nofile=SOFT[:HARD]          RLIMIT_NOFILE
+                          families=F,F,... | no-F     families registered
+                                      (no-ipv6 = no-inet6)
+                          rules=FILE  deny rules run by a run-time LSM hook
+                                      (security_socket_create), one a line:
+                                      deny [uid=N] [family=F] [type=T]
+                                      [protocol=P] [errno=EACCES|EPERM]
+                        e.g. --what-if as=nobody --what-if userns+netns
+                        --what-if nofile=64 --what-if no-ipv6. See
+                        docs/what-if.md.
+  --why                 with --what-if: the model's call tree under each
+                        answer that would differ
+  --needs               after the run, what the successful calls relied on:
+                        each capability, supplementary group, sysctl
+                        (ping_group_range, net.mptcp.enabled), family and
+                        the RLIMIT_NOFILE headroom whose removal (one at a
+                        time, in the model) changes a call's answer, and the
+                        systemd lines CapabilityBoundingSet=,
+                        RestrictAddressFamilies= and LimitNOFILE=
   The single-call options (--as, --uid, --gid, --groups, --caps, --abi,
   --close, --ping-group, --rlimit-nofile, --fill-fds, --compare-host and
   --format dot) are refused with a program: the task supplies all of that.
@@ -231,6 +288,7 @@ Examples
   sockmodel-trace --quiet --strict -- curl -s http://127.0.0.1:1/
   sockmodel-trace --format json -o calls.json -- python3 -c 'import socket; socket.socket()'
   sockmodel-trace --format jsonl -- python3 -c 'import socket; socket.socket()'
+  sockmodel-trace --quiet --what-if as=nobody --what-if userns --needs -- python3 script.py
   unshare -Ur sockmodel-trace --quiet -- python3 script.py
 )";
 
@@ -245,13 +303,6 @@ void print_help()
 // ---------------------------------------------------------------------------
 // Numbers and names
 
-std::string lower(std::string_view s)
-{
-    std::string out(s);
-    for (char& c : out)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
 
 std::string_view trim(std::string_view s)
 {
@@ -294,6 +345,8 @@ int parse_int_arg(std::string_view s, std::string_view what)
         bad(std::string(what) + " number out of range " + quoted(s));
     return static_cast<int>(static_cast<std::uint32_t>(static_cast<std::int64_t>(*v)));
 }
+
+}  // namespace
 
 unsigned long parse_unsigned(std::string_view s, std::string_view what, unsigned long max)
 {
@@ -355,7 +408,18 @@ std::vector<sm::kgid_t> parse_groups(std::string_view s)
     return out;
 }
 
-}  // namespace
+std::pair<sm::kgid_t, sm::kgid_t> parse_ping_range(std::string_view v, std::string_view what)
+{
+    const std::size_t sep = v.find_first_of("-, \t", 1);  // from 1: "-" can't start LOW anyway
+    if (sep == std::string_view::npos)
+        bad("bad " + std::string(what) + " value " + quoted(v) + " (LOW-HIGH)");
+    const sm::kgid_t low = parse_id(v.substr(0, sep), what);
+    const sm::kgid_t high = parse_id(v.substr(sep + 1), what);
+    // ipv4_ping_group_range: a reversed range is stored as the empty "1 0".
+    if (high < low)
+        return {1, 0};
+    return {low, high};
+}
 
 int parse_family(std::string_view s)
 {
@@ -520,6 +584,16 @@ options parse_options(int argc, char** argv)
         } else if (name == "--strict") {
             flag();
             o.strict = true;
+        } else if (name == "--what-if") {
+            const std::string spec(value());
+            parse_whatif(spec);  // a bad SPEC fails here, naming its term
+            o.what_if.push_back(spec);
+        } else if (name == "--why") {
+            flag();
+            o.why = true;
+        } else if (name == "--needs") {
+            flag();
+            o.needs = true;
         } else if (name == "-o" || name == "--output") {
             o.output_file = std::string(value());
         } else if (name == "--compare-host") {
@@ -541,20 +615,9 @@ options parse_options(int argc, char** argv)
             else
                 bad("unknown format " + quoted(v) + " (tree, json, jsonl or dot)");
         } else if (name == "--ping-group") {
-            const std::string_view v = value();
-            std::size_t sep = v.find_first_of("-, \t", 1);  // from 1: "-" can't start LOW anyway
-            if (sep == std::string_view::npos)
-                bad("bad --ping-group value " + quoted(v) + " (LOW-HIGH)");
-            const sm::kgid_t low = parse_id(v.substr(0, sep), "--ping-group");
-            const sm::kgid_t high = parse_id(v.substr(sep + 1), "--ping-group");
-            // ipv4_ping_group_range: a reversed range is stored as the empty "1 0".
-            if (high < low) {
-                o.ping_low = 1;
-                o.ping_high = 0;
-            } else {
-                o.ping_low = low;
-                o.ping_high = high;
-            }
+            const auto [low, high] = parse_ping_range(value(), "--ping-group");
+            o.ping_low = low;
+            o.ping_high = high;
         } else if (name == "--rlimit-nofile") {
             o.rlimit_nofile = parse_unsigned(value(), "--rlimit-nofile", sm::sysctl_nr_open_default);
         } else if (name == "--inject") {
@@ -606,8 +669,8 @@ options parse_options(int argc, char** argv)
                 "used with a program: the model takes them from the traced task");
         return o;
     }
-    if (o.quiet || o.strict || o.output_file)
-        bad("--quiet, --strict and -o are for tracing a program (-- PROGRAM)");
+    if (o.quiet || o.strict || o.output_file || !o.what_if.empty() || o.why || o.needs)
+        bad("--quiet, --strict, -o, --what-if, --why and --needs are for tracing a program (-- PROGRAM)");
     if (!o.positional.empty() && o.positional.size() != 3)
         bad("expected FAMILY TYPE PROTOCOL (3 arguments), got " + std::to_string(o.positional.size()));
     return o;

@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace sockmodel_trace {
@@ -23,6 +24,9 @@ struct usage_error : std::runtime_error {
 };
 
 [[noreturn]] void bad(const std::string& msg);
+
+std::string quoted(std::string_view s);  // 'S'
+std::string lower(std::string_view s);
 
 enum class output_format { tree, json, dot };
 
@@ -50,6 +54,10 @@ struct options {
     bool quiet = false;         // --quiet: no call trees
     bool strict = false;        // --strict: exit 1 if a call disagreed
     std::optional<std::string> output_file;  // -o FILE
+    // --what-if SPEC (whatif.hpp): each call answered again as in SPEC's environment.
+    std::vector<std::string> what_if;
+    bool why = false;    // --why: the model's tree of each differing what-if answer
+    bool needs = false;  // --needs: what the successful calls relied on
 
     bool do_close() const { return close.value_or(positional.empty()); }
     // --as userns: the credentials below, then unshare(CLONE_NEWUSER).
@@ -72,6 +80,16 @@ struct type_names {
 };
 
 int parse_family(std::string_view s);
+
+// The value parsers of the single-call options, shared with --what-if
+// (whatif.cpp); each names `what` in its error.
+unsigned long parse_unsigned(std::string_view s, std::string_view what, unsigned long max);
+sockmodel::kgid_t parse_id(std::string_view s, std::string_view what);
+sockmodel::capability parse_cap_name(std::string_view s);
+sockmodel::kernel_cap_t parse_caps(std::string_view s);     // none, all or LIST
+std::vector<sockmodel::kgid_t> parse_groups(std::string_view s);
+// LOW-HIGH (or "LOW HIGH", "LOW,HIGH"); reversed: the empty range 1 0.
+std::pair<sockmodel::kgid_t, sockmodel::kgid_t> parse_ping_range(std::string_view v, std::string_view what);
 int parse_type(std::string_view s, const type_names& names);
 int parse_protocol(std::string_view s);
 

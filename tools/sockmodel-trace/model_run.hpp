@@ -17,6 +17,7 @@
 #include <sockmodel/config.hpp>
 #include <sockmodel/default_families.hpp>
 #include <sockmodel/kernel.hpp>
+#include <sockmodel/security/hooks.hpp>
 #include <sockmodel/trace/trace.hpp>
 
 #include <algorithm>
@@ -34,7 +35,8 @@ namespace sockmodel_trace {
 
 template <class A>
 using traced_config = sockmodel::config<sockmodel::opt::abi<A>, sockmodel::opt::tracer<sockmodel::trace::recorder>,
-                                        sockmodel::opt::faults<sockmodel::fault::inject>>;
+                                        sockmodel::opt::faults<sockmodel::fault::inject>,
+                                        sockmodel::opt::runtime_lsm<true>>;
 
 struct model_run {
     traced_run run;                   // call is left for the caller to fill
@@ -205,7 +207,24 @@ struct call_view {
 // Traced: the calls' events are recorded (for the tree and JSON events);
 // untraced (--quiet) the model runs its fast path.
 template <class A>
-using quiet_config = sockmodel::config<sockmodel::opt::abi<A>>;
+using quiet_config = sockmodel::config<sockmodel::opt::abi<A>, sockmodel::opt::runtime_lsm<true>>;
+
+// A rule of a --what-if rules=FILE: socket() of a matching call is denied by
+// a run-time LSM hook (security_socket_create) with `err`. Empty: any.
+struct deny_rule {
+    std::optional<sockmodel::kuid_t> uid;  // the caller's euid
+    std::optional<int> family, type, protocol;  // type without its flags
+    int err = -EACCES;
+    std::string text;  // the rule's line, for the reason
+};
+
+// A change of the model kernel for one call (--what-if, --needs): families
+// taken out of net_families (sock_unregister, put back after), deny rules
+// run by a run-time LSM hook. The call's new fds are closed after it.
+struct model_tweak {
+    std::vector<int> unregister;
+    std::vector<deny_rule> rules;
+};
 
 template <class A, bool Traced = true>
 class table_model {
@@ -252,11 +271,56 @@ public:
 
     // socket()/socketpair() as the task makes it; the new fds stay open in
     // the model until the caller reconciles the table with the kernel's.
-    task_call_result call(const call_view& v, bool pair, int family, int type, int protocol)
+    // With a tweak, the call is one of its own: its new fds are closed and
+    // the kernel is put back as it was afterwards.
+    task_call_result call(const call_view& v, bool pair, int family, int type, int protocol,
+                          const model_tweak* tweak = nullptr)
     {
         namespace sm = sockmodel;
         task_call_result r;
         as_root();
+        std::vector<const sm::net_proto_family*> taken;
+        std::optional<sm::lsm::socket_create_hook> hook;
+        if (tweak) {
+            for (int f : tweak->unregister)
+                if (f >= 0 && f < A::nproto)
+                    if (const sm::net_proto_family* ops = k_->net_families.get(f)) {
+                        taken.push_back(ops);
+                        k_->sock_unregister(f);
+                    }
+            if (!tweak->rules.empty()) {
+                hook.emplace("what-if rules", [rules = &tweak->rules](const sm::cred& c, int f, int t, int p, int) {
+                    for (const deny_rule& d : *rules)
+                        if ((!d.uid || *d.uid == c.euid) && (!d.family || *d.family == f) &&
+                            (!d.type || *d.type == t) && (!d.protocol || *d.protocol == p))
+                            return d.err;
+                    return 0;
+                });
+                k_->security_hooks.add(*hook);
+            }
+        }
+        r = call_as(v, pair, family, type, protocol);
+        if (tweak) {
+            as_root();
+            for (const fd_attrs& f : r.fds)
+                k_->close(*t_, f.fd);
+            if (hook)
+                k_->security_hooks.remove(*hook);
+            for (const sm::net_proto_family* ops : taken)
+                k_->sock_register(ops);
+            clear_events();
+        }
+        return r;
+    }
+
+    // Whether `family` is registered in the model kernel (for --needs).
+    bool registered(int family) const { return family >= 0 && family < A::nproto && k_->net_families.get(family); }
+
+private:
+    task_call_result call_as(const call_view& v, bool pair, int family, int type, int protocol)
+    {
+        namespace sm = sockmodel;
+        task_call_result r;
         std::string why;
         const sm::user_namespace* user = user_ns_of(v.ns, why);
         sm::net* net = user ? net_of(v.ns, why) : nullptr;
@@ -295,7 +359,6 @@ public:
         return r;
     }
 
-private:
     void clear_events()
     {
         if constexpr (Traced)

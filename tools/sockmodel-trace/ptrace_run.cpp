@@ -68,6 +68,7 @@
 
 #include "model_run.hpp"
 #include "output.hpp"
+#include "whatif.hpp"
 
 #include <sockmodel/arch/host.hpp>
 #include <sockmodel/trace/decode.hpp>
@@ -97,6 +98,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
@@ -123,7 +125,9 @@ struct model {
     virtual ~model() = default;
     virtual bool open_at(int fd) = 0;
     virtual void close(int fd) = 0;
-    virtual task_call_result call(const call_view& v, bool pair, int family, int type, int protocol) = 0;
+    virtual task_call_result call(const call_view& v, bool pair, int family, int type, int protocol,
+                                  const model_tweak* tweak) = 0;
+    virtual bool registered(int family) const = 0;
 };
 
 template <bool Traced>
@@ -131,10 +135,12 @@ struct model_of final : model {
     table_model<host_abi, Traced> m;
     bool open_at(int fd) override { return m.open_at(fd); }
     void close(int fd) override { m.close(fd); }
-    task_call_result call(const call_view& v, bool pair, int family, int type, int protocol) override
+    task_call_result call(const call_view& v, bool pair, int family, int type, int protocol,
+                          const model_tweak* tweak) override
     {
-        return m.call(v, pair, family, type, protocol);
+        return m.call(v, pair, family, type, protocol, tweak);
     }
+    bool registered(int family) const override { return m.registered(family); }
 };
 
 std::unique_ptr<model> make_model(bool traced)
@@ -599,17 +605,14 @@ std::uint64_t file_caps(int pid)
 
 std::string cap_names(std::uint64_t caps)
 {
-    static const char* const names[] = {
-        "chown", "dac_override", "dac_read_search", "fowner", "fsetid", "kill", "setgid", "setuid", "setpcap",
-        "linux_immutable", "net_bind_service", "net_broadcast", "net_admin", "net_raw", "ipc_lock", "ipc_owner",
-        "sys_module", "sys_rawio", "sys_chroot", "sys_ptrace", "sys_pacct", "sys_admin", "sys_boot", "sys_nice",
-        "sys_resource", "sys_time", "sys_tty_config", "mknod", "lease", "audit_write", "audit_control", "setfcap",
-        "mac_override", "mac_admin", "syslog", "wake_alarm", "block_suspend", "audit_read", "perfmon", "bpf",
-        "checkpoint_restore"};
     std::string out;
     for (unsigned i = 0; i < 64; ++i)
-        if (caps >> i & 1U)
-            append_item(out, ",", "cap_", i < std::size(names) ? std::string(names[i]) : std::to_string(i));
+        if (caps >> i & 1U) {
+            std::string n = cap_name(i);
+            for (char& ch : n)
+                ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+            append_item(out, ",", n);
+        }
     return out;
 }
 
@@ -813,8 +816,10 @@ struct fd_table {
     std::map<int, int> closing;     // fd → task whose close() of it has entered, not returned
 
     bool is_set(int fd) const { return fd >= 0 && static_cast<std::size_t>(fd) < open.size() && open[static_cast<std::size_t>(fd)]; }
+    int high_water = -1;  // the highest fd known open in the table so far
     void set(int fd)
     {
+        high_water = std::max(high_water, fd);
         if (static_cast<std::size_t>(fd) >= open.size())
             open.resize(static_cast<std::size_t>(fd) + 64, 0);
         open[static_cast<std::size_t>(fd)] = 1;
@@ -853,6 +858,12 @@ struct call_record {
     unsigned long seq_at_entry = 0;
     std::string in_flight;  // other tasks' calls on the table under way at entry
     task_call_result model;
+    std::vector<task_call_result> whatif;  // one per --what-if SPEC (empty: not made)
+    int high_water = -1;                   // the table's highest fd known open before the call
+    std::vector<std::string> needs;        // --needs: privileges whose removal changes the answer
+    std::uint64_t needs_caps = 0;
+    std::vector<int> needs_families;
+    int needs_nofile = 0;  // RLIMIT_NOFILE the call needs (0: none asked)
     std::optional<std::string> not_modelled;
 };
 
@@ -911,7 +922,14 @@ const char* verdict_name(verdict v)
 
 class tracer {
 public:
-    explicit tracer(const options& o, std::FILE* out) : o_(o), out_(out) {}
+    explicit tracer(const options& o, std::FILE* out) : o_(o), out_(out)
+    {
+        for (const std::string& spec : o.what_if) {
+            specs_.push_back(parse_whatif(spec));
+            tweaks_.push_back(whatif_tweak(specs_.back()));
+        }
+        wcount_.resize(specs_.size());
+    }
 
     // --- descriptor tables ---------------------------------------------------
     std::shared_ptr<fd_table> table_of(int pid)
@@ -928,6 +946,18 @@ public:
     // or a copy of it, as kcmp(KCMP_FILES) says.
     void on_new_task(int parent, int child)
     {
+        // What-if: a task made after its process's first difference may not
+        // exist in that environment; its differences are never certain.
+        if (!diverged_.empty() || !inherited_.empty()) {
+            std::set<std::size_t> from = inherited_[parent];
+            status_info ps;
+            std::string why;
+            const int ptgid = read_status(parent, ps, why) ? ps.tgid : parent;
+            if (const auto d = diverged_.find(ptgid); d != diverged_.end())
+                from.insert(d->second.begin(), d->second.end());
+            if (!from.empty())
+                inherited_[child] = std::move(from);
+        }
         const auto it = tables_.find(parent);
         if (it == tables_.end())
             return;  // the child's table is read from /proc when it matters
@@ -953,6 +983,7 @@ public:
         t->tasks = 1;
         if (same > 0 && !pt->stale) {  // a copy made at fork: the parent's set holds for it
             t->open = pt->open;
+            t->high_water = pt->high_water;
             t->stale = false;
         }
         tables_[child] = std::move(t);
@@ -1089,24 +1120,32 @@ public:
             call_view w = v;
             w.sysctl.ping_group_range = holds ? decltype(w.sysctl.ping_group_range){0, 0xfffffffeU}
                                               : decltype(w.sysctl.ping_group_range){1, 0};
-            c.model = m.call(w, pair, c.family, c.type, c.protocol);
+            c.high_water = c.table->high_water;
+            whatifs(c, m, w);
+            if (o_.needs)
+                needs_of(c, m, w);
+            c.model = m.call(w, pair, c.family, c.type, c.protocol, nullptr);
         } else if (holds == -1) {
             // Ask with the range full, then empty: the same answer either way,
             // or the call depends on ids the tool cannot see.
             call_view full = v, none = v;
             full.sysctl.ping_group_range = {0, 0xfffffffeU};
             none.sysctl.ping_group_range = {1, 0};
-            task_call_result a = m.call(full, pair, c.family, c.type, c.protocol);
+            task_call_result a = m.call(full, pair, c.family, c.type, c.protocol, nullptr);
             for (const fd_attrs& f : a.fds)
                 m.close(f.fd);
-            c.model = m.call(none, pair, c.family, c.type, c.protocol);
+            c.model = m.call(none, pair, c.family, c.type, c.protocol, nullptr);
             if (!a.not_modelled && !c.model.not_modelled && (a.ret != c.model.ret || !(a.fds == c.model.fds)))
                 c.model.not_modelled =
                     "the answer depends on ping_group_range and the task's gids, which the tool's user namespace "
                     "does not map (they read as the overflow gid): full range " +
                     strace_result(a.ret) + ", empty range " + strace_result(c.model.ret);
         } else {
-            c.model = m.call(v, pair, c.family, c.type, c.protocol);
+            c.high_water = c.table->high_water;
+            whatifs(c, m, v);
+            if (o_.needs)
+                needs_of(c, m, v);
+            c.model = m.call(v, pair, c.family, c.type, c.protocol, nullptr);
         }
         c.not_modelled = c.model.not_modelled;
         pending_[pid] = std::move(c);
@@ -1180,7 +1219,7 @@ public:
                                   ",\"socketpair\":" + std::to_string(pairs_) + ",\"agree\":" +
                                   std::to_string(agree_) + ",\"disagree\":" + std::to_string(disagree_) +
                                   ",\"race\":" + std::to_string(race_) + ",\"not_modelled\":" +
-                                  std::to_string(not_modelled_) + "}";
+                                  std::to_string(not_modelled_) + whatif_summary_json() + needs_json() + "}";
             if (o_.json_lines) {
                 std::fputs(("{\"summary\":" + s + "}\n").c_str(), out_);
             } else {
@@ -1202,13 +1241,263 @@ public:
             line += ", " + std::to_string(race_) + " race";
         if (not_modelled_)
             line += ", " + std::to_string(not_modelled_) + " not modelled";
+        if (o_.needs && o_.format == output_format::tree)
+            std::fputs(needs_text().c_str(), out_);
         std::fflush(out_);
         std::fprintf(stderr, "%s\n", line.c_str());
+        for (std::size_t i = 0; i < specs_.size(); ++i)
+            std::fprintf(stderr, "sockmodel-trace: what-if %s: %d calls would differ (%d first of a process, %d if the program went on the same way)\n",
+                         specs_[i].text.c_str(), wcount_[i].differ, wcount_[i].first,
+                         wcount_[i].differ - wcount_[i].first);
+    }
+
+    std::string whatif_summary_json() const
+    {
+        if (specs_.empty())
+            return "";
+        std::string items;
+        for (std::size_t i = 0; i < specs_.size(); ++i)
+            append_item(items, ",", "{\"spec\":", sm::trace::detail::json_string(specs_[i].text), ",\"differ\":",
+                        std::to_string(wcount_[i].differ), ",\"first\":", std::to_string(wcount_[i].first), "}");
+        return ",\"what_if\":[" + items + "]";
+    }
+
+    // --needs: the privileges, then the systemd unit lines.
+    std::string unit_lines() const
+    {
+        std::string caps, fams;
+        for (unsigned bit = 0; bit < 64; ++bit)
+            if (needed_caps_ >> bit & 1U)
+                append_item(caps, " ", cap_name(bit));
+        for (int f : needed_families_)
+            append_item(fams, " ", sm::trace::decode_family(f));
+        std::string out = "CapabilityBoundingSet=" + caps + "\n";
+        out += "RestrictAddressFamilies=" + (fams.empty() ? std::string("none") : fams) + "\n";
+        // The socket calls' headroom: a lower bound (fds other calls hold
+        // at other times are not seen; fds inherited at exec, which a
+        // service does not get, are not counted apart).
+        if (needed_nofile_)
+            out += "LimitNOFILE=" + std::to_string(needed_nofile_) + "\n";
+        return out;
+    }
+
+    std::string needs_text() const
+    {
+        std::string out = "sockmodel-trace: needs (each privilege whose removal changes a successful call's answer):\n";
+        if (needed_.empty() && !needed_nofile_)
+            out += "  nothing\n";
+        for (const auto& [what, calls] : needed_) {
+            std::string list;
+            for (const std::string& c : calls)
+                append_item(list, ", ", c);
+            out += "  " + what + " for " + list + "\n";
+        }
+        if (needed_nofile_)
+            out += "  RLIMIT_NOFILE >= " + std::to_string(needed_nofile_) + " for " + nofile_call_ + " (fd " +
+                   std::to_string(needed_nofile_ - 1) + ")\n";
+        out += "sockmodel-trace: systemd unit lines (for the socket calls seen; socketpair() is not filtered by "
+               "RestrictAddressFamilies=; LimitNOFILE= is a lower bound: it counts the fds socket calls got, "
+               "not those other calls hold at other times):\n";
+        std::istringstream lines(unit_lines());
+        for (std::string l; std::getline(lines, l);)
+            out += "  " + l + "\n";
+        return out;
+    }
+
+    std::string needs_json() const
+    {
+        if (!o_.needs)
+            return "";
+        std::string items;
+        for (const auto& [what, calls] : needed_) {
+            std::string list;
+            for (const std::string& c : calls)
+                append_item(list, ",", sm::trace::detail::json_string(c));
+            append_item(items, ",", "{\"needs\":", sm::trace::detail::json_string(what), ",\"calls\":[", list, "]}");
+        }
+        if (needed_nofile_)
+            append_item(items, ",", "{\"needs\":", sm::trace::detail::json_string("RLIMIT_NOFILE >= " + std::to_string(needed_nofile_)),
+                        ",\"calls\":[", sm::trace::detail::json_string(nofile_call_), "]}");
+        std::string unit;
+        std::istringstream lines(unit_lines());
+        for (std::string l; std::getline(lines, l);)
+            append_item(unit, ",", sm::trace::detail::json_string(l));
+        return ",\"needs\":[" + items + "],\"systemd\":[" + unit + "]";
     }
 
     bool any_disagree() const { return disagree_ != 0; }
 
+    // --strict: a what-if answer differed from the kernel's.
+    bool any_whatif_differs() const
+    {
+        return std::any_of(wcount_.begin(), wcount_.end(), [](const whatif_count& w) { return w.differ != 0; });
+    }
+
 private:
+    // --- what-if and needs -------------------------------------------------------
+    // Each SPEC's answer to the call, made before the call itself (the
+    // model's new fds are closed again: the table follows the kernel's).
+    void whatifs(call_record& c, model& m, const call_view& v)
+    {
+        for (std::size_t i = 0; i < specs_.size(); ++i)
+            c.whatif.push_back(m.call(apply_whatif(specs_[i], i, v), c.pair, c.family, c.type, c.protocol, &tweaks_[i]));
+    }
+
+    // --needs: the call made again with one privilege of the task taken away
+    // at a time (each capability, each supplementary group, the
+    // ping_group_range and net.mptcp.enabled sysctls, each registered family,
+    // the RLIMIT_NOFILE headroom above the fds it gets); those whose removal
+    // changes the answer are what the call needs. Only a successful answer
+    // is looked at; cached by what the answer can depend on.
+    void needs_of(call_record& c, model& m, const call_view& v)
+    {
+        const model_tweak plain;
+        const task_call_result base = m.call(v, c.pair, c.family, c.type, c.protocol, &plain);
+        if (base.not_modelled || base.ret < 0)
+            return;
+        auto changes = [&](const call_view& w, const model_tweak& t) {
+            const task_call_result r = m.call(w, c.pair, c.family, c.type, c.protocol, &t);
+            return r.not_modelled || r.ret != base.ret || !(r.fds == base.fds);
+        };
+        int top = 0;
+        for (const fd_attrs& f : base.fds)
+            top = std::max(top, f.fd);
+        // The headroom: a limit that leaves the highest new fd out.
+        call_view tight = v;
+        tight.nofile_cur = static_cast<unsigned long>(top);
+        if (changes(tight, plain))
+            c.needs_nofile = top + 1;
+        std::string key = std::to_string(c.family) + "," + std::to_string(c.type) + "," +
+                          std::to_string(c.protocol) + (c.pair ? "p" : "s") + std::to_string(v.cred.euid) + ":" +
+                          std::to_string(v.cred.egid) + ":" + std::to_string(v.cred.cap_effective.val) + ":" +
+                          std::to_string(v.sysctl.ping_group_range.low) + "-" +
+                          std::to_string(v.sysctl.ping_group_range.high) + (v.sysctl.mptcp_enabled ? "m" : "") +
+                          ":" + std::to_string(v.ns.task_user_chain.size()) + ":" + std::to_string(v.ns.net_ino);
+        for (sm::kgid_t g : v.cred.group_info)
+            key += "," + std::to_string(g);
+        if (const auto it = needs_cache_.find(key); it != needs_cache_.end()) {
+            c.needs = it->second.needs;
+            c.needs_caps = it->second.caps;
+            c.needs_families = it->second.families;
+            return;
+        }
+        for (unsigned bit = 0; bit <= sm::cap_last_cap; ++bit)
+            if (v.cred.cap_effective.val >> bit & 1U) {
+                call_view w = v;
+                w.cred.cap_effective.val &= ~(std::uint64_t{1} << bit);
+                if (changes(w, plain)) {
+                    c.needs.push_back(cap_name(bit));
+                    c.needs_caps |= std::uint64_t{1} << bit;
+                }
+            }
+        // (group_info's own API only: assign, iteration; it is no std::vector on every branch)
+        const std::vector<sm::kgid_t> groups(v.cred.group_info.begin(), v.cred.group_info.end());
+        for (std::size_t i = 0; i < groups.size(); ++i) {
+            std::vector<sm::kgid_t> rest = groups;
+            rest.erase(rest.begin() + static_cast<std::ptrdiff_t>(i));
+            call_view w = v;
+            w.cred.group_info.assign(rest.begin(), rest.end());
+            if (changes(w, plain))
+                c.needs.push_back("membership of group " + std::to_string(groups[i]));
+        }
+        const auto range = v.sysctl.ping_group_range;
+        if (range.low <= range.high) {
+            call_view w = v;
+            w.sysctl.ping_group_range = {1, 0};
+            if (changes(w, plain)) {
+                std::vector<sm::kgid_t> gids{v.cred.egid};
+                gids.insert(gids.end(), groups.begin(), groups.end());
+                std::string which;
+                for (sm::kgid_t g : gids) {
+                    w.sysctl.ping_group_range = {g, g};
+                    if (!changes(w, plain) && which.find("gid " + std::to_string(g) + " ") == std::string::npos)
+                        append_item(which, ", or ", "gid ", std::to_string(g), " inside net.ipv4.ping_group_range");
+                }
+                c.needs.push_back(which.empty() ? "net.ipv4.ping_group_range " + std::to_string(range.low) + " " +
+                                                      std::to_string(range.high)
+                                                : which);
+            }
+        }
+        if (v.sysctl.mptcp_enabled) {
+            call_view w = v;
+            w.sysctl.mptcp_enabled = false;
+            if (changes(w, plain))
+                c.needs.push_back("net.mptcp.enabled=1");
+        }
+        for (int f = 0; f < host_abi::nproto; ++f)
+            if (m.registered(f)) {
+                model_tweak t;
+                t.unregister.push_back(f);
+                if (changes(v, t)) {
+                    c.needs.push_back("family " + sm::trace::decode_family(f));
+                    c.needs_families.push_back(f);
+                }
+            }
+        needs_cache_[key] = {c.needs, c.needs_caps, c.needs_families};
+    }
+
+    // The what-if lines of a call whose kernel answer is (ret, kfds), and
+    // the counts; JSON into `json` (an array's items).
+    std::string whatif_report(const call_record& c, int ret, const std::vector<fd_attrs>& kfds, std::string& json)
+    {
+        std::string text;
+        const int tgid = c.tgid ? c.tgid : c.pid;
+        for (std::size_t i = 0; i < c.whatif.size(); ++i) {
+            const task_call_result& r = c.whatif[i];
+            const bool differs = !r.not_modelled && (r.ret != ret || !(r.fds == kfds));
+            // An fd at or above SPEC's RLIMIT_NOFILE was open in the table
+            // before this call: a call the tool does not stop at (open, pipe,
+            // dup) would have failed there first.
+            if (specs_[i].nofile && c.high_water >= 0 &&
+                static_cast<unsigned long>(c.high_water) >= specs_[i].nofile->first)
+                diverged_[tgid].insert(i);
+            std::string item = "{\"spec\":" + sm::trace::detail::json_string(specs_[i].text) +
+                               ",\"differs\":" + (differs ? "true" : "false");
+            if (r.not_modelled)
+                item += ",\"not_modelled\":" + sm::trace::detail::json_string(*r.not_modelled);
+            else
+                item += ",\"model\":" + outcome_json(r.ret, r.fds);
+            if (differs) {
+                ++wcount_[i].differ;
+                const auto inh = inherited_.find(c.pid);
+                const bool certain = !diverged_[tgid].contains(i) && (inh == inherited_.end() || !inh->second.contains(i));
+                if (certain)
+                    ++wcount_[i].first;
+                diverged_[tgid].insert(i);
+                std::string reason = failing_check(r.events);
+                if (reason.empty()) {
+                    // It succeeds there: what refused it here.
+                    const std::string here = failing_check(c.model.events);
+                    reason = r.ret < 0 ? "the model's call failed"
+                             : here.empty() ? "no check fails there"
+                                            : "passes there; here " + here;
+                }
+                item += ",\"reason\":" + sm::trace::detail::json_string(reason) +
+                        ",\"certain\":" + (certain ? "true" : "false");
+                text += "  what-if " + specs_[i].text + ": " + mismatch(r.ret, r.fds, kfds, c.pair) + " (" + reason +
+                        ") " + (certain ? "[first difference of this process]" : "[if the program went on the same way]") +
+                        "\n";
+                if (o_.why) {
+                    if (o_.format == output_format::json) {
+                        std::string joined;
+                        std::istringstream lines(sm::trace::render_jsonl(r.events));
+                        for (std::string l; std::getline(lines, l);)
+                            append_item(joined, ",", l);
+                        item += ",\"events\":[" + joined + "]";
+                    } else {
+                        std::istringstream lines(sm::trace::render_tree(r.events));
+                        for (std::string l; std::getline(lines, l);)
+                            text += "    " + l + "\n";
+                    }
+                }
+            } else if (r.not_modelled) {
+                text += "  what-if " + specs_[i].text + ": not modelled: " + *r.not_modelled + "\n";
+            }
+            append_item(json, ",", item + "}");
+        }
+        return text;
+    }
+
     // Brings the table's set and model up to date for a call of task `pid`:
     // read whole from /proc when stale, then the lowest free fd (and the
     // next, for socketpair) checked against the task's table.
@@ -1221,11 +1510,13 @@ private:
             t.open.assign(fds.empty() ? 64 : static_cast<std::size_t>(fds.back()) + 64, 0);
             for (int fd : fds)
                 t.open[static_cast<std::size_t>(fd)] = 1;
+            if (!fds.empty())
+                t.high_water = std::max(t.high_water, fds.back());
             t.stale = false;
             t.model_stale = true;
         }
         if (t.model_stale || !t.m) {
-            t.m = make_model(!o_.quiet);
+            t.m = make_model(!o_.quiet || !specs_.empty());  // what-if reasons come from the trace
             for (std::size_t fd = 0; fd < t.open.size(); ++fd)
                 if (t.open[fd] && !t.m->open_at(static_cast<int>(fd))) {
                     why = "model setup: cannot open a placeholder on fd " + std::to_string(fd);
@@ -1398,6 +1689,31 @@ private:
                 verdict_text += " (the table changed during the call: " + evidence + ")";
         }
 
+        // What-if answers are set beside the kernel's only where the model
+        // agreed with it; in a race (fd numbers only), beside the model's.
+        std::string wi_json, wi_text;
+        if (!c.whatif.empty() && v == verdict::agree)
+            wi_text = whatif_report(c, ret, kfds, wi_json);
+        else if (!c.whatif.empty() && v == verdict::race)  // fd numbers from the model's table, as the what-ifs'
+            wi_text = whatif_report(c, c.model.ret, c.model.fds, wi_json);
+        else if (!specs_.empty())
+            wi_text = "  what-if: not answered (" +
+                      std::string(v == verdict::disagree ? "the model did not agree with the kernel here"
+                                  : c.not_modelled       ? "the call is not modelled"
+                                                         : "ping_group_range and the task's gids are not mapped in the tool's user namespace") +
+                      ")\n";
+        if (v == verdict::agree && (c.pair ? ret == 0 : ret >= 0)) {
+            for (const std::string& n : c.needs)
+                needed_[n].insert(call);
+            needed_caps_ |= c.needs_caps;
+            if (!c.pair)
+                needed_families_.insert(c.needs_families.begin(), c.needs_families.end());
+            if (c.needs_nofile > needed_nofile_) {  // only the call that needs the most headroom
+                needed_nofile_ = c.needs_nofile;
+                nofile_call_ = call;
+            }
+        }
+
         std::string text;
         if (o_.format == output_format::json) {
             text = "{\"pid\":" + std::to_string(c.pid) + ",\"call\":\"" + (c.pair ? "socketpair" : "socket") +
@@ -1410,6 +1726,8 @@ private:
                 text += ",\"reason\":" + sm::trace::detail::json_string(*c.not_modelled);
             if (v == verdict::race)
                 text += ",\"race\":" + sm::trace::detail::json_string(evidence);
+            if (!specs_.empty())
+                text += ",\"what_if\":[" + wi_json + "]";
             if (!o_.quiet) {
                 std::string events = sm::trace::render_jsonl(c.model.events);
                 std::string joined;
@@ -1428,6 +1746,7 @@ private:
         } else {
             text = "[pid " + std::to_string(c.pid) + "] " + call + " = " + strace_result(ret) + " " + verdict_text +
                    "\n";
+            text += wi_text;
             if (!o_.quiet)
                 text += sm::trace::render_tree(c.model.events);
         }
@@ -1464,6 +1783,28 @@ private:
     std::map<int, int> pidfds_;         // thread group → pidfd
     bool first_ = true;  // --format json: no call printed yet
     int calls_ = 0, sockets_ = 0, pairs_ = 0, agree_ = 0, disagree_ = 0, race_ = 0, not_modelled_ = 0;
+    // --what-if
+    std::vector<whatif_spec> specs_;
+    std::vector<model_tweak> tweaks_;
+    struct whatif_count {
+        int differ = 0;  // calls whose answer would differ
+        int first = 0;   // of them, first differences of a process (certain)
+    };
+    std::vector<whatif_count> wcount_;
+    std::map<int, std::set<std::size_t>> diverged_;   // tgid → SPECs it has differed in
+    std::map<int, std::set<std::size_t>> inherited_;  // task → SPECs its creator had differed in
+    // --needs
+    struct needs_entry {
+        std::vector<std::string> needs;
+        std::uint64_t caps = 0;
+        std::vector<int> families;
+    };
+    std::map<std::string, needs_entry> needs_cache_;
+    std::map<std::string, std::set<std::string>> needed_;  // privilege → the calls that need it
+    std::uint64_t needed_caps_ = 0;
+    std::set<int> needed_families_;  // by socket(): RestrictAddressFamilies= does not filter socketpair()
+    int needed_nofile_ = 0;
+    std::string nofile_call_;  // the call that got the highest fd
 };
 
 // ---------------------------------------------------------------------------
@@ -1978,7 +2319,7 @@ int run_program(const options& o)
     std::fflush(out);
     if (out != stdout)
         std::fclose(out);
-    if (o.strict && tr.any_disagree())
+    if (o.strict && (tr.any_disagree() || tr.any_whatif_differs()))
         return 1;
     if (exit_signal != 0 && exit_signal != SIGKILL && exit_signal != SIGSTOP) {
         // Die of the same signal, as strace does, so a shell sees it (no core).
