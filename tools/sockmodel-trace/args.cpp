@@ -2,6 +2,7 @@
 #include "args.hpp"
 
 #include "abi.hpp"
+#include "families.hpp"
 #include "whatif.hpp"
 
 #include <sockmodel/sockmodel.hpp>
@@ -21,9 +22,10 @@
 namespace sockmodel_trace {
 
 namespace {
-// The points of the model kernels the tool runs (the default families; the
-// ABI and the tracer do not change the table).
-using fault_points_kernel = sockmodel::kernel<sockmodel::config<sockmodel::opt::faults<sockmodel::fault::inject>>>;
+// The points of the model kernels the tool runs (its families'; the ABI and
+// the tracer do not change the table).
+using fault_points_kernel =
+    sockmodel::kernel<sockmodel::config<families::option, sockmodel::opt::faults<sockmodel::fault::inject>>>;
 }  // namespace
 
 namespace sm = sockmodel;
@@ -508,6 +510,9 @@ int parse_protocol(std::string_view s)
         const std::uint16_t h = static_cast<std::uint16_t>(v);
         return static_cast<int>(htons(h));
     }
+    // A name a family of the tool's prints (CAN_RAW in sockmodel-trace-can).
+    if (const std::optional<int> value = families::protocol_by_name(up))
+        return *value;
     bad("unknown protocol " + quoted(s));
 }
 

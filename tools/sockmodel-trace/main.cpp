@@ -37,7 +37,7 @@ int run(const st::options& o)
 {
     const st::socket_args call = st::parse_socket_args<A>(o);
     st::model_run m = st::run_model<A>(o, call);
-    const std::string args = sockmodel::trace::decode_socket_args<A, sockmodel::default_families::list>(call.family, call.type, call.protocol);
+    const std::string args = sockmodel::trace::decode_socket_args<A, st::families::list>(call.family, call.type, call.protocol);
     // socketpair's fds when it succeeded; else "sv", as strace shows a failed
     // call's array by its address only (the kernel may have written fd
     // numbers there before failing, but they are no fds of the caller).

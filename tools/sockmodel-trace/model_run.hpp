@@ -12,10 +12,10 @@
 #pragma once
 
 #include "args.hpp"
+#include "families.hpp"
 #include "output.hpp"
 
 #include <sockmodel/config.hpp>
-#include <sockmodel/default_families.hpp>
 #include <sockmodel/kernel.hpp>
 #include <sockmodel/security/hooks.hpp>
 #include <sockmodel/trace/trace.hpp>
@@ -34,7 +34,8 @@
 namespace sockmodel_trace {
 
 template <class A>
-using traced_config = sockmodel::config<sockmodel::opt::abi<A>, sockmodel::opt::tracer<sockmodel::trace::recorder>,
+using traced_config = sockmodel::config<sockmodel::opt::abi<A>, families::option,
+                                        sockmodel::opt::tracer<sockmodel::trace::recorder>,
                                         sockmodel::opt::faults<sockmodel::fault::inject>,
                                         sockmodel::opt::runtime_lsm<true>>;
 
@@ -207,7 +208,7 @@ struct call_view {
 // Traced: the calls' events are recorded (for the tree and JSON events);
 // untraced (--quiet) the model runs its fast path.
 template <class A>
-using quiet_config = sockmodel::config<sockmodel::opt::abi<A>, sockmodel::opt::runtime_lsm<true>>;
+using quiet_config = sockmodel::config<sockmodel::opt::abi<A>, families::option, sockmodel::opt::runtime_lsm<true>>;
 
 // A rule of a --what-if rules=FILE: socket() of a matching call is denied by
 // a run-time LSM hook (security_socket_create) with `err`. Empty: any.

@@ -1669,7 +1669,7 @@ private:
            : v == verdict::race     ? race_
                                     : not_modelled_);
 
-        const std::string args = sm::trace::decode_socket_args<host_abi, sm::default_families::list>(c.family, c.type, c.protocol);
+        const std::string args = sm::trace::decode_socket_args<host_abi, families::list>(c.family, c.type, c.protocol);
         std::string call = std::string(c.pair ? "socketpair" : "socket") + "(" + args;
         if (c.pair)
             call += ret == 0 && kfds.size() == 2
