@@ -1761,8 +1761,10 @@ private:
     {
         std::string s = outcome_text(ret, fds, pair);
         for (std::size_t i = 0; i < fds.size(); ++i)
-            if (i >= other.size() || !(fds[i] == other[i]))
-                s += " " + attrs_text(fds[i]);
+            if (i >= other.size() || !(fds[i] == other[i])) {
+                s += ' ';  // not " " + temporary: GCC 12's -O3 -Wrestrict false positive (PR 105329)
+                s += attrs_text(fds[i]);
+            }
         return s;
     }
 
