@@ -161,7 +161,7 @@ public:
     // files_lookup_fd_raw: the file at fd, or nullptr (also for reserved fds).
     file* lookup(int fd) const
     {
-        if (fd < 0 || static_cast<unsigned>(fd) >= fdt_.max_fds)
+        if (static_cast<unsigned>(fd) >= fdt_.max_fds)  // a negative fd is a huge unsigned one, as in fs/file.c
             return nullptr;
         return fdt_.fd[static_cast<unsigned>(fd)];
     }
