@@ -30,6 +30,9 @@ flags=(-O2 -DNDEBUG -std=c++20)
 "$CXX" "${flags[@]}" -I"$root/include" "$here/icount/driver.cpp" -o "$tmp/driver"
 "$CXX" "${flags[@]}" -DICOUNT_TRACED -I"$root/include" "$here/icount/driver.cpp" -o "$tmp/driver-traced"
 "$CXX" "${flags[@]}" -DICOUNT_FAULTS -I"$root/include" "$here/icount/driver.cpp" -o "$tmp/driver-faults"
+# The state floor must leave what the model leaves (bench/icount/state_check.cpp).
+"$CXX" -std=c++20 -I"$root/include" -I"$here" "$here/icount/state_check.cpp" -o "$tmp/state-check"
+"$tmp/state-check" || { echo "icount.sh: the state floor no longer leaves what the model leaves" >&2; exit 1; }
 python3 "$here/icount/absent.py" "$root/include" "$tmp/absent-include"
 "$CXX" "${flags[@]}" -w -I"$tmp/absent-include" "$here/icount/driver.cpp" -o "$tmp/driver-absent"
 

@@ -116,7 +116,7 @@ struct state_floor {
         ++net_refcount;
         ++sock_inuse;
         ++prot_inuse;
-        *f = file_t{1, 2 /* O_RDWR */, 0x11f /* READ|WRITE|LSEEK|PREAD|PWRITE|OPENED */, &fops, &i, 3, "TCP", &s};
+        *f = file_t{1, 2 /* O_RDWR */, 0x3c3 /* READ, WRITE, STREAM, NOWAIT, OPENED, NONOTIFY_PERM, as sock_alloc_file leaves it */, &fops, &i, 3, "TCP", &s};
         ++nr_files;
         const unsigned n = next_fd + static_cast<unsigned>(std::countr_zero(~open_fds >> next_fd));
         open_fds |= std::uint64_t{1} << n;
