@@ -30,6 +30,9 @@ flags=(-O2 -DNDEBUG -std=c++20)
 "$CXX" "${flags[@]}" -I"$root/include" "$here/icount/driver.cpp" -o "$tmp/driver"
 "$CXX" "${flags[@]}" -DICOUNT_TRACED -I"$root/include" "$here/icount/driver.cpp" -o "$tmp/driver-traced"
 "$CXX" "${flags[@]}" -DICOUNT_FAULTS -I"$root/include" "$here/icount/driver.cpp" -o "$tmp/driver-faults"
+# The state floor must leave what the model leaves (bench/icount/state_check.cpp).
+"$CXX" -std=c++20 -I"$root/include" -I"$here" "$here/icount/state_check.cpp" -o "$tmp/state-check"
+"$tmp/state-check" || { echo "icount.sh: the state floor no longer leaves what the model leaves" >&2; exit 1; }
 python3 "$here/icount/absent.py" "$root/include" "$tmp/absent-include"
 "$CXX" "${flags[@]}" -w -I"$tmp/absent-include" "$here/icount/driver.cpp" -o "$tmp/driver-absent"
 
@@ -62,17 +65,38 @@ per_op_mem() {  # BIN MODE CASE -> "reads R writes W" per operation
 names=$(grep -o '{"AF_[A-Z0-9_]*/[a-z]*"' "$here/common.hpp" | tr -d '{"')
 {
     echo "# instructions per operation, callgrind, $CXX -O2 ($("$CXX" --version | head -1)), N=$N and 2N"
-    echo "icount floor $(per_op "$tmp/driver" floor 0)"
+    floor=$(per_op "$tmp/driver" floor 0)
+    state=$(per_op "$tmp/driver" state 0)
+    malloc=$(per_op "$tmp/driver" malloc 0)
+    echo "icount floor $floor"
+    echo "icount floor/state $state"
+    echo "icount malloc+free $malloc"
     i=0
     for name in $names; do
-        echo "icount path/$name $(per_op "$tmp/driver" model $i)"
+        v=$(per_op "$tmp/driver" model $i)
+        echo "icount path/$name $v"
+        [ "$name" = AF_INET/tcp ] && tcp=$v
         i=$((i + 1))
     done
+    # AF_INET/tcp against the three anchors (bench/state_floor.hpp: the same
+    # objects, fields and counters as straight-line stores; the old floor:
+    # free lists and one bit; glibc malloc+free of the same sizes + the bitmap).
+    awk -v m="$tcp" -v s="$state" -v f="$floor" -v a="$malloc" \
+        'BEGIN { printf "ratio AF_INET/tcp/state_floor %.2f\nratio AF_INET/tcp/floor %.2f\nratio AF_INET/tcp/malloc+free %.2f\n", m / s, m / f, m / a }'
+    # The same path built with the other compiler (Clang 14 against GCC 12).
+    other=${OTHER_CXX:-clang++}
+    if command -v "$other" >/dev/null && "$other" "${flags[@]}" -I"$root/include" "$here/icount/driver.cpp" -o "$tmp/driver-other" 2>/dev/null; then
+        v=$(per_op "$tmp/driver-other" model 3)
+        echo "icount other/$other/AF_INET/tcp $v"
+        awk -v o="$v" -v m="$tcp" 'BEGIN { printf "ratio AF_INET/tcp/%s %.2f\n", "other_compiler", o / m }'
+    fi
     echo "icount trace/AF_INET/tcp/none $(per_op "$tmp/driver" model 3)"
     echo "icount trace/AF_INET/tcp/absent $(per_op "$tmp/driver-absent" model 3)"
     echo "icount trace/AF_INET/tcp/recorder $(per_op "$tmp/driver-traced" traced 3)"
     echo "icount faults/AF_INET/tcp/inject $(per_op "$tmp/driver-faults" faults 3)"
-    echo "icount smp/AF_INET/tcp $(per_op "$tmp/driver" smp 3)"
+    smp=$(per_op "$tmp/driver" smp 3)
+    echo "icount smp/AF_INET/tcp $smp"
+    awk -v s="$smp" -v m="$tcp" 'BEGIN { printf "ratio smp/none %.2f\n", s / m }'
     # Memory accesses per operation (callgrind --cache-sim=yes: Dr reads, Dw
     # writes, each one instruction at least): what the floor and the model
     # must touch.

@@ -13,6 +13,9 @@
 //   driver lsm CASE N      the model with opt::runtime_lsm<true>, no hook registered;
 //                          only when built with -DICOUNT_RUNTIME_LSM
 //   driver floor 0 N       the floor of bench/common.hpp, with the model's TCP object sizes
+//   driver state 0 N       the state floor of bench/state_floor.hpp: the model's AF_INET/tcp
+//                          objects, fields and counters as straight-line stores
+//   driver malloc 0 N      glibc malloc+free of objects of the same sizes, plus the fd bitmap
 // Compiled against a copy of include/ with the tracing calls taken out
 // (absent.py), `model` measures the library with no tracing at all.
 //
@@ -30,6 +33,7 @@
 // twice may not be). "Tracing off" against "absent" compares two programs
 // that differ in the tracing policy alone.
 #include "../common.hpp"
+#include "../state_floor.hpp"
 
 #include <sockmodel/sockmodel.hpp>
 #include <sockmodel/kernel/smp.hpp>
@@ -88,12 +92,57 @@ int run_model(const bench::socket_case& c, long n)
     return sum < 0;
 }
 
+// The state floor's objects are the model's, member for member.
+static_assert(sizeof(bench::state_floor::socket_alloc_t) == sizeof(sockmodel::socket_alloc));
+static_assert(sizeof(bench::state_floor::tcp_sock_t) == sizeof(sockmodel::tcp_sock));
+static_assert(sizeof(bench::state_floor::file_t) == sizeof(sockmodel::file));
+
+[[gnu::noinline]] int run_state_floor(long n)
+{
+    static bench::state_floor f;  // static: its addresses are constants, as the kernel's globals are
+    int sum = 0;
+    for (long i = -1; i < n; ++i) {
+        if (i == 0)
+            CALLGRIND_START_INSTRUMENTATION;
+        const int fd = f.socket();
+        asm volatile("" : : "r"(fd) : "memory");
+        sum += fd;
+        f.close(fd);
+        asm volatile("" : : : "memory");
+    }
+    CALLGRIND_STOP_INSTRUMENTATION;
+    return sum < 0;
+}
+
+// glibc malloc+free of three objects of the model's sizes, and the fd bitmap.
+[[gnu::noinline]] int run_malloc(long n)
+{
+    bench::fd_bitmap fds(1024);
+    int sum = 0;
+    for (long i = -1; i < n; ++i) {
+        if (i == 0)
+            CALLGRIND_START_INSTRUMENTATION;
+        void* a = std::malloc(sizeof(sockmodel::socket_alloc));
+        void* b = std::malloc(sizeof(sockmodel::tcp_sock));
+        void* c = std::malloc(sizeof(sockmodel::file));
+        const int fd = fds.set_lowest();
+        asm volatile("" : : "r"(a), "r"(b), "r"(c), "r"(fd) : "memory");
+        sum += fd;
+        fds.clear(static_cast<unsigned>(fd));
+        std::free(c);
+        std::free(b);
+        std::free(a);
+    }
+    CALLGRIND_STOP_INSTRUMENTATION;
+    return sum < 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv)
 {
     if (argc != 4) {
-        std::fprintf(stderr, "usage: %s model|traced|faults|lsm|smp|floor CASE N\n", argv[0]);
+        std::fprintf(stderr, "usage: %s model|traced|faults|lsm|smp|floor|state|malloc CASE N\n", argv[0]);
         return 2;
     }
     const auto& c = bench::socket_cases.at(static_cast<std::size_t>(std::atoi(argv[2])));
@@ -116,5 +165,9 @@ int main(int argc, char** argv)
         return run_model<sockmodel::config<sockmodel::opt::locking<sockmodel::lock::smp>>>(c, n);
     if (!std::strcmp(argv[1], "floor"))
         return run_floor(n);
+    if (!std::strcmp(argv[1], "state"))
+        return run_state_floor(n);
+    if (!std::strcmp(argv[1], "malloc"))
+        return run_malloc(n);
     return 2;
 }

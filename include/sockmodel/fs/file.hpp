@@ -161,7 +161,7 @@ public:
     // files_lookup_fd_raw: the file at fd, or nullptr (also for reserved fds).
     file* lookup(int fd) const
     {
-        if (fd < 0 || static_cast<unsigned>(fd) >= fdt_.max_fds)
+        if (static_cast<unsigned>(fd) >= fdt_.max_fds)  // a negative fd is a huge unsigned one, as in fs/file.c
             return nullptr;
         return fdt_.fd[static_cast<unsigned>(fd)];
     }
@@ -253,12 +253,19 @@ private:
             fdt_.full_fds_bits[word / bits_per_long] |= 1UL << (word % bits_per_long);
     }
 
-    // __clear_open_fd leaves close_on_exec alone; the next set_open_fd fixes it.
+    // __clear_open_fd leaves close_on_exec alone; the next set_open_fd fixes
+    // it. full_fds_bits is written only when its bit is set, as the kernel's
+    // test_bit before __clear_bit; the bit is set exactly when the word was
+    // full (set_open_fd sets it as the word fills, this clears it), so the
+    // word read for the clear answers the test and the common close touches
+    // open_fds alone.
     void clear_open_fd(unsigned fd)
     {
         const unsigned word = fd / bits_per_long;
-        fdt_.open_fds[word] &= ~(1UL << (fd % bits_per_long));
-        fdt_.full_fds_bits[word / bits_per_long] &= ~(1UL << (word % bits_per_long));
+        const unsigned long was = fdt_.open_fds[word];
+        fdt_.open_fds[word] = was & ~(1UL << (fd % bits_per_long));
+        if (was == ~0UL) [[unlikely]]
+            fdt_.full_fds_bits[word / bits_per_long] &= ~(1UL << (word % bits_per_long));
     }
 
     // expand_files(nr) / expand_fdtable / alloc_fdtable.
