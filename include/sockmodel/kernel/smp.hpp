@@ -96,6 +96,13 @@ public:
     smp_state(const smp_state&) = delete;
     smp_state& operator=(const smp_state&) = delete;
 
+    // The entry check of lock::none (lock/up.hpp): threads are this policy's
+    // purpose, so there is nothing to check.
+    struct entry {
+        static constexpr bool concurrent() { return false; }
+    };
+    entry enter() { return {}; }
+
     // A CPU for a new task: a free one, or a new one.
     cpu_area* attach()
     {
