@@ -9,6 +9,7 @@
 #include <sockmodel/lock/policy.hpp>
 
 #include <cstddef>
+#include <utility>
 
 #ifndef NDEBUG
 #include <atomic>
@@ -94,6 +95,13 @@ struct up_state {
 
     void rcu_read_lock(cpu_area*) {}
     void rcu_read_unlock(cpu_area*) {}
+    // Which run-time hook list the caller is walking (security/hooks.hpp), so
+    // that a writer called from inside a hook defers the free of the list it
+    // replaces (call_rcu) instead of freeing it under the walk. One thread:
+    // the one in the kernel is the caller.
+    const void* hooks_enter(cpu_area*, const void* head) { return std::exchange(in_hooks_, head); }
+    void hooks_exit(cpu_area*, const void* prev) { in_hooks_ = prev; }
+    bool in_hooks() const { return in_hooks_ != nullptr; }
     void synchronize_rcu() {}
     unsigned long grace_periods() const { return 0; }
 
@@ -104,6 +112,7 @@ private:
     unsigned last_ino_ = 0;
     long nr_files_ = 0;
     lookup_cache proto_cache_;
+    const void* in_hooks_ = nullptr;
 #ifndef NDEBUG
     std::atomic<std::thread::id> in_call_{};
 #endif
