@@ -10,6 +10,9 @@
 // The errnos here are the model's answers to valid calls, as the live kernel
 // gives them (fd 0 in an empty table; ESRCH for a pid that has exited:
 // prlimit(2) on a reaped pid answers ESRCH on Linux 6.18).
+#include "fixture.hpp"
+#include "test_family.hpp"
+
 #include <sockmodel/sockmodel.hpp>
 #include <sockmodel/kernel/smp.hpp>
 #include <sockmodel/security/hooks.hpp>
@@ -43,23 +46,7 @@ struct thrower_state {
 
 struct misuse_sock : sock {};
 
-template <class K>
-int misuse_release(context<K>& cx, sockmodel::socket& s)
-{
-    if (s.sk) {
-        sock_orphan(*s.sk);
-        sock_put(cx, *s.sk);
-        s.sk = nullptr;
-    }
-    return 0;
-}
-
 struct thrower;
-
-template <class K>
-void misuse_close(context<K>&, sock&, long)
-{
-}
 
 template <class K>
 int misuse_init(context<K>& cx, sock&)
@@ -75,39 +62,14 @@ inline constexpr proto misuse_prot{
     .owner = &fam_mod,
     .obj = proto_object<misuse_sock>{},
     .init = &kernel_fn<K, &misuse_init<K>>::call,
-    .close = &kernel_fn<K, &misuse_close<K>>::call,
+    .close = &kernel_fn<K, &test_family_support::close_nothing<K>>::call,
 };
 
-template <class K>
-inline constexpr proto_ops misuse_ops{
-    .family = af_misuse,
-    .owner = &fam_mod,
-    .name = "misuse_ops",
-    .release = &kernel_fn<K, &misuse_release<K>>::call,
-    .bind = sock_no_bind,
-    .connect = sock_no_connect,
-    .socketpair = sock_no_socketpair,
-    .accept = sock_no_accept,
-    .getname = sock_no_getname,
-    .poll = {"datagram_poll"},
-    .ioctl = sock_no_ioctl,
-    .listen = sock_no_listen,
-    .shutdown = sock_no_shutdown,
-    .setsockopt = {"sock_common_setsockopt"},
-    .getsockopt = {"sock_common_getsockopt"},
-    .sendmsg = sock_no_sendmsg,
-    .recvmsg = sock_no_recvmsg,
-    .mmap = sock_no_mmap,
-};
-
-struct entry {
-    const proto& prot;
-    const proto_ops& ops;
-};
+using entry = test_family_support::entry;
 
 template <class K>
 struct table {
-    static constexpr std::array<entry, 1> entries{{{misuse_prot<K>, misuse_ops<K>}}};
+    static constexpr std::array<entry, 1> entries{{{misuse_prot<K>, test_family_support::ops<K, af_misuse, &fam_mod>}}};
 };
 
 struct thrower {
