@@ -277,30 +277,36 @@ namespace sockmodel {
 template <class K, class H, class L, class... A>
 int lsm_run_hooks(context<K>& cx, const char* fn, const lsm::hook_head<H, L>& head, const A&... args)
 {
-    // The walk marks the caller's CPU as walking `head` (a hook that changes
-    // a list then defers the free of the one replaced) and, on every way out,
-    // its read section left, frees what such changes retired.
-    struct rcu_section {
+    // Inside rcu_read_lock, left on every way out (a hook may throw). A walk
+    // that calls hooks marks the caller's CPU as walking `head` first (a hook
+    // that changes a list then defers the free of the one replaced) and, its
+    // read section left, frees what such changes retired. An empty list
+    // costs the read alone.
+    struct rcu_walk {
         context<K>& cx;
-        const lsm::hook_head<H, L>& head;
-        const void* prev;
-        rcu_section(context<K>& c, const lsm::hook_head<H, L>& h)
-            : cx(c), head(h), prev(c.k.smp.hooks_enter(c.current.cpu, &h))
+        const void* prev = nullptr;
+        bool marked = false;
+        explicit rcu_walk(context<K>& c) : cx(c) { rcu_read_lock(cx); }
+        void mark(const void* h)
         {
-            rcu_read_lock(cx);
+            prev = cx.k.smp.hooks_enter(cx.current.cpu, h);
+            marked = true;
         }
-        ~rcu_section()
+        ~rcu_walk()
         {
             rcu_read_unlock(cx);
-            cx.k.smp.hooks_exit(cx.current.cpu, prev);
-            cx.k.security_hooks.reclaim();
+            if (marked) {
+                cx.k.smp.hooks_exit(cx.current.cpu, prev);
+                cx.k.security_hooks.reclaim();
+            }
         }
-        rcu_section(const rcu_section&) = delete;
-        rcu_section& operator=(const rcu_section&) = delete;
-    } rcu(cx, head);
+        rcu_walk(const rcu_walk&) = delete;
+        rcu_walk& operator=(const rcu_walk&) = delete;
+    } rcu(cx);
     const auto* a = head.read(cx);
     if (!a)
         return 0;
+    rcu.mark(&head);
     for (const H* h : a->hooks) {
         const int rc = (*h)(args...);
         SOCKMODEL_TRACE_NOTE(cx, fn, [&] { return lsm_answer(h->name(), rc); });
