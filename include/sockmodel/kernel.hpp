@@ -215,14 +215,19 @@ private:
     //
     // Every entry first checks the task it is given (check_task) and, under
     // lock::none with NDEBUG off, that no other thread is inside this kernel
-    // (lock/up.hpp: smp.enter()).
+    // until the call returns (lock/up.hpp: smp.enter()).
+    struct entry_guard {
+        typename lock_type::state::entry entry;
+        entry_guard(kernel& k, const task_struct& t) : entry((k.check_task(t), k.smp.enter()))
+        {
+            if (entry.concurrent()) [[unlikely]]
+                k.concurrent_entry();
+        }
+    };
     template <auto Fn, class... A>
     auto call(task_struct& t, A... a)
     {
-        check_task(t);
-        const auto entry = smp.enter();
-        if (entry.concurrent()) [[unlikely]]
-            concurrent_entry();
+        const entry_guard entered{*this, t};
         context_type cx{*this, t};
         return Fn(cx, a...);
     }
@@ -232,10 +237,7 @@ private:
     [[gnu::flatten]] auto call_flat(task_struct& t, A... a)
         requires flat_path
     {
-        check_task(t);
-        const auto entry = smp.enter();
-        if (entry.concurrent()) [[unlikely]]
-            concurrent_entry();
+        const entry_guard entered{*this, t};
         context_type cx{*this, t};
         return Fn(cx, a...);
     }
