@@ -218,10 +218,10 @@ private:
     // until the call returns (lock/up.hpp: smp.enter()).
     struct entry_guard {
         typename lock_type::state::entry entry;
-        entry_guard(kernel& k, const task_struct& t) : entry((k.check_task(t), k.smp.enter()))
+        entry_guard(kernel& self, const task_struct& caller) : entry((self.check_task(caller), self.smp.enter()))
         {
             if (entry.concurrent()) [[unlikely]]
-                k.concurrent_entry();
+                self.concurrent_entry();
         }
     };
     template <auto Fn, class... A>

@@ -286,10 +286,10 @@ int lsm_run_hooks(context<K>& cx, const char* fn, const lsm::hook_head<H, L>& he
         context<K>& cx;
         const void* prev = nullptr;
         bool marked = false;
-        explicit rcu_walk(context<K>& c) : cx(c) { rcu_read_lock(cx); }
-        void mark(const void* h)
+        explicit rcu_walk(context<K>& walker) : cx(walker) { rcu_read_lock(cx); }
+        void mark(const void* walked)
         {
-            prev = cx.k.smp.hooks_enter(cx.current.cpu, h);
+            prev = cx.k.smp.hooks_enter(cx.current.cpu, walked);
             marked = true;
         }
         ~rcu_walk()
