@@ -11,8 +11,13 @@
 //   combinations); exit; socket; close; dup; fcntl; getsockopt; getrlimit;
 //   setrlimit; sock_register / sock_unregister of a default family or of the
 //   test family (AF 30, its own family, ops and proto modules); module state
-//   changes (live / going); net.ipv4.ping_group_range of a netns; and, when the
-//   fault-injection policy exists (SOCKMODEL_FUZZ_FAULTS), injected faults.
+//   changes (live / going); net.ipv4.ping_group_range of a netns; when the
+//   fault-injection policy exists (SOCKMODEL_FUZZ_FAULTS), injected faults;
+//   and misuse (a kind byte of 0xf0 and above): a task used or exited again
+//   after its exit, a task of a second kernel, run-time LSM hooks that throw
+//   (socket() and socketpair() must leave every counter and the table as
+//   they were, then the exception reaches the caller) and hooks that remove
+//   themselves (or the other list's hook) while they run.
 //
 // After every step: the model's descriptor tables equal the shadow tables
 // slot by slot, every file's f_count equals the shadow's count of references,
@@ -29,6 +34,7 @@
 // and the read-backs (SO_TYPE, SO_PROTOCOL, SO_DOMAIN, F_GETFL, F_GETFD) must
 // agree.
 #include <sockmodel/sockmodel.hpp>
+#include <sockmodel/security/hooks.hpp>
 
 #include <fcntl.h>
 #include <linux/if_ether.h>
@@ -48,7 +54,9 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -164,9 +172,10 @@ struct test_family {
 namespace {
 
 #if SOCKMODEL_FUZZ_FAULTS
-using K = sockmodel::kernel<sockmodel::config<sockmodel::opt::faults<sockmodel::fault::inject>>>;
+using K = sockmodel::kernel<
+    sockmodel::config<sockmodel::opt::faults<sockmodel::fault::inject>, sockmodel::opt::runtime_lsm<true>>>;
 #else
-using K = sockmodel::kernel<>;
+using K = sockmodel::kernel<sockmodel::config<sockmodel::opt::runtime_lsm<true>>>;
 #endif
 using abi = K::abi;
 using fuzz_family::af_test;
@@ -368,6 +377,16 @@ struct run {
     bool test_known = false;  // register_family<test_family> ran (its modules are known)
     long leaked = 0;          // socks out_module_busy left allocated
     bool fault_armed = false;
+    // Misuse: tasks that have exited (their storage stays with k), a second
+    // kernel and its task (made on first use), the run-time hooks (each
+    // removed before k goes; a hook never outlives its list).
+    std::vector<sockmodel::task_struct*> exited;
+    std::unique_ptr<K> other_k;
+    sockmodel::task_struct* other_task = nullptr;
+    int hook_calls = 0, hook_throw_on = 0;
+    bool hook_remove_self = false, hook_remove_other = false;
+    std::optional<sockmodel::lsm::socket_create_hook> create_hook;
+    std::optional<sockmodel::lsm::socket_post_create_hook> post_hook;
 
     run()
     {
@@ -756,6 +775,7 @@ struct run {
         logf("pid %d exit", st.pid);
         tasks.erase(tasks.begin() + static_cast<std::ptrdiff_t>(i));
         k.exit(*st.t);
+        exited.push_back(st.t);
         if (st.table.use_count() == 1) {  // the last user closes what is open
             std::vector<int> open;
             for (const auto& [fd, slot] : st.table->fds)
@@ -1037,9 +1057,171 @@ struct run {
 #endif
     }
 
+    // --- misuse ------------------------------------------------------------------------------
+    // A call the library must refuse with std::logic_error (the bug policy),
+    // changing nothing.
+    template <class Kernel, class F>
+    void refused(Kernel& kk, const char* what, F&& call)
+    {
+        const sockmodel::kernel_counters before = kk.counters();
+        bool threw = false;
+        try {
+            call();
+        } catch (const std::logic_error&) {
+            threw = true;
+        }
+        FUZZ_CHECK(threw, "%s was accepted", what);
+        FUZZ_CHECK(kk.counters() == before, "%s changed the counters", what);
+    }
+
+    // The hook body: counts its calls, throws on the chosen one, removes
+    // itself or the other list's hook when told.
+    template <class Self, class Other>
+    int hook_body(std::optional<Self>& self, std::optional<Other>& other_hook)
+    {
+        ++hook_calls;
+        // Each hook here is removed only by itself (while it runs: a walk
+        // calls a hook once) or by a hook of the other list, whose walks begin
+        // after the removal: a walk never reaches a hook that is not added.
+        FUZZ_CHECK(self && self->added(), "hook \"%s\" called after its removal",
+                   self ? std::string(self->name()).c_str() : "?");
+        if (hook_remove_self && self && self->added())
+            k.security_hooks.remove(*self);
+        if (hook_remove_other && other_hook && other_hook->added())
+            k.security_hooks.remove(*other_hook);
+        if (hook_calls == hook_throw_on)
+            throw std::runtime_error("fuzz hook");
+        return 0;
+    }
+
+    void remove_hooks()
+    {
+        if (create_hook && create_hook->added())
+            k.security_hooks.remove(*create_hook);
+        if (post_hook && post_hook->added())
+            k.security_hooks.remove(*post_hook);
+        FUZZ_CHECK(k.security_hooks.empty(), "hooks still added after their removal");
+    }
+
+    void misuse(input& in)
+    {
+        const std::uint8_t b = in.u8();
+        switch (b % 4) {
+        case 0: {  // an exited task: no system call, no second exit
+            if (exited.empty())
+                return;
+            sockmodel::task_struct& t = *exited[in.u8() % exited.size()];
+            logf("misuse: exited task %d", t.pid);
+            int sv[2];
+            switch ((b >> 2) % 5) {
+            case 0: refused(k, "socket() by an exited task", [&] { k.socket(t, AF_INET, SOCK_STREAM, 0); }); break;
+            case 1: refused(k, "a second exit", [&] { k.exit(t); }); break;
+            case 2: refused(k, "close() by an exited task", [&] { k.close(t, 0); }); break;
+            case 3: refused(k, "clone() of an exited task", [&] { k.clone(t, 0); }); break;
+            case 4: refused(k, "socketpair() by an exited task", [&] { k.socketpair(t, AF_UNIX, SOCK_STREAM, 0, sv); }); break;
+            }
+            return;
+        }
+        case 1: {  // a task of another kernel, both ways
+            if (!other_k) {
+                other_k = std::make_unique<K>();
+                other_task = &other_k->spawn();
+            }
+            shadow_task* st = task_at(in.u8());
+            logf("misuse: foreign tasks");
+            refused(k, "socket() by another kernel's task", [&] { k.socket(*other_task, AF_INET, SOCK_STREAM, 0); });
+            refused(k, "exit of another kernel's task", [&] { k.exit(*other_task); });
+            if (st) {
+                refused(*other_k, "socket() on another kernel", [&] { other_k->socket(*st->t, AF_UNIX, SOCK_DGRAM, 0); });
+                refused(*other_k, "clone() on another kernel", [&] { other_k->clone(*st->t, 0); });
+                refused(*other_k, "close() on another kernel", [&] { other_k->close(*st->t, 0); });
+            }
+            FUZZ_CHECK(other_k->counters() == sockmodel::kernel_counters{}, "the second kernel holds something");
+            return;
+        }
+        case 2: {  // a hook that throws on its first or second call: socket() or socketpair()
+            shadow_task* st = task_at(in.u8());
+            if (!st)
+                return;
+            const bool post = (b >> 2) & 1;
+            const bool pair = (b >> 3) & 1;
+            hook_calls = 0;
+            hook_throw_on = pair && ((b >> 4) & 1) ? 2 : 1;
+            hook_remove_self = hook_throw_on == 1 && ((b >> 5) & 1);  // and removes itself before it throws
+            hook_remove_other = false;
+            if (post) {
+                post_hook.emplace("fuzz-post", [this](const sockmodel::cred&, const sockmodel::socket*, int, int, int,
+                                                     int) { return hook_body(post_hook, create_hook); });
+                k.security_hooks.add(*post_hook);
+            } else {
+                create_hook.emplace("fuzz-create", [this](const sockmodel::cred&, int, int, int, int) {
+                    return hook_body(create_hook, post_hook);
+                });
+                k.security_hooks.add(*create_hook);
+            }
+            const int family = pair ? AF_UNIX : (b & 0x40) ? AF_INET : AF_INET6;
+            const sockmodel::kernel_counters before = k.counters();
+            const int lowest = st->table->lowest_free();
+            int r = 0;
+            bool threw = false;
+            int sv[2] = {-1, -1};
+            try {
+                r = pair ? k.socketpair(*st->t, family, SOCK_STREAM, 0, sv) : k.socket(*st->t, family, SOCK_STREAM, 0);
+            } catch (const std::runtime_error&) {
+                threw = true;
+            }
+            logf("misuse: pid %d %s with a throwing %s hook (throw on %d%s) = %d%s", st->pid,
+                 pair ? "socketpair" : "socket", post ? "socket_post_create" : "socket_create", hook_throw_on,
+                 hook_remove_self ? ", removes itself" : "", r, threw ? " (threw)" : "");
+            // The hook throws on every call it can reach: a call that did not
+            // throw failed before it (an injected fault, RLIMIT_NOFILE).
+            FUZZ_CHECK(threw || r < 0, "the call succeeded through a throwing hook: %d", r);
+            FUZZ_CHECK(k.counters() == before, "a throwing hook changed the counters");
+            FUZZ_CHECK(st->table->lowest_free() == lowest, "a throwing hook changed the table");
+            FUZZ_CHECK(st->t->files->open_count() == st->table->fds.size(), "a throwing hook left an fd behind");
+            remove_hooks();
+            return;
+        }
+        case 3: {  // hooks that remove themselves (and the other) while they run
+            shadow_task* st = task_at(in.u8());
+            if (!st)
+                return;
+            hook_calls = 0;
+            hook_throw_on = 0;
+            hook_remove_self = true;
+            hook_remove_other = (b >> 2) & 1;
+            create_hook.emplace("fuzz-create", [this](const sockmodel::cred&, int, int, int, int) {
+                return hook_body(create_hook, post_hook);
+            });
+            post_hook.emplace("fuzz-post", [this](const sockmodel::cred&, const sockmodel::socket*, int, int, int,
+                                                  int) { return hook_body(post_hook, create_hook); });
+            k.security_hooks.add(*create_hook);
+            k.security_hooks.add(*post_hook);
+            static constexpr std::array<int, 4> fams{AF_UNIX, AF_INET, AF_INET6, AF_PACKET};
+            static constexpr std::array<int, 3> types{SOCK_STREAM, SOCK_DGRAM, SOCK_RAW};
+            const int family = in.pick(fams);
+            const int type = in.pick(types);
+            logf("misuse: self-removing hooks%s", hook_remove_other ? " (each removes the other too)" : "");
+            // They answer 0: socket() is as without them, checked as usual.
+            do_socket(*st, family, type, 0);
+            FUZZ_CHECK(hook_calls <= 2, "self-removing hooks called %d times in one socket()", hook_calls);
+            do_socket(*st, family, type, 0);
+            FUZZ_CHECK(hook_calls <= 2, "self-removing hooks called %d times in two socket()s", hook_calls);
+            remove_hooks();
+            return;
+        }
+        }
+    }
+
     void step(input& in)
     {
         const std::uint8_t kind = in.u8();
+        if (kind >= 0xf0) {
+            misuse(in);
+            check_all();
+            ++host().steps;
+            return;
+        }
         switch (kind % 16) {
         case 0: spawn(in); break;
         case 1: clone(in); break;

@@ -92,6 +92,25 @@ def module(name, going):
     return [MODULE, with_bit(MODIDX[name], NMOD, going)]
 
 
+MISUSE = 0xf0  # run::step: a kind byte >= 0xf0 is a misuse action (run::misuse)
+
+
+def misuse_exited(call, index=0):  # call: 0 socket, 1 exit again, 2 close, 3 clone, 4 socketpair
+    return [MISUSE, 0 | (call << 2), index]
+
+
+def misuse_foreign(task):
+    return [MISUSE, 1, task]
+
+
+def misuse_throw(task, post=False, pair=False, second=False, remove_self=False, inet=False):
+    return [MISUSE, 2 | (post << 2) | (pair << 3) | (second << 4) | (remove_self << 5) | (inet << 6), task]
+
+
+def misuse_self_removing(task, fam, typ, remove_other=False):  # fam: 0 UNIX 1 INET 2 INET6 3 PACKET; typ: 0 STREAM 1 DGRAM 2 RAW
+    return [MISUSE, 3 | (remove_other << 2), task, fam, typ]
+
+
 def ping_range(index, task=None):  # 0 "1 0", 1 "0 0", 2 "0 65534", 3 "100 200", 6 "0 2147483647"
     """In init_net, or in the netns of task `task` (of two tasks: (b >> 3) % 2 picks it)."""
     return [SYSCTL, index if task is None else 0x80 | (task << 3) | index]
@@ -130,6 +149,15 @@ seeds = {
     'userns_newnet': spawn(USERNS, FDS012 | NEWNET) + socket(1, 'INET', 'RAW', 'ICMP')
         + socket(1, 'PACKET', 'RAW') + ping_range(6, task=1) + socket(1, 'INET', 'DGRAM', 'ICMP')
         + spawn(USERNS, FDS012) + socket(2, 'INET', 'RAW', 'ICMP') + setrlimit(2, 64, 20000),
+    'misuse_exited_task': spawn(USER, FDS012) + socket(1, 'INET', 'STREAM') + [EXIT, 1]
+        + sum((misuse_exited(c) for c in range(5)), []) + socket(0, 'UNIX', 'STREAM'),
+    'misuse_foreign_task': misuse_foreign(0) + socket(0, 'INET', 'STREAM') + misuse_foreign(0),
+    'misuse_throwing_hooks': misuse_throw(0, inet=True) + misuse_throw(0, post=True)
+        + misuse_throw(0, pair=True) + misuse_throw(0, pair=True, second=True)
+        + misuse_throw(0, post=True, pair=True, second=True) + misuse_throw(0, remove_self=True, inet=True)
+        + socket(0, 'INET', 'STREAM'),
+    'misuse_self_removing_hooks': misuse_self_removing(0, 1, 0) + misuse_self_removing(0, 0, 1, remove_other=True)
+        + misuse_self_removing(0, 2, 1) + close(0, 3),
 }
 
 out_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'corpus')

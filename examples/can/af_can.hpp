@@ -406,8 +406,15 @@ struct can_family {
         } else {
             sockmodel::sock_init_data(cx, &sock, *sk);
             sk->sk_destruct = &sockmodel::kernel_fn<K, &can_sock_destruct<K>>::call;
-            if (sk->sk_prot->init)
-                err = sk->sk_prot->init(&cx, *sk);
+            // An init that throws: what construct took itself (can_get_proto's
+            // reference) is given back; __sock_create releases sock->sk.
+            try {
+                if (sk->sk_prot->init)
+                    err = sk->sk_prot->init(&cx, *sk);
+            } catch (...) {
+                can_put_proto(cx, prot);
+                throw;
+            }
             if (err) {
                 // release sk on errors
                 sockmodel::sock_orphan(*sk);

@@ -52,6 +52,7 @@
 #endif
 
 #include <list>
+#include <string>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
@@ -102,6 +103,7 @@ public:
 
     kernel()
     {
+        boot_task_.owner = this;
         if constexpr (runtime_lsm)
             security_hooks.attach(smp);  // removal waits for a grace period of this kernel's readers
         boot(families{});
@@ -134,6 +136,8 @@ public:
     int clone(task_struct& parent, unsigned long flags) { return call<&copy_process<kernel>>(parent, flags); }
     task_struct& clone_thread(task_struct& parent) { return *find_task(clone(parent, clone_flag::pthread)); }
     task_struct* find_task(int pid) { return find_task_by_vpid(*this, pid); }
+    // After exit, t names no task: a system call through it, or a second
+    // exit, is reported by the bug policy (check_task); a pid it had is -ESRCH.
     void exit(task_struct& t) { call<&do_exit<kernel>>(t); }
     void exit_all() { sockmodel::exit_all(*this); }
     int unshare(task_struct& t, unsigned long flags) { return call<&ksys_unshare<kernel>>(t, flags); }
@@ -201,15 +205,29 @@ private:
     // The entry of every system call: the call context, then the body.
     int write_proc(task_struct& t, int pid, id_map_kind kind, std::string_view text, bool setgroups = false)
     {
+        check_task(t);
         task_struct* target = pid == 0 ? &t : find_task(pid);
         if (!target)
             return -ESRCH;
         return setgroups ? call<&proc_setgroups_write<kernel>>(t, target->cred.user_ns, text)
                          : call<&map_write<kernel>>(t, target->cred.user_ns, kind, text);
     }
+    //
+    // Every entry first checks the task it is given (check_task) and, under
+    // lock::none with NDEBUG off, that no other thread is inside this kernel
+    // until the call returns (lock/up.hpp: smp.enter()).
+    struct entry_guard {
+        typename lock_type::state::entry entry;
+        entry_guard(kernel& self, const task_struct& caller) : entry((self.check_task(caller), self.smp.enter()))
+        {
+            if (entry.concurrent()) [[unlikely]]
+                self.concurrent_entry();
+        }
+    };
     template <auto Fn, class... A>
     auto call(task_struct& t, A... a)
     {
+        const entry_guard entered{*this, t};
         context_type cx{*this, t};
         return Fn(cx, a...);
     }
@@ -219,6 +237,7 @@ private:
     [[gnu::flatten]] auto call_flat(task_struct& t, A... a)
         requires flat_path
     {
+        const entry_guard entered{*this, t};
         context_type cx{*this, t};
         return Fn(cx, a...);
     }
@@ -227,6 +246,34 @@ private:
         requires(!flat_path)
     {
         return call<Fn>(t, a...);
+    }
+
+    // The system call's entry validates whatever names the calling task: a
+    // task of this kernel that has not exited. The kernel has no way to be
+    // called by a task that is gone, or by another kernel's, so this is a
+    // misuse of the library, reported by the bug policy (opt::on_bug). One
+    // compare on the way in: t.owner is this kernel exactly while t lives here.
+    void check_task(const task_struct& t) const
+    {
+        if (t.owner != this) [[unlikely]]
+            bad_task(t);
+    }
+    [[noreturn, gnu::cold, gnu::noinline]] void bad_task(const task_struct& t) const
+    {
+        const std::string pid = "task " + std::to_string(t.pid);
+        if (t.exited_from == this)
+            kernel_bug<kernel>(pid + " has exited (kernel::exit ran on it): a task makes no system call, and "
+                                     "exits no second time, after its exit");
+        if (t.exited_from)
+            kernel_bug<kernel>(pid + " belongs to another kernel object, and has exited there: a task makes system "
+                                     "calls only on the kernel that spawned it");
+        kernel_bug<kernel>(pid + " belongs to another kernel object (spawned by another kernel<>): a task makes "
+                                 "system calls only on the kernel that spawned it");
+    }
+    [[noreturn, gnu::cold, gnu::noinline]] void concurrent_entry() const
+    {
+        kernel_bug<kernel>("a lock::none kernel was entered from two threads at once: under lock::none one system "
+                           "call at a time (configure opt::locking<lock::smp> for threads)");
     }
 
     template <class... F>

@@ -2,6 +2,7 @@
 // unwinding label of __sock_create and what it undoes, the families' tables,
 // registration, and the descriptor table.
 #include "fixture.hpp"
+#include "test_family.hpp"
 
 #include <sockmodel/sockmodel.hpp>
 
@@ -51,54 +52,18 @@ struct test_sock : sock {
 };
 
 template <class Kern>
-int test_release(context<Kern>& cx, sockmodel::socket& s)
-{
-    if (s.sk) {
-        sock_orphan(*s.sk);
-        sock_put(cx, *s.sk);
-        s.sk = nullptr;
-    }
-    return 0;
-}
-
-template <class Kern>
-void test_close(context<Kern>&, sock&, long) {}
-
-template <class Kern>
 inline constexpr proto test_prot{
     .name = "TESTPROTO",
     .owner = &fam_mod,
     .obj = proto_object<test_sock>{},
-    .close = &kernel_fn<Kern, &test_close<Kern>>::call,
+    .close = &kernel_fn<Kern, &test_family_support::close_nothing<Kern>>::call,
 };
 
 template <class Kern>
-inline constexpr proto_ops test_ops{
-    .family = af_test,
-    .owner = &ops_mod,
-    .name = "test_ops",
-    .release = &kernel_fn<Kern, &test_release<Kern>>::call,
-    .bind = sock_no_bind,
-    .connect = sock_no_connect,
-    .socketpair = sock_no_socketpair,
-    .accept = sock_no_accept,
-    .getname = sock_no_getname,
-    .poll = {"datagram_poll"},
-    .ioctl = sock_no_ioctl,
-    .listen = sock_no_listen,
-    .shutdown = sock_no_shutdown,
-    .setsockopt = {"sock_common_setsockopt"},
-    .getsockopt = {"sock_common_getsockopt"},
-    .sendmsg = sock_no_sendmsg,
-    .recvmsg = sock_no_recvmsg,
-    .mmap = sock_no_mmap,
-};
+inline constexpr const proto_ops& test_ops = test_family_support::ops<Kern, af_test, &ops_mod>;
 static_assert(checked_ops<&test_ops<K>>::value);
 
-struct test_entry {
-    const proto& prot;
-    const proto_ops& ops;
-};
+using test_entry = test_family_support::entry;
 
 template <class Kern>
 struct test_table {

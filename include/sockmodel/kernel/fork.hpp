@@ -22,7 +22,13 @@ namespace sockmodel {
 
 // The kernel's tasks (init_task.tasks), under tasklist_lock.
 struct task_list {
-    std::list<task_struct> tasks;  // stable addresses: a task_struct& stays valid until it exits
+    std::list<task_struct> tasks;  // stable addresses: a task_struct& stays valid while the kernel lives
+    // Tasks that have exited: their files, limits and namespaces are let go,
+    // the task_struct itself is kept (spliced here, never moved) so that a
+    // task named after its exit is reported (kernel::check_task), never read
+    // after its free. The kernel's release_task frees it; the model keeps it
+    // as long as the kernel, as a handle may still name it.
+    std::list<task_struct> exited;
     int next_pid = 1;
     mutable spinlock_t tasklist_lock;
 };
@@ -32,6 +38,7 @@ task_struct& alloc_task(K& k)
 {
     auto tasklist_lock = guard(k, k.tasks.tasklist_lock);
     task_struct& t = k.tasks.tasks.emplace_back();
+    t.owner = &k;
     t.cpu = k.smp.attach();
     t.pid = k.tasks.next_pid++;
     return t;
@@ -169,15 +176,31 @@ void drop_files(context<K>& cx, std::shared_ptr<files_struct> table)
     }
 }
 
-// do_exit → exit_files → put_files_struct.
+// do_exit → exit_files → put_files_struct, then exit_notify/release_task:
+// the task leaves the task list. What it held is let go (its table, limits,
+// mm, credentials); its task_struct moves to tasks.exited, marked so that no
+// system call accepts it again (owner cleared).
 template <class K>
 void do_exit(context<K>& cx)
 {
     task_struct& t = cx.current;
-    drop_files(cx, t.files);
+    drop_files(cx, std::exchange(t.files, nullptr));
     auto tasklist_lock = guard(cx, cx.k.tasks.tasklist_lock);
     cx.k.smp.detach(t.cpu);
-    cx.k.tasks.tasks.remove_if([&](const task_struct& x) { return &x == &t; });
+    t.cpu = nullptr;
+    t.owner = nullptr;
+    t.exited_from = &cx.k;
+    t.signal.reset();
+    t.mm.reset();
+    t.sighand.reset();
+    t.fs.reset();
+    t.net_ns = nullptr;
+    auto& live = cx.k.tasks.tasks;
+    for (auto it = live.begin(); it != live.end(); ++it)
+        if (&*it == &t) {
+            cx.k.tasks.exited.splice(cx.k.tasks.exited.end(), live, it);
+            break;
+        }
 }
 
 // Every task exits (the kernel object is going away).

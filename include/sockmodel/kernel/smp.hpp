@@ -79,6 +79,10 @@ struct alignas(128) cpu_area {
     unsigned last_ino = 0;                      // get_next_ino's per-CPU last_ino
     lookup_cache proto_cache;                   // the proto sk_alloc asked for last on this CPU
     std::atomic<unsigned long> rcu_nesting{0};  // odd inside a read-side critical section
+    // The run-time hook list this CPU's task is walking, and the thread
+    // walking it (hooks_enter): a writer on that thread is inside the walk.
+    std::atomic<const void*> in_hooks{nullptr};
+    std::atomic<std::thread::id> hooks_thread{};
     bool attached = false;                      // a task runs on it
 };
 
@@ -95,6 +99,13 @@ public:
     }
     smp_state(const smp_state&) = delete;
     smp_state& operator=(const smp_state&) = delete;
+
+    // The entry check of lock::none (lock/up.hpp): threads are this policy's
+    // purpose, so there is nothing to check.
+    struct entry {
+        static constexpr bool concurrent() { return false; }
+    };
+    entry enter() { return {}; }
 
     // A CPU for a new task: a free one, or a new one.
     cpu_area* attach()
@@ -202,6 +213,28 @@ public:
     // Is this CPU inside a read-side critical section? (A writer that would
     // wait for itself asks first.)
     static bool in_rcu_read(const cpu_area* cpu) { return cpu && (cpu->rcu_nesting.load(std::memory_order_relaxed) & 1); }
+
+    // The hook list the task on `cpu` walks (security/hooks.hpp): the thread
+    // first, then the list (release), so that a writer that sees the list
+    // sees the thread that walks it.
+    const void* hooks_enter(cpu_area* cpu, const void* head)
+    {
+        cpu->hooks_thread.store(std::this_thread::get_id(), std::memory_order_relaxed);
+        return cpu->in_hooks.exchange(head, std::memory_order_acq_rel);
+    }
+    void hooks_exit(cpu_area* cpu, const void* prev) { cpu->in_hooks.store(prev, std::memory_order_release); }
+    // Is the calling thread walking a hook list on some CPU? (A writer that
+    // would wait for a grace period inside its own read section asks first.)
+    bool in_hooks() const
+    {
+        const std::thread::id me = std::this_thread::get_id();
+        lock_guard<lock::smp, spinlock_t> g(areas_lock_);
+        for (const auto& a : areas_)
+            if (a->in_hooks.load(std::memory_order_acquire) != nullptr &&
+                a->hooks_thread.load(std::memory_order_relaxed) == me)
+                return true;
+        return false;
+    }
 
     // synchronize_rcu: every read-side critical section in progress when it
     // was called has ended when it returns. The caller's store (the cleared

@@ -95,6 +95,13 @@ struct task_struct {
     struct net* net_ns = nullptr;
     // The CPU the task runs on (lock::smp only; kernel/smp.hpp).
     cpu_area* cpu = nullptr;
+    // Who may name this task in a system call: the kernel it lives in while
+    // it lives, nullptr once it has exited (one compare at every entry,
+    // kernel::check_task). exited_from: the kernel it exited from, for the
+    // message. An exited task's storage stays with its kernel until the
+    // kernel goes, so a reference to it never dangles while the kernel lives.
+    const void* owner = nullptr;
+    const void* exited_from = nullptr;
 
     // rlimit(): the task's limit for one resource (read lock-free in the kernel too).
     const resource_limit& rlimit(int resource) const { return signal->rlim[static_cast<std::size_t>(resource)]; }

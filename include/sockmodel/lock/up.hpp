@@ -9,6 +9,12 @@
 #include <sockmodel/lock/policy.hpp>
 
 #include <cstddef>
+#include <utility>
+
+#ifndef NDEBUG
+#include <atomic>
+#include <thread>
+#endif
 
 namespace sockmodel {
 
@@ -20,6 +26,43 @@ struct none {
 };
 
 struct up_state {
+#ifndef NDEBUG
+    // The one rule of lock::none, checked with NDEBUG off: a system call's
+    // entry claims the kernel for its thread (one atomic compare-exchange)
+    // until it returns; an entry from another thread meanwhile is
+    // concurrent(). The same thread may enter again (a hook that makes a
+    // system call). With NDEBUG the check is compiled out.
+    class entry {
+    public:
+        explicit entry(up_state& s) : s_(s)
+        {
+            std::thread::id owner{};
+            const std::thread::id me = std::this_thread::get_id();
+            outer_ = s.in_call_.compare_exchange_strong(owner, me, std::memory_order_acquire);
+            concurrent_ = !outer_ && owner != me;
+        }
+        ~entry()
+        {
+            if (outer_)
+                s_.in_call_.store(std::thread::id{}, std::memory_order_release);
+        }
+        entry(const entry&) = delete;
+        entry& operator=(const entry&) = delete;
+        bool concurrent() const { return concurrent_; }
+
+    private:
+        up_state& s_;
+        bool outer_ = false;
+        bool concurrent_ = false;
+    };
+    entry enter() { return entry(*this); }
+#else
+    struct entry {
+        static constexpr bool concurrent() { return false; }
+    };
+    entry enter() { return {}; }
+#endif
+
     cpu_area* attach() { return nullptr; }
     void detach(cpu_area*) {}
 
@@ -52,6 +95,13 @@ struct up_state {
 
     void rcu_read_lock(cpu_area*) {}
     void rcu_read_unlock(cpu_area*) {}
+    // Which run-time hook list the caller is walking (security/hooks.hpp), so
+    // that a writer called from inside a hook defers the free of the list it
+    // replaces (call_rcu) instead of freeing it under the walk. One thread:
+    // the one in the kernel is the caller.
+    const void* hooks_enter(cpu_area*, const void* head) { return std::exchange(in_hooks_, head); }
+    void hooks_exit(cpu_area*, const void* prev) { in_hooks_ = prev; }
+    bool in_hooks() const { return in_hooks_ != nullptr; }
     void synchronize_rcu() {}
     unsigned long grace_periods() const { return 0; }
 
@@ -62,6 +112,10 @@ private:
     unsigned last_ino_ = 0;
     long nr_files_ = 0;
     lookup_cache proto_cache_;
+    const void* in_hooks_ = nullptr;
+#ifndef NDEBUG
+    std::atomic<std::thread::id> in_call_{};
+#endif
 };
 }  // namespace lock
 

@@ -250,14 +250,15 @@ void sock_unregister(context<K>& cx, int family)
 // ---------------------------------------------------------------------------
 // Creation
 
-// A family's create broke a rule __sock_create relies on (the kernel would
-// WARN or dereference NULL): release what this call took (the sk, when it is
-// still a live object of a registered proto, by its reference; the family's
-// module reference; the socket and its inode), then report the rule through
-// the configuration's bug policy.
+// What this call took once the family's create has run, released (the sk,
+// when it is still a live object of a registered proto, by its reference;
+// the family's module reference; the socket and its inode): when the create
+// broke a rule __sock_create relies on (the kernel would WARN or dereference
+// NULL), before the configuration's bug policy reports the rule; and when the
+// create threw (a family of the user's), before the exception goes on. The
+// family releases what it took itself (docs/families.md).
 template <class K>
-[[noreturn, gnu::cold, gnu::noinline]] void __sock_create_bug(context<K>& cx, socket& sock, const net_proto_family& pf,
-                                                             const char* rule)
+[[gnu::cold, gnu::noinline]] void __sock_create_unwind(context<K>& cx, socket& sock, const net_proto_family& pf)
 {
     if (struct sock* sk = sock.sk) {
         sock.sk = nullptr;
@@ -269,6 +270,13 @@ template <class K>
     sock.ops = nullptr;
     module_put(cx.k, pf.owner);
     sock_release(cx, sock);
+}
+
+template <class K>
+[[noreturn, gnu::cold, gnu::noinline]] void __sock_create_bug(context<K>& cx, socket& sock, const net_proto_family& pf,
+                                                             const char* rule)
+{
+    __sock_create_unwind(cx, sock, pf);
     kernel_bug<K>(rule);
 }
 
@@ -336,7 +344,14 @@ int __sock_create(context<K>& cx, net& n, int family, int type, int protocol, so
     }
     rcu_read_unlock(cx);  // the module reference now keeps pf alive
     if (got) {
-        err = pf->create(&cx, n, *sock, protocol, kern);
+        // A family of the user's may throw from its create (or its proto's
+        // init): the kernel is left as by an error return there.
+        try {
+            err = pf->create(&cx, n, *sock, protocol, kern);
+        } catch (...) {
+            __sock_create_unwind(cx, *sock, *pf);
+            throw;
+        }
         if (err < 0) {
             if (sock->sk) [[unlikely]]
                 __sock_create_bug(cx, *sock, *pf, "DEBUG_NET_WARN_ONCE in __sock_create (net/socket.c): the family's "
@@ -354,7 +369,13 @@ int __sock_create(context<K>& cx, net& n, int family, int type, int protocol, so
             label = sock_create_label::out_module_busy;
         } else {
             module_put(cx.k, pf->owner);
-            err = security_socket_post_create(cx, *sock, family, type, protocol, kern);
+            // A hook that throws: out_sock_release, as for a denial, then the exception.
+            try {
+                err = security_socket_post_create(cx, *sock, family, type, protocol, kern);
+            } catch (...) {
+                sock_release(cx, *sock);
+                throw;
+            }
             if (err)
                 label = sock_create_label::out_sock_release;
         }
@@ -560,34 +581,48 @@ int __sys_socketpair(context<K>& cx, int family, int type, int protocol, int* us
     int err = put_user_fd(fd1, usockvec, 0);
     if (!err)
         err = put_user_fd(fd2, usockvec, 1);
-    if (err) {
-        SOCKMODEL_TRACE_NOTE(cx, "__sys_socketpair", [] { return std::string("put_user(usockvec) faulted: goto out"); });
-    } else if ((err = sock_create(cx, family, type, protocol, &sock1)) < 0) {
-        SOCKMODEL_TRACE_NOTE(cx, "__sys_socketpair", [] { return std::string("first sock_create failed: goto out"); });
-    } else if ((err = sock_create(cx, family, type, protocol, &sock2)) < 0) {
-        SOCKMODEL_TRACE_NOTE(cx, "__sys_socketpair", [] { return std::string("second sock_create failed: release the first, goto out"); });
-        sock_release(cx, *sock1);
-    } else if ((err = security_socket_socketpair(cx, *sock1, *sock2)) != 0) {
-        sock_release(cx, *sock2);
-        sock_release(cx, *sock1);
-    } else if ((err = sock_ops_socketpair(cx, *sock1, *sock2)) < 0) {
-        SOCKMODEL_TRACE_NOTE(cx, "__sys_socketpair", [&] { return std::string(sock1->ops->name) + "->socketpair failed: release both, goto out"; });
-        sock_release(cx, *sock2);
-        sock_release(cx, *sock1);
-    } else if (err_ptr<file> f1 = sock_alloc_file(cx, *sock1, flags, nullptr); f1.IS_ERR()) {
-        // sock_alloc_file released sock1 itself.
-        err = f1.PTR_ERR();
-        sock_release(cx, *sock2);
-    } else if (err_ptr<file> f2 = sock_alloc_file(cx, *sock2, flags, nullptr); f2.IS_ERR()) {
-        // sock_alloc_file released sock2 itself; sock1 goes with its file.
-        err = f2.PTR_ERR();
-        newfile1 = f1.ptr;
-        SOCKMODEL_TRACE_NOTE(cx, "__sys_socketpair", [] { return std::string("fput(newfile1): __fput runs from task_work on return to user space"); });
-    } else {
-        // audit_fd_pair(fd1, fd2): nothing without an audit context.
-        fd_install(cx, fd1, f1.ptr);
-        fd_install(cx, fd2, f2.ptr);
-        return t.ret(0);
+    // A hook or a family that throws (sock_create's LSM hooks and family
+    // create, the socketpair hook and op; all before either file exists):
+    // the sockets made so far are released and both fds given back, as at
+    // `out`, then the exception goes on.
+    try {
+        if (err) {
+            SOCKMODEL_TRACE_NOTE(cx, "__sys_socketpair", [] { return std::string("put_user(usockvec) faulted: goto out"); });
+        } else if ((err = sock_create(cx, family, type, protocol, &sock1)) < 0) {
+            SOCKMODEL_TRACE_NOTE(cx, "__sys_socketpair", [] { return std::string("first sock_create failed: goto out"); });
+        } else if ((err = sock_create(cx, family, type, protocol, &sock2)) < 0) {
+            SOCKMODEL_TRACE_NOTE(cx, "__sys_socketpair", [] { return std::string("second sock_create failed: release the first, goto out"); });
+            sock_release(cx, *sock1);
+        } else if ((err = security_socket_socketpair(cx, *sock1, *sock2)) != 0) {
+            sock_release(cx, *sock2);
+            sock_release(cx, *sock1);
+        } else if ((err = sock_ops_socketpair(cx, *sock1, *sock2)) < 0) {
+            SOCKMODEL_TRACE_NOTE(cx, "__sys_socketpair", [&] { return std::string(sock1->ops->name) + "->socketpair failed: release both, goto out"; });
+            sock_release(cx, *sock2);
+            sock_release(cx, *sock1);
+        } else if (err_ptr<file> f1 = sock_alloc_file(cx, *sock1, flags, nullptr); f1.IS_ERR()) {
+            // sock_alloc_file released sock1 itself.
+            err = f1.PTR_ERR();
+            sock_release(cx, *sock2);
+        } else if (err_ptr<file> f2 = sock_alloc_file(cx, *sock2, flags, nullptr); f2.IS_ERR()) {
+            // sock_alloc_file released sock2 itself; sock1 goes with its file.
+            err = f2.PTR_ERR();
+            newfile1 = f1.ptr;
+            SOCKMODEL_TRACE_NOTE(cx, "__sys_socketpair", [] { return std::string("fput(newfile1): __fput runs from task_work on return to user space"); });
+        } else {
+            // audit_fd_pair(fd1, fd2): nothing without an audit context.
+            fd_install(cx, fd1, f1.ptr);
+            fd_install(cx, fd2, f2.ptr);
+            return t.ret(0);
+        }
+    } catch (...) {
+        if (sock2)
+            sock_release(cx, *sock2);
+        if (sock1)
+            sock_release(cx, *sock1);
+        put_unused_fd(cx, fd2);
+        put_unused_fd(cx, fd1);
+        throw;
     }
 
     // out:

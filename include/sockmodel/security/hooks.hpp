@@ -16,7 +16,12 @@
 //   - writers (add, remove) serialise on the head's mutex, publish a new
 //     array, wait for a grace period (synchronize_rcu) and only then free the
 //     old one; remove returns after that grace period, so the caller may
-//     destroy the hook as soon as remove returns.
+//     destroy the hook as soon as remove returns;
+//   - a writer called from inside a hook of the same list (a hook removing
+//     itself, or adding another) does not wait: the change serves the calls
+//     that begin after it, the walk in progress finishes on the old array,
+//     whose free is deferred (call_rcu) to the end of that walk; the hooks it
+//     names may be destroyed once the walk's system call has returned.
 // Under lock::none the read sections and grace periods are empty.
 //
 // Programming errors are reported, never undefined: adding a hook that is
@@ -30,11 +35,13 @@
 #include <sockmodel/kernel/context.hpp>
 #include <sockmodel/kernel/cred.hpp>
 #include <sockmodel/linux/net.hpp>
+#include <sockmodel/lock/atomic.hpp>
 #include <sockmodel/lock/percpu.hpp>
 #include <sockmodel/lock/spinlock.hpp>
 #include <sockmodel/security/security.hpp>
 #include <sockmodel/trace/trace.hpp>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -53,13 +60,11 @@ public:
     hook_base& operator=(const hook_base&) = delete;
     ~hook_base()
     {
-        if (added()) {
-            std::fprintf(stderr,
-                         "sockmodel: LSM hook \"%.*s\" destroyed while still added to a kernel: "
-                         "call security_hooks.remove() (or destroy the kernel) first\n",
-                         static_cast<int>(name_.size()), name_.data());
-            std::abort();
-        }
+        if (added())
+            die("destroyed while still added to a kernel: call security_hooks.remove() (or destroy the kernel) first");
+        if (pinned_.load(std::memory_order_acquire) != 0)
+            die("destroyed while a system call that began before its removal may still call it (it was removed, or "
+                "its list changed, from inside a hook): destroy it after that call has returned");
     }
 
     std::string_view name() const { return name_; }
@@ -68,8 +73,16 @@ public:
 private:
     template <class H, class L>
     friend class hook_head;
+    [[noreturn]] void die(const char* what) const
+    {
+        std::fprintf(stderr, "sockmodel: LSM hook \"%.*s\" %s\n", static_cast<int>(name_.size()), name_.data(), what);
+        std::abort();
+    }
     std::string_view name_;
     const void* head_ = nullptr;  // the list it is on, to refuse a removal from another
+    // How many replaced lists, that a walk in progress may still hold, name
+    // it (their free deferred: hook_head::replace).
+    mutable std::atomic<unsigned> pinned_{0};
 };
 
 // One hook of one LSM: its name and the function it answers with.
@@ -93,6 +106,17 @@ using socket_post_create_hook =
 
 // security_hook_heads.<hook>: the hooks of one kind, in call order. L: the
 // kernel's lock policy, whose state (attach) runs the grace periods.
+//
+// A hook may add or remove hooks (itself included) while it runs: the new
+// list is published at once and serves the calls that begin after; the walk
+// in progress keeps the list it began with. A writer inside a walk of a hook
+// list of its kernel (the lock policy's in_hooks) can neither wait for a
+// grace period (it would wait for itself: a hang under lock::smp) nor free
+// the list (a use after free under lock::none): it retires the old list, as
+// call_rcu would, and each walk, once out of its read section, frees what is
+// retired on every list of its kernel after a grace period (reclaim). The
+// hooks a retired list names stay pinned until then: destroying one aborts
+// with a message.
 template <class H, class L>
 class hook_head {
 public:
@@ -105,12 +129,13 @@ public:
     hook_head& operator=(const hook_head&) = delete;
     ~hook_head()
     {
-        // The kernel goes first: the hooks still added are let go.
+        // The kernel goes first: the hooks still added are let go, and no walk is left.
         if (const array* a = cur_) {
             for (const H* h : a->hooks)
                 const_cast<H*>(h)->head_ = nullptr;
             delete a;
         }
+        free_retired(std::move(retired_));
     }
 
     void attach(typename L::state& rcu) { rcu_ = &rcu; }
@@ -127,8 +152,11 @@ public:
             next->hooks = old->hooks;
         next->hooks.push_back(&h);
         h.head_ = this;
-        publish(next.release(), old);
+        replace(g, next.release(), old);
     }
+    // Returns once no call can still see h (after a grace period), unless it
+    // is called from inside a hook of this list: then as soon as the list is
+    // replaced, h pinned until the walk in progress has ended.
     void remove(H& h)
     {
         auto g = guard(L{}, mutex_);
@@ -143,8 +171,8 @@ public:
                 if (x != &h)
                     next->hooks.push_back(x);
         }
-        publish(next.release(), old);  // returns after the grace period: no reader still sees h
         h.head_ = nullptr;
+        replace(g, next.release(), old);
     }
     bool empty() const { return size() == 0; }
     std::size_t size() const
@@ -159,22 +187,60 @@ public:
     {
         return rcu_dereference(x, cur_);
     }
+    // After a walk has left its read section: free the lists retired during
+    // walks, after a grace period, unless the caller still walks a list
+    // further out (a hook that made a system call).
+    void reclaim() const
+    {
+        if (!read_once(L{}, has_retired_) || (rcu_ && rcu_->in_hooks()))
+            return;
+        auto g = guard(L{}, mutex_);
+        std::vector<const array*> batch = std::move(retired_);
+        retired_.clear();
+        write_once(L{}, has_retired_, false);
+        g.unlock();
+        if (!batch.empty() && rcu_)
+            rcu_->synchronize_rcu();  // the walks that held them have ended
+        free_retired(std::move(batch));
+    }
 
 private:
-    // rcu_assign_pointer, synchronize_rcu, then free what no reader can still hold.
-    void publish(const array* next, const array* old)
+    // rcu_assign_pointer under the head's mutex; then, outside it (a hook may
+    // call add or remove while a writer waits for that hook's walk), either
+    // synchronize_rcu and free what no reader can still hold, or, from inside
+    // a walk of this list, retire the old list (call_rcu).
+    template <class G>
+    void replace(G& g, const array* next, const array* old)
     {
         rcu_assign_pointer(L{}, cur_, next);
-        if (old) {
-            if (rcu_)
-                rcu_->synchronize_rcu();
-            delete old;
+        if (!old)
+            return;
+        if (rcu_ && rcu_->in_hooks()) {
+            for (const H* h : old->hooks)
+                h->pinned_.fetch_add(1, std::memory_order_relaxed);
+            retired_.push_back(old);
+            write_once(L{}, has_retired_, true);
+            return;
+        }
+        g.unlock();
+        if (rcu_)
+            rcu_->synchronize_rcu();
+        delete old;
+    }
+    static void free_retired(std::vector<const array*> batch)
+    {
+        for (const array* a : batch) {
+            for (const H* h : a->hooks)
+                h->pinned_.fetch_sub(1, std::memory_order_release);
+            delete a;
         }
     }
 
     const array* cur_ = nullptr;
     mutable mutex mutex_;
     typename L::state* rcu_ = nullptr;
+    mutable std::vector<const array*> retired_;  // under mutex_
+    mutable bool has_retired_ = false;           // also read without it (READ_ONCE)
 };
 
 // The run-time hook lists a kernel holds (k.security_hooks).
@@ -193,6 +259,11 @@ struct hook_heads {
     void remove(socket_create_hook& h) { socket_create.remove(h); }
     void remove(socket_post_create_hook& h) { socket_post_create.remove(h); }
     bool empty() const { return socket_create.empty() && socket_post_create.empty(); }
+    void reclaim() const
+    {
+        socket_create.reclaim();
+        socket_post_create.reclaim();
+    }
 };
 
 }  // namespace sockmodel::lsm
@@ -206,16 +277,36 @@ namespace sockmodel {
 template <class K, class H, class L, class... A>
 int lsm_run_hooks(context<K>& cx, const char* fn, const lsm::hook_head<H, L>& head, const A&... args)
 {
-    struct rcu_section {
+    // Inside rcu_read_lock, left on every way out (a hook may throw). A walk
+    // that calls hooks marks the caller's CPU as walking `head` first (a hook
+    // that changes a list then defers the free of the one replaced) and, its
+    // read section left, frees what such changes retired. An empty list
+    // costs the read alone.
+    struct rcu_walk {
         context<K>& cx;
-        explicit rcu_section(context<K>& c) : cx(c) { rcu_read_lock(cx); }
-        ~rcu_section() { rcu_read_unlock(cx); }
-        rcu_section(const rcu_section&) = delete;
-        rcu_section& operator=(const rcu_section&) = delete;
+        const void* prev = nullptr;
+        bool marked = false;
+        explicit rcu_walk(context<K>& walker) : cx(walker) { rcu_read_lock(cx); }
+        void mark(const void* walked)
+        {
+            prev = cx.k.smp.hooks_enter(cx.current.cpu, walked);
+            marked = true;
+        }
+        ~rcu_walk()
+        {
+            rcu_read_unlock(cx);
+            if (marked) {
+                cx.k.smp.hooks_exit(cx.current.cpu, prev);
+                cx.k.security_hooks.reclaim();
+            }
+        }
+        rcu_walk(const rcu_walk&) = delete;
+        rcu_walk& operator=(const rcu_walk&) = delete;
     } rcu(cx);
     const auto* a = head.read(cx);
     if (!a)
         return 0;
+    rcu.mark(&head);
     for (const H* h : a->hooks) {
         const int rc = (*h)(args...);
         SOCKMODEL_TRACE_NOTE(cx, fn, [&] { return lsm_answer(h->name(), rc); });
