@@ -35,6 +35,7 @@
 #include <sockmodel/fs/open.hpp>
 #include <sockmodel/kernel/context.hpp>
 #include <sockmodel/kernel/counters.hpp>
+#include <sockmodel/kernel/entry.hpp>
 #include <sockmodel/kernel/fork.hpp>
 #include <sockmodel/kernel/module.hpp>
 #include <sockmodel/kernel/nsproxy.hpp>
@@ -106,7 +107,7 @@ public:
         boot_task_.owner = this;
         if constexpr (runtime_lsm)
             security_hooks.attach(smp);  // removal waits for a grace period of this kernel's readers
-        boot(families{});
+        register_boot_families(*this, families{});
     }
     kernel(const kernel&) = delete;
     kernel& operator=(const kernel&) = delete;
@@ -205,29 +206,17 @@ private:
     // The entry of every system call: the call context, then the body.
     int write_proc(task_struct& t, int pid, id_map_kind kind, std::string_view text, bool setgroups = false)
     {
-        check_task(t);
+        check_task(*this, t);
         task_struct* target = pid == 0 ? &t : find_task(pid);
         if (!target)
             return -ESRCH;
         return setgroups ? call<&proc_setgroups_write<kernel>>(t, target->cred.user_ns, text)
                          : call<&map_write<kernel>>(t, target->cred.user_ns, kind, text);
     }
-    //
-    // Every entry first checks the task it is given (check_task) and, under
-    // lock::none with NDEBUG off, that no other thread is inside this kernel
-    // until the call returns (lock/up.hpp: smp.enter()).
-    struct entry_guard {
-        typename lock_type::state::entry entry;
-        entry_guard(kernel& self, const task_struct& caller) : entry((self.check_task(caller), self.smp.enter()))
-        {
-            if (entry.concurrent()) [[unlikely]]
-                self.concurrent_entry();
-        }
-    };
     template <auto Fn, class... A>
     auto call(task_struct& t, A... a)
     {
-        const entry_guard entered{*this, t};
+        const syscall_entry<kernel> entered{*this, t};
         context_type cx{*this, t};
         return Fn(cx, a...);
     }
@@ -237,7 +226,7 @@ private:
     [[gnu::flatten]] auto call_flat(task_struct& t, A... a)
         requires flat_path
     {
-        const entry_guard entered{*this, t};
+        const syscall_entry<kernel> entered{*this, t};
         context_type cx{*this, t};
         return Fn(cx, a...);
     }
@@ -246,47 +235,6 @@ private:
         requires(!flat_path)
     {
         return call<Fn>(t, a...);
-    }
-
-    // The system call's entry validates whatever names the calling task: a
-    // task of this kernel that has not exited. The kernel has no way to be
-    // called by a task that is gone, or by another kernel's, so this is a
-    // misuse of the library, reported by the bug policy (opt::on_bug). One
-    // compare on the way in: t.owner is this kernel exactly while t lives here.
-    void check_task(const task_struct& t) const
-    {
-        if (t.owner != this) [[unlikely]]
-            bad_task(t);
-    }
-    [[noreturn, gnu::cold, gnu::noinline]] void bad_task(const task_struct& t) const
-    {
-        const std::string pid = "task " + std::to_string(t.pid);
-        if (t.exited_from == this)
-            kernel_bug<kernel>(pid + " has exited (kernel::exit ran on it): a task makes no system call, and "
-                                     "exits no second time, after its exit");
-        if (t.exited_from)
-            kernel_bug<kernel>(pid + " belongs to another kernel object, and has exited there: a task makes system "
-                                     "calls only on the kernel that spawned it");
-        kernel_bug<kernel>(pid + " belongs to another kernel object (spawned by another kernel<>): a task makes "
-                                 "system calls only on the kernel that spawned it");
-    }
-    [[noreturn, gnu::cold, gnu::noinline]] void concurrent_entry() const
-    {
-        kernel_bug<kernel>("a lock::none kernel was entered from two threads at once: under lock::none one system "
-                           "call at a time (configure opt::locking<lock::smp> for threads)");
-    }
-
-    template <class... F>
-    void boot(family_list<F...>)
-    {
-        (boot_family<F>(), ...);
-    }
-    template <class F>
-    void boot_family()
-    {
-        if (int err = sockmodel::register_family<F>(*this)) [[unlikely]]
-            kernel_bug<kernel>("register_family at boot failed with " + std::to_string(err) +
-                                       " (a family table the configuration names cannot be registered)");
     }
 
     family_states_t<families> family_states_;

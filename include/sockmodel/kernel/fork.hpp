@@ -25,7 +25,7 @@ struct task_list {
     std::list<task_struct> tasks;  // stable addresses: a task_struct& stays valid while the kernel lives
     // Tasks that have exited: their files, limits and namespaces are let go,
     // the task_struct itself is kept (spliced here, never moved) so that a
-    // task named after its exit is reported (kernel::check_task), never read
+    // task named after its exit is reported (check_task, kernel/entry.hpp), never read
     // after its free. The kernel's release_task frees it; the model keeps it
     // as long as the kernel, as a handle may still name it.
     std::list<task_struct> exited;

@@ -97,7 +97,7 @@ struct task_struct {
     cpu_area* cpu = nullptr;
     // Who may name this task in a system call: the kernel it lives in while
     // it lives, nullptr once it has exited (one compare at every entry,
-    // kernel::check_task). exited_from: the kernel it exited from, for the
+    // check_task in kernel/entry.hpp). exited_from: the kernel it exited from, for the
     // message. An exited task's storage stays with its kernel until the
     // kernel goes, so a reference to it never dangles while the kernel lives.
     const void* owner = nullptr;

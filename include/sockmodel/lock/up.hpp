@@ -11,11 +11,6 @@
 #include <cstddef>
 #include <utility>
 
-#ifndef NDEBUG
-#include <atomic>
-#include <thread>
-#endif
-
 namespace sockmodel {
 
 namespace lock {
@@ -31,20 +26,26 @@ struct up_state {
     // entry claims the kernel for its thread (one atomic compare-exchange)
     // until it returns; an entry from another thread meanwhile is
     // concurrent(). The same thread may enter again (a hook that makes a
-    // system call). With NDEBUG the check is compiled out.
+    // system call). With NDEBUG the check is compiled out. A thread is told
+    // by the address of a thread_local byte (no <thread> in the default path).
+    static const void* this_thread_tag()
+    {
+        static thread_local const char tag = 0;
+        return &tag;
+    }
     class entry {
     public:
         explicit entry(up_state& s) : s_(s)
         {
-            std::thread::id owner{};
-            const std::thread::id me = std::this_thread::get_id();
-            outer_ = s.in_call_.compare_exchange_strong(owner, me, std::memory_order_acquire);
+            const void* owner = nullptr;
+            const void* me = this_thread_tag();
+            outer_ = __atomic_compare_exchange_n(&s.in_call_, &owner, me, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
             concurrent_ = !outer_ && owner != me;
         }
         ~entry()
         {
             if (outer_)
-                s_.in_call_.store(std::thread::id{}, std::memory_order_release);
+                __atomic_store_n(&s_.in_call_, static_cast<const void*>(nullptr), __ATOMIC_RELEASE);
         }
         entry(const entry&) = delete;
         entry& operator=(const entry&) = delete;
@@ -114,7 +115,7 @@ private:
     lookup_cache proto_cache_;
     const void* in_hooks_ = nullptr;
 #ifndef NDEBUG
-    std::atomic<std::thread::id> in_call_{};
+    const void* in_call_ = nullptr;  // the thread inside (this_thread_tag), read and written atomically
 #endif
 };
 }  // namespace lock

@@ -29,6 +29,7 @@
 #include <sockmodel/fault/fault.hpp>
 #include <sockmodel/kernel/context.hpp>
 #include <sockmodel/kernel/cred.hpp>
+#include <sockmodel/linux/err.hpp>
 #include <sockmodel/linux/net.hpp>
 #include <sockmodel/net/net_namespace.hpp>
 #include <sockmodel/net/sock.hpp>
@@ -260,6 +261,19 @@ int register_family(K& k)
     }
     k.modules.load(F::owner);
     return k.sock_register(&family_ops<K, F>);
+}
+
+// The families of the configuration registered at boot, in its order (their
+// initcalls); one that cannot be is a BUG.
+template <class K, class... F>
+void register_boot_families(K& k, family_list<F...>)
+{
+    auto boot = [&k]<class G>() {
+        if (int err = register_family<G>(k)) [[unlikely]]
+            kernel_bug<K>("register_family at boot failed with " + std::to_string(err) +
+                          " (a family table the configuration names cannot be registered)");
+    };
+    (boot.template operator()<F>(), ...);
 }
 
 namespace detail {
