@@ -17,10 +17,10 @@ namespace sockmodel {
 // (opt::on_bug), never a use after free. One compare on the way in: t.owner
 // is the kernel exactly while t lives there.
 template <class K>
-[[noreturn, gnu::cold, gnu::noinline]] void bad_task(const K& k, const task_struct& t)
+[[noreturn, gnu::cold, gnu::noinline]] void bad_task(const K& kern, const task_struct& t)
 {
     const std::string pid = "task " + std::to_string(t.pid);
-    if (t.exited_from == &k)
+    if (t.exited_from == &kern)
         kernel_bug<K>(pid + " has exited (kernel::exit ran on it): a task makes no system call, and "
                             "exits no second time, after its exit");
     if (t.exited_from)
@@ -31,10 +31,10 @@ template <class K>
 }
 
 template <class K>
-void check_task(const K& k, const task_struct& t)
+void check_task(const K& kern, const task_struct& t)
 {
-    if (t.owner != &k) [[unlikely]]
-        bad_task(k, t);
+    if (t.owner != &kern) [[unlikely]]
+        bad_task(kern, t);
 }
 
 template <class K>
@@ -50,7 +50,7 @@ template <class K>
 template <class K>
 struct syscall_entry {
     typename K::lock_type::state::entry entry;
-    syscall_entry(K& k, const task_struct& caller) : entry((check_task(k, caller), k.smp.enter()))
+    syscall_entry(K& kern, const task_struct& caller) : entry((check_task(kern, caller), kern.smp.enter()))
     {
         if (entry.concurrent()) [[unlikely]]
             concurrent_entry<K>();
