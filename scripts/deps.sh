@@ -3,8 +3,8 @@
 # need. Silent (and offline) when everything is already installed.
 set -euo pipefail
 
-packages=(cmake g++ clang libclang-rt-14-dev ninja-build libboost-dev doctest-dev libbenchmark-dev graphviz python3 make pkg-config
-          iproute2 curl util-linux)  # the last three: the ptrace tests (test/ptrace)
+packages=(cmake g++ clang libclang-rt-14-dev libc++-14-dev libc++abi-14-dev ninja-build libboost-dev doctest-dev libbenchmark-dev graphviz python3 make pkg-config
+          iproute2 curl util-linux perl)  # the last four: the ptrace tests (test/ptrace; perl for Net::Ping)
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "deps.sh: not a Debian-based system; make sure these are installed: ${packages[*]}" >&2
