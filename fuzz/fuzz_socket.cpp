@@ -1058,7 +1058,7 @@ struct run {
     }
 
     // --- misuse ------------------------------------------------------------------------------
-    // A call the library must refuse with std::logic_error (the bug policy),
+    // A call the library must refuse with sockmodel::bug_error (the bug policy),
     // changing nothing.
     template <class Kernel, class F>
     void refused(Kernel& kk, const char* what, F&& call)
@@ -1067,7 +1067,7 @@ struct run {
         bool threw = false;
         try {
             call();
-        } catch (const std::logic_error&) {
+        } catch (const sockmodel::bug_error&) {
             threw = true;
         }
         FUZZ_CHECK(threw, "%s was accepted", what);

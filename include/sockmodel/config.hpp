@@ -8,7 +8,7 @@
 // An option that is not one of opt::*, or one given twice, stops the build
 // with a message; a misspelt option does not name a type. Options left out
 // take their defaults: the host's ABI, no tracing, no LSM, no run-time LSM
-// hooks, no BPF hook, no fault injection, BUG() throwing std::logic_error, and
+// hooks, no BPF hook, no fault injection, BUG() throwing sockmodel::bug_error, and
 // the families of default_families.hpp (when it is included; a configuration
 // that names its families needs only their headers).
 #pragma once
@@ -84,13 +84,13 @@ struct faults : option {
     using type = F;
     using default_type = fault::none;
 };
-// What a detected kernel BUG()/WARN() does: bug_policy::throw_logic_error
+// What a detected kernel BUG()/WARN() does: bug_policy::throw_error
 // (the default) or bug_policy::abort.
-template <bug_policy P = bug_policy::throw_logic_error>
+template <bug_policy P = bug_policy::throw_error>
 struct on_bug : option {
     using kind = on_bug<>;
     using type = std::integral_constant<bug_policy, P>;
-    using default_type = std::integral_constant<bug_policy, bug_policy::throw_logic_error>;
+    using default_type = std::integral_constant<bug_policy, bug_policy::throw_error>;
 };
 // LSM hooks added and removed while the kernel runs (k.security_hooks;
 // <sockmodel/security/hooks.hpp>), after the compile-time chain of

@@ -42,6 +42,7 @@
 #include <sockmodel/kernel/sys.hpp>
 #include <sockmodel/kernel/task.hpp>
 #include <sockmodel/kernel/user_namespace.hpp>
+#include <sockmodel/lib/kstring.hpp>
 #include <sockmodel/net/core/sock.hpp>
 #include <sockmodel/net/family.hpp>
 #include <sockmodel/net/ipv4/sysctl_net_ipv4.hpp>
@@ -53,7 +54,6 @@
 #endif
 
 #include <list>
-#include <string>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
@@ -102,16 +102,10 @@ public:
     ns_lists namespaces;
     task_list tasks;
 
-    kernel()
-    {
-        boot_task_.owner = this;
-        if constexpr (runtime_lsm)
-            security_hooks.attach(smp);  // removal waits for a grace period of this kernel's readers
-        register_boot_families(*this, families{});
-    }
+    kernel();
     kernel(const kernel&) = delete;
     kernel& operator=(const kernel&) = delete;
-    ~kernel() { exit_all(); }
+    ~kernel();
 
     // The state a family keeps of its own (F::state), e.g. unix_nr_socks.
     template <class F>
@@ -133,86 +127,57 @@ public:
     const family_states_t<families>& family_states() const { return family_states_; }
 
     // --- tasks (kernel/fork.c, kernel/exit.c, kernel/nsproxy.c) ----------------
-    task_struct& spawn(struct cred c = cred::root()) { return sockmodel::spawn(*this, std::move(c)); }
-    int clone(task_struct& parent, unsigned long flags) { return call<&copy_process<kernel>>(parent, flags); }
-    task_struct& clone_thread(task_struct& parent) { return *find_task(clone(parent, clone_flag::pthread)); }
-    task_struct* find_task(int pid) { return find_task_by_vpid(*this, pid); }
+    task_struct& spawn(struct cred c = cred::root());
+    int clone(task_struct& parent, unsigned long flags);
+    task_struct& clone_thread(task_struct& parent);
+    task_struct* find_task(int pid);
     // After exit, t names no task: a system call through it, or a second
     // exit, is reported by the bug policy (check_task); a pid it had is -ESRCH.
-    void exit(task_struct& t) { call<&do_exit<kernel>>(t); }
-    void exit_all() { sockmodel::exit_all(*this); }
-    int unshare(task_struct& t, unsigned long flags) { return call<&ksys_unshare<kernel>>(t, flags); }
+    void exit(task_struct& t);
+    void exit_all();
+    int unshare(task_struct& t, unsigned long flags);
     const std::list<net>& net_namespaces() const { return namespaces.net_namespaces; }
     const std::list<user_namespace>& user_namespaces() const { return namespaces.users.user_namespaces; }
     // /proc/PID/uid_map, gid_map and setgroups of the task `pid` (0: t itself),
     // written by t: the length written, or -errno (-ESRCH: no such task).
-    int write_uid_map(task_struct& t, int pid, std::string_view text) { return write_proc(t, pid, id_map_kind::uid, text); }
-    int write_gid_map(task_struct& t, int pid, std::string_view text) { return write_proc(t, pid, id_map_kind::gid, text); }
-    int write_setgroups(task_struct& t, int pid, std::string_view text) { return write_proc(t, pid, id_map_kind::gid, text, true); }
+    int write_uid_map(task_struct& t, int pid, std::string_view text);
+    int write_gid_map(task_struct& t, int pid, std::string_view text);
+    int write_setgroups(task_struct& t, int pid, std::string_view text);
     // /proc/sys/user/max_user_namespaces (of t's user namespace) and
     // /proc/sys/net/ipv4/ping_group_range (of t's netns, through t's user namespace).
-    int set_max_user_namespaces(task_struct& t, long v) { return call<&sysctl_max_user_namespaces_write<kernel>>(t, v); }
-    int read_ping_group_range(task_struct& t, unsigned range[2]) { return call<&ipv4_ping_group_range_read<kernel>>(t, range); }
-    int write_ping_group_range(task_struct& t, long lo, long hi) { return call<&ipv4_ping_group_range_write<kernel>>(t, lo, hi); }
+    int set_max_user_namespaces(task_struct& t, long v);
+    int read_ping_group_range(task_struct& t, unsigned range[2]);
+    int write_ping_group_range(task_struct& t, long lo, long hi);
 
     // --- system calls ---------------------------------------------------------
-    int socket(task_struct& t, int family, int type, int protocol)
-    {
-        return call_flat<&__sys_socket<kernel>>(t, family, type, protocol);
-    }
+    int socket(task_struct& t, int family, int type, int protocol);
     // 0 with both fds in sv, or -errno (sv may still have been written, as the
     // kernel writes it before creating the sockets); a null sv is EFAULT.
-    int socketpair(task_struct& t, int family, int type, int protocol, int sv[2])
-    {
-        return call_flat<&__sys_socketpair<kernel>>(t, family, type, protocol, sv);
-    }
-    int close(task_struct& t, int fd) { return call_flat<&close_fd<kernel>>(t, fd); }
-    int dup(task_struct& t, int oldfd) { return call<&ksys_dup<kernel>>(t, oldfd); }
-    int fcntl(task_struct& t, int fd, int cmd) { return call<&do_fcntl<kernel>>(t, fd, cmd); }
+    int socketpair(task_struct& t, int family, int type, int protocol, int sv[2]);
+    int close(task_struct& t, int fd);
+    int dup(task_struct& t, int oldfd);
+    int fcntl(task_struct& t, int fd, int cmd);
     // getsockopt(2): optval/optlen as the system call takes them (a null one is
     // a bad pointer: -EFAULT); the int form passes optlen sizeof(int).
-    int getsockopt(task_struct& t, int fd, int level, int optname, void* optval, int* optlen)
-    {
-        return call<&__sys_getsockopt<kernel>>(t, fd, level, optname, optval, optlen);
-    }
-    int getsockopt(task_struct& t, int fd, int level, int optname, int* optval)
-    {
-        return call<&__sys_getsockopt_int<kernel>>(t, fd, level, optname, optval);
-    }
-    int getrlimit(task_struct& t, int resource, resource_limit* rlim)
-    {
-        return call<&sys_getrlimit<kernel>>(t, resource, rlim);
-    }
-    int setrlimit(task_struct& t, int resource, const resource_limit* rlim)
-    {
-        return call<&sys_setrlimit<kernel>>(t, resource, rlim);
-    }
-    int prlimit(task_struct& t, int pid, int resource, const resource_limit* new_rlim, resource_limit* old_rlim)
-    {
-        return call<&sys_prlimit64<kernel>>(t, pid, resource, new_rlim, old_rlim);
-    }
+    int getsockopt(task_struct& t, int fd, int level, int optname, void* optval, int* optlen);
+    int getsockopt(task_struct& t, int fd, int level, int optname, int* optval);
+    int getrlimit(task_struct& t, int resource, resource_limit* rlim);
+    int setrlimit(task_struct& t, int resource, const resource_limit* rlim);
+    int prlimit(task_struct& t, int pid, int resource, const resource_limit* new_rlim, resource_limit* old_rlim);
 
     // --- registration (what a module does at load time) ----------------------
-    int sock_register(const net_proto_family* ops) { return call<&sockmodel::sock_register<kernel>>(boot_task_, ops); }
-    void sock_unregister(int family) { call<&sockmodel::sock_unregister<kernel>>(boot_task_, family); }
-    int proto_register(const proto& prot) { return protos.proto_register(prot, modules); }
+    int sock_register(const net_proto_family* ops);
+    void sock_unregister(int family);
+    int proto_register(const proto& prot);
     template <class F>
     int register_family() { return sockmodel::register_family<F>(*this); }
 
     // --- observation ----------------------------------------------------------
-    kernel_counters counters() const { return read_counters(*this); }
+    kernel_counters counters() const;
 
 private:
     // The entry of every system call: the call context, then the body.
-    int write_proc(task_struct& t, int pid, id_map_kind kind, std::string_view text, bool setgroups = false)
-    {
-        check_task(*this, t);
-        task_struct* target = pid == 0 ? &t : find_task(pid);
-        if (!target)
-            return -ESRCH;
-        return setgroups ? call<&proc_setgroups_write<kernel>>(t, target->cred.user_ns, text)
-                         : call<&map_write<kernel>>(t, target->cred.user_ns, kind, text);
-    }
+    int write_proc(task_struct& t, int pid, id_map_kind kind, std::string_view text, bool setgroups = false);
     template <auto Fn, class... A>
     auto call(task_struct& t, A... a)
     {
@@ -240,5 +205,198 @@ private:
     family_states_t<families> family_states_;
     task_struct boot_task_;  // registration runs in process context with no task of its own
 };
+
+// The members' bodies, out of the class: none is implicitly inline, so a
+// translation unit that sees `extern template class kernel<default_config>`
+// (sockmodel.hpp, when the program links sockmodel::default_kernel) compiles
+// none of them, at any optimisation level.
+
+template <class Config>
+kernel<Config>::kernel()
+{
+    boot_task_.owner = this;
+    if constexpr (runtime_lsm)
+        security_hooks.attach(smp);  // removal waits for a grace period of this kernel's readers
+    register_boot_families(*this, families{});
+}
+
+template <class Config>
+kernel<Config>::~kernel()
+{
+    exit_all();
+}
+
+template <class Config>
+task_struct& kernel<Config>::spawn(struct cred c)
+{
+    return sockmodel::spawn(*this, std::move(c));
+}
+
+template <class Config>
+int kernel<Config>::clone(task_struct& parent, unsigned long flags)
+{
+    return call<&copy_process<kernel>>(parent, flags);
+}
+
+template <class Config>
+task_struct& kernel<Config>::clone_thread(task_struct& parent)
+{
+    return *find_task(clone(parent, clone_flag::pthread));
+}
+
+template <class Config>
+task_struct* kernel<Config>::find_task(int pid)
+{
+    return find_task_by_vpid(*this, pid);
+}
+
+template <class Config>
+void kernel<Config>::exit(task_struct& t)
+{
+    call<&do_exit<kernel>>(t);
+}
+
+template <class Config>
+void kernel<Config>::exit_all()
+{
+    sockmodel::exit_all(*this);
+}
+
+template <class Config>
+int kernel<Config>::unshare(task_struct& t, unsigned long flags)
+{
+    return call<&ksys_unshare<kernel>>(t, flags);
+}
+
+template <class Config>
+int kernel<Config>::write_uid_map(task_struct& t, int pid, std::string_view text)
+{
+    return write_proc(t, pid, id_map_kind::uid, text);
+}
+
+template <class Config>
+int kernel<Config>::write_gid_map(task_struct& t, int pid, std::string_view text)
+{
+    return write_proc(t, pid, id_map_kind::gid, text);
+}
+
+template <class Config>
+int kernel<Config>::write_setgroups(task_struct& t, int pid, std::string_view text)
+{
+    return write_proc(t, pid, id_map_kind::gid, text, true);
+}
+
+template <class Config>
+int kernel<Config>::set_max_user_namespaces(task_struct& t, long v)
+{
+    return call<&sysctl_max_user_namespaces_write<kernel>>(t, v);
+}
+
+template <class Config>
+int kernel<Config>::read_ping_group_range(task_struct& t, unsigned range[2])
+{
+    return call<&ipv4_ping_group_range_read<kernel>>(t, range);
+}
+
+template <class Config>
+int kernel<Config>::write_ping_group_range(task_struct& t, long lo, long hi)
+{
+    return call<&ipv4_ping_group_range_write<kernel>>(t, lo, hi);
+}
+
+template <class Config>
+int kernel<Config>::close(task_struct& t, int fd)
+{
+    return call_flat<&close_fd<kernel>>(t, fd);
+}
+
+template <class Config>
+int kernel<Config>::dup(task_struct& t, int oldfd)
+{
+    return call<&ksys_dup<kernel>>(t, oldfd);
+}
+
+template <class Config>
+int kernel<Config>::fcntl(task_struct& t, int fd, int cmd)
+{
+    return call<&do_fcntl<kernel>>(t, fd, cmd);
+}
+
+template <class Config>
+int kernel<Config>::sock_register(const net_proto_family* ops)
+{
+    return call<&sockmodel::sock_register<kernel>>(boot_task_, ops);
+}
+
+template <class Config>
+void kernel<Config>::sock_unregister(int family)
+{
+    call<&sockmodel::sock_unregister<kernel>>(boot_task_, family);
+}
+
+template <class Config>
+int kernel<Config>::proto_register(const proto& prot)
+{
+    return protos.proto_register(prot, modules);
+}
+
+template <class Config>
+kernel_counters kernel<Config>::counters() const
+{
+    return read_counters(*this);
+}
+
+template <class Config>
+int kernel<Config>::socket(task_struct& t, int family, int type, int protocol)
+{
+    return call_flat<&__sys_socket<kernel>>(t, family, type, protocol);
+}
+
+template <class Config>
+int kernel<Config>::socketpair(task_struct& t, int family, int type, int protocol, int sv[2])
+{
+    return call_flat<&__sys_socketpair<kernel>>(t, family, type, protocol, sv);
+}
+
+template <class Config>
+int kernel<Config>::getsockopt(task_struct& t, int fd, int level, int optname, void* optval, int* optlen)
+{
+    return call<&__sys_getsockopt<kernel>>(t, fd, level, optname, optval, optlen);
+}
+
+template <class Config>
+int kernel<Config>::getsockopt(task_struct& t, int fd, int level, int optname, int* optval)
+{
+    return call<&__sys_getsockopt_int<kernel>>(t, fd, level, optname, optval);
+}
+
+template <class Config>
+int kernel<Config>::getrlimit(task_struct& t, int resource, resource_limit* rlim)
+{
+    return call<&sys_getrlimit<kernel>>(t, resource, rlim);
+}
+
+template <class Config>
+int kernel<Config>::setrlimit(task_struct& t, int resource, const resource_limit* rlim)
+{
+    return call<&sys_setrlimit<kernel>>(t, resource, rlim);
+}
+
+template <class Config>
+int kernel<Config>::prlimit(task_struct& t, int pid, int resource, const resource_limit* new_rlim, resource_limit* old_rlim)
+{
+    return call<&sys_prlimit64<kernel>>(t, pid, resource, new_rlim, old_rlim);
+}
+
+template <class Config>
+int kernel<Config>::write_proc(task_struct& t, int pid, id_map_kind kind, std::string_view text, bool setgroups)
+{
+    check_task(*this, t);
+    task_struct* target = pid == 0 ? &t : find_task(pid);
+    if (!target)
+        return -ESRCH;
+    return setgroups ? call<&proc_setgroups_write<kernel>>(t, target->cred.user_ns, text)
+                     : call<&map_write<kernel>>(t, target->cred.user_ns, kind, text);
+}
 
 }  // namespace sockmodel

@@ -310,7 +310,7 @@ TEST_CASE("lock::smp: faults, LSM hooks, sysctls, rlimits, unshare and exits cha
             task_struct& p = k.spawn();  // root: file-max does not bind it
             task_struct& q = k.clone_thread(p);
             task_struct& r = k.clone_thread(p);
-            const std::shared_ptr<files_struct> table = p.files;  // not a user: files->count stays 3
+            const sockmodel::kref_ptr<sockmodel::files_struct> table = p.files;  // not a user: files->count stays 3
             for (task_struct* x : {&p, &q, &r})
                 checked_socket(k, *x, call::tcp, false, true, ph, tl);
             std::atomic<int> ready{0};

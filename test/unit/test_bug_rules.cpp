@@ -71,7 +71,7 @@ std::string rule_broken(K& k, sm::task_struct& t)
     std::string what;
     try {
         k.socket(t, 29, SOCK_STREAM, 0);
-    } catch (const std::logic_error& e) {
+    } catch (const sm::bug_error& e) {
         what = e.what();
     }
     CHECK(k.counters() == before);  // everything the call took is back
@@ -123,7 +123,7 @@ TEST_CASE("bug rules: opt::on_bug<bug_policy::abort> aborts instead of throwing"
 {
     using K = sm::kernel<sm::config<sm::opt::on_bug<sm::bug_policy::abort>>>;
     static_assert(K::config::on_bug == sm::bug_policy::abort);
-    static_assert(sm::default_config::on_bug == sm::bug_policy::throw_logic_error);
+    static_assert(sm::default_config::on_bug == sm::bug_policy::throw_error);
     const pid_t pid = fork();
     REQUIRE(pid >= 0);
     if (pid == 0) {

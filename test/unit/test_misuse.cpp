@@ -129,24 +129,24 @@ void task_misuse()
 
     // Another kernel's task: refused at the entry of every system call.
     CHECK_THROWS_WITH_AS(k2.socket(t, AF_INET, SOCK_STREAM, 0),
-                         doctest::Contains("belongs to another kernel object"), std::logic_error);
-    CHECK_THROWS_AS(k2.clone(t, 0), std::logic_error);
-    CHECK_THROWS_AS(k2.close(t, 0), std::logic_error);
-    CHECK_THROWS_AS(k2.exit(t), std::logic_error);
+                         doctest::Contains("belongs to another kernel object"), sm::bug_error);
+    CHECK_THROWS_AS(k2.clone(t, 0), sm::bug_error);
+    CHECK_THROWS_AS(k2.close(t, 0), sm::bug_error);
+    CHECK_THROWS_AS(k2.exit(t), sm::bug_error);
     CHECK(k2.counters() == sm::kernel_counters{});
 
     const int pid = t.pid;
     k1.exit(t);
     // An exited task: no system call, no second exit.
-    CHECK_THROWS_WITH_AS(k1.socket(t, AF_INET, SOCK_STREAM, 0), doctest::Contains("has exited"), std::logic_error);
-    CHECK_THROWS_WITH_AS(k1.exit(t), doctest::Contains("has exited"), std::logic_error);
-    CHECK_THROWS_AS(k1.close(t, 0), std::logic_error);
-    CHECK_THROWS_AS(k1.clone(t, 0), std::logic_error);
+    CHECK_THROWS_WITH_AS(k1.socket(t, AF_INET, SOCK_STREAM, 0), doctest::Contains("has exited"), sm::bug_error);
+    CHECK_THROWS_WITH_AS(k1.exit(t), doctest::Contains("has exited"), sm::bug_error);
+    CHECK_THROWS_AS(k1.close(t, 0), sm::bug_error);
+    CHECK_THROWS_AS(k1.clone(t, 0), sm::bug_error);
     int sv[2];
-    CHECK_THROWS_AS(k1.socketpair(t, AF_UNIX, SOCK_STREAM, 0, sv), std::logic_error);
-    CHECK_THROWS_AS(k1.write_uid_map(t, 0, "0 0 1"), std::logic_error);
+    CHECK_THROWS_AS(k1.socketpair(t, AF_UNIX, SOCK_STREAM, 0, sv), sm::bug_error);
+    CHECK_THROWS_AS(k1.write_uid_map(t, 0, "0 0 1"), sm::bug_error);
     CHECK_THROWS_WITH_AS(k2.socket(t, AF_INET, SOCK_STREAM, 0), doctest::Contains("has exited there"),
-                         std::logic_error);
+                         sm::bug_error);
     // Its pid names no task any more: the kernel's answer.
     sm::resource_limit old{};
     CHECK(k1.prlimit(other, pid, 7, nullptr, &old) == -ESRCH);
@@ -322,12 +322,12 @@ TEST_CASE("misuse: fault rules that make no sense are refused")
 {
     sm::kernel<sm::config<sm::opt::faults<sm::fault::inject>>> k;
     CHECK_THROWS_WITH_AS(k.faults.fail_nth(sm::fault_point::sock_alloc, 0), doctest::Contains("counted from 1"),
-                         std::invalid_argument);
+                         sm::invalid_argument);
     CHECK_THROWS_WITH_AS(k.faults.fail_probability(sm::fault_point::sock_alloc, 1000001, 1),
-                         doctest::Contains("at most 1000000"), std::invalid_argument);
+                         doctest::Contains("at most 1000000"), sm::invalid_argument);
     static constexpr sm::fault_point_info foreign{.name = "not_here", .fn = "nowhere", .what = "-", .err = -ENOMEM};
     CHECK_THROWS_WITH_AS(k.faults.fail_nth(foreign, 1), doctest::Contains("not in this kernel's configuration"),
-                         std::invalid_argument);
+                         sm::invalid_argument);
     // A rule that makes sense still works after the refusals.
     auto& t = k.spawn();
     k.faults.fail_nth(sm::fault_point::sock_alloc, 1);
@@ -358,7 +358,7 @@ TEST_CASE("misuse: a lock::none kernel entered from two threads at once is repor
     std::string what;
     try {
         k.socket(t2, AF_INET, SOCK_STREAM, 0);
-    } catch (const std::logic_error& e) {
+    } catch (const sm::bug_error& e) {
         what = e.what();
     }
     stage.store(2);

@@ -76,10 +76,10 @@ TEST_CASE("runtime LSM: programming errors are reported, not undefined")
         K a;
         K b;
         a.security_hooks.add(h);
-        CHECK_THROWS_AS(a.security_hooks.add(h), std::logic_error);
-        CHECK_THROWS_AS(b.security_hooks.remove(h), std::logic_error);   // not this kernel's
+        CHECK_THROWS_AS(a.security_hooks.add(h), sm::bug_error);
+        CHECK_THROWS_AS(b.security_hooks.remove(h), sm::bug_error);   // not this kernel's
         a.security_hooks.remove(h);
-        CHECK_THROWS_AS(a.security_hooks.remove(h), std::logic_error);   // removed twice
+        CHECK_THROWS_AS(a.security_hooks.remove(h), sm::bug_error);   // removed twice
         a.security_hooks.add(h);
     }   // the kernel goes first: its list unlinks the hook
     CHECK_FALSE(h.added());

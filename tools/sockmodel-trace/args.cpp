@@ -6,6 +6,7 @@
 #include "whatif.hpp"
 
 #include <sockmodel/sockmodel.hpp>
+#include <sockmodel/trace/render.hpp>
 
 #include <algorithm>
 #include <cctype>

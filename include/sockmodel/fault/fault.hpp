@@ -24,6 +24,8 @@
 // returns 0 whatever the family's release says), so nothing there fails.
 #pragma once
 
+#include <sockmodel/lib/kstring.hpp>
+#include <sockmodel/linux/err.hpp>
 #include <sockmodel/lock/atomic.hpp>
 #include <sockmodel/trace/trace.hpp>
 #include <sockmodel/uapi/errno.hpp>
@@ -32,8 +34,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
-#include <stdexcept>
-#include <string>
 #include <string_view>
 #include <type_traits>
 
@@ -147,7 +147,7 @@ struct inject {};
 //     the seed's sequence.
 // Rules that make no sense (the 0th call, a probability above one in one,
 // a point this kernel's configuration does not have) throw
-// std::invalid_argument, naming what is wrong.
+// sockmodel::invalid_argument, naming what is wrong.
 template <class L, class Table>
 class rules {
 public:
@@ -158,7 +158,7 @@ public:
     void fail_nth(const fault_point_info& p, unsigned long n)
     {
         if (n == 0)
-            throw std::invalid_argument("fail_nth(" + std::string(p.name) +
+            throw invalid_argument("fail_nth(" + kstring(p.name) +
                                         ", 0): calls are counted from 1 (the next call is 1); 0 would never fire");
         arm(slot(p), how::nth, n & payload_mask);
     }
@@ -168,8 +168,8 @@ public:
     void fail_probability(const fault_point_info& p, std::uint32_t per_million, std::uint64_t seed)
     {
         if (per_million > 1000000U)
-            throw std::invalid_argument("fail_probability(" + std::string(p.name) + ", " +
-                                        std::to_string(per_million) +
+            throw invalid_argument("fail_probability(" + kstring(p.name) + ", " +
+                                        to_kstring(per_million) +
                                         "): the probability is in millionths, at most 1000000 (every call)");
         const std::size_t i = slot(p);
         atomic_set(L{}, state_[i], seed);  // published by the rule's release store
@@ -249,7 +249,7 @@ private:
         for (std::size_t i = 0; i < count; ++i)
             if (table[i] == &p)
                 return i;
-        throw std::invalid_argument("fault point \"" + std::string(p.name) +
+        throw invalid_argument("fault point \"" + kstring(p.name) +
                                     "\" is not in this kernel's configuration (its family is not among "
                                     "opt::families): configure the family, or choose one of points()");
     }
@@ -286,15 +286,15 @@ inline constexpr bool enabled = !std::is_same_v<F, none>;
 
 // One line per point, in table order: its name, the function it is in and
 // what fails there (sockmodel-trace --inject list).
-inline std::string describe_points(std::span<const fault_point_info* const> points)
+inline kstring describe_points(std::span<const fault_point_info* const> points)
 {
-    std::string out;
+    kstring out;
     for (const fault_point_info* p : points) {
-        std::string line(p->name);
+        kstring line(p->name);
         line.resize(line.size() < 28 ? 28 : line.size() + 1, ' ');
         line += p->fn.empty() ? std::string_view("prot->init caller") : p->fn;
         line.resize(line.size() < 53 ? 53 : line.size() + 1, ' ');
-        out += line + std::string(p->what) + "\n";
+        out += line + kstring(p->what) + "\n";
     }
     return out;
 }
@@ -326,7 +326,7 @@ inline bool should_fail(Cx& cx, std::string_view fn = {})
             if (!cx.k.faults.should_fail(i))
                 return false;
             SOCKMODEL_TRACE_NOTE(cx, fn.empty() ? P->fn : fn, [&] {
-                return "FAULT_INJECTION: " + std::string(P->name) + ": " + std::string(P->what);
+                return "FAULT_INJECTION: " + kstring(P->name) + ": " + kstring(P->what);
             });
             return true;
         } else {

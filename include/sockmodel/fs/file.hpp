@@ -9,18 +9,17 @@
 #include <sockmodel/kernel/context.hpp>
 #include <sockmodel/lock/atomic.hpp>
 #include <sockmodel/lock/spinlock.hpp>
+#include <sockmodel/lib/kstring.hpp>
 #include <sockmodel/linux/fs.hpp>
 #include <sockmodel/trace/decode.hpp>
 #include <sockmodel/trace/trace.hpp>
 
-#include <algorithm>
 #include <bit>
 #include <cassert>
 #include <cerrno>
 #include <climits>
 #include <cstddef>
 #include <cstdint>
-#include <string>
 #include <vector>
 
 namespace sockmodel {
@@ -287,12 +286,23 @@ private:
             ++stats_.rcu_grace_periods;
         ++stats_.expansions;
         fdtable bigger(n);
-        std::copy(fdt_.fd.begin(), fdt_.fd.end(), bigger.fd.begin());
-        std::copy(fdt_.open_fds.begin(), fdt_.open_fds.end(), bigger.open_fds.begin());
-        std::copy(fdt_.close_on_exec.begin(), fdt_.close_on_exec.end(), bigger.close_on_exec.begin());
-        std::copy(fdt_.full_fds_bits.begin(), fdt_.full_fds_bits.end(), bigger.full_fds_bits.begin());
+        copy_fdtable(bigger, fdt_);
         fdt_ = std::move(bigger);
         return 1;
+    }
+
+    // copy_fdtable (fs/file.c): the old table's files and bitmaps into the
+    // start of the bigger one.
+    static void copy_fdtable(fdtable& nfdt, const fdtable& ofdt)
+    {
+        const auto copy = [](auto& to, const auto& from) {
+            for (std::size_t i = 0; i < from.size(); ++i)
+                to[i] = from[i];
+        };
+        copy(nfdt.fd, ofdt.fd);
+        copy(nfdt.open_fds, ofdt.open_fds);
+        copy(nfdt.close_on_exec, ofdt.close_on_exec);
+        copy(nfdt.full_fds_bits, ofdt.full_fds_bits);
     }
 
     fdtable fdt_;
@@ -334,11 +344,11 @@ inline int get_unused_fd_flags(context<K>& cx, int flags)
     file_lock.unlock();
     SOCKMODEL_TRACE_NOTE(cx, "get_unused_fd_flags", [&] {
         if (fd >= 0)
-            return "alloc_fd: lowest free fd is " + std::to_string(fd);
+            return "alloc_fd: lowest free fd is " + to_kstring(fd);
         if (fd == -EMFILE)
-            return "alloc_fd: no free fd below RLIMIT_NOFILE " + std::to_string(nofile) + " (or nr_open " +
-                   std::to_string(nr_open) + ")";
-        return std::string("alloc_fd: expand_files could not grow the table");
+            return "alloc_fd: no free fd below RLIMIT_NOFILE " + to_kstring(nofile) + " (or nr_open " +
+                   to_kstring(nr_open) + ")";
+        return kstring("alloc_fd: expand_files could not grow the table");
     });
     return t.ret(fd);
 }
@@ -347,7 +357,7 @@ template <class K>
 void put_unused_fd(context<K>& cx, int fd)
 {
     auto t = trace::enter(cx, "put_unused_fd");
-    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return std::to_string(fd); });
+    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return to_kstring(fd); });
     files_struct& files = *cx.current.files;
     auto file_lock = guard(cx, files.file_lock);
     files.put_unused_fd(static_cast<unsigned>(fd));
@@ -361,7 +371,7 @@ template <class K>
 void fd_install(context<K>& cx, int fd, file* f)
 {
     auto t = trace::enter(cx, "fd_install");
-    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return std::to_string(fd); });
+    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return to_kstring(fd); });
     files_struct& files = *cx.current.files;
     auto file_lock = guard(cx, files.file_lock);
     files.fd_install(static_cast<unsigned>(fd), f);
@@ -372,7 +382,7 @@ template <class K>
 file* file_close_fd(context<K>& cx, int fd)
 {
     auto t = trace::enter(cx, "file_close_fd");
-    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return std::to_string(fd); });
+    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return to_kstring(fd); });
     files_struct& files = *cx.current.files;
     auto file_lock = guard(cx, files.file_lock);
     file* f = files.close_fd(fd);

@@ -8,18 +8,17 @@
 #include <sockmodel/kernel/context.hpp>
 #include <sockmodel/kernel/cred.hpp>
 #include <sockmodel/kernel/task.hpp>
+#include <sockmodel/lib/kstring.hpp>
 #include <sockmodel/linux/err.hpp>
 #include <sockmodel/linux/fs.hpp>
+#include <sockmodel/lock/atomic.hpp>
+#include <sockmodel/lock/percpu.hpp>
 #include <sockmodel/mm/slab.hpp>
 #include <sockmodel/trace/decode.hpp>
 #include <sockmodel/trace/trace.hpp>
 #include <sockmodel/uapi/errno.hpp>
 
-#include <sockmodel/lock/atomic.hpp>
-#include <sockmodel/lock/percpu.hpp>
-
 #include <new>
-#include <string>
 #include <string_view>
 
 namespace sockmodel {
@@ -83,7 +82,7 @@ inline err_ptr<file> alloc_empty_file(context<K>& cx, int flags)
     if (should_fail<&fault_point::file_max>(cx) ||
         (get_nr_files(cx) >= max_files && !capable(cx.current.cred, capability::sys_admin) &&
          nr_files_sum_positive(cx) >= max_files)) {
-        SOCKMODEL_TRACE_NOTE(cx, "alloc_empty_file", [] { return std::string("VFS: file-max limit reached"); });
+        SOCKMODEL_TRACE_NOTE(cx, "alloc_empty_file", [] { return kstring("VFS: file-max limit reached"); });
         t.ret(-ENFILE);
         return ERR_PTR<file>(-ENFILE);
     }
@@ -107,7 +106,7 @@ inline err_ptr<file> alloc_file_pseudo(context<K>& cx, inode& i, std::string_vie
                                 const file_operations* fops)
 {
     auto t = trace::enter(cx, "alloc_file_pseudo");
-    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return "\"" + std::string(name) + "\""; });
+    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return "\"" + kstring(name) + "\""; });
     if (should_fail<&fault_point::d_alloc_pseudo>(cx)) {  // no dentry: nothing taken yet
         t.ret(-ENOMEM);
         return ERR_PTR<file>(-ENOMEM);
@@ -115,7 +114,7 @@ inline err_ptr<file> alloc_file_pseudo(context<K>& cx, inode& i, std::string_vie
     err_ptr<file> f = alloc_empty_file(cx, flags);
     if (f.IS_ERR()) {
         SOCKMODEL_TRACE_NOTE(cx, "alloc_file_pseudo", [] {
-            return std::string("alloc_file failed: ihold(inode) + path_put: the dentry goes, the inode stays with "
+            return kstring("alloc_file failed: ihold(inode) + path_put: the dentry goes, the inode stays with "
                                "its owner");
         });
         t.ret(f.PTR_ERR());

@@ -8,7 +8,7 @@
 #include <sockmodel/trace/trace.hpp>
 #include <sockmodel/uapi/errno.hpp>
 
-#include <string>
+#include <sockmodel/lib/kstring.hpp>
 
 namespace sockmodel {
 
@@ -16,7 +16,7 @@ template <class K>
 int close_fd(context<K>& cx, int fd)
 {
     auto t = trace::enter(cx, "close");
-    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return std::to_string(fd); });
+    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return to_kstring(fd); });
     file* f = file_close_fd(cx, fd);
     if (!f)
         return t.ret(-EBADF);

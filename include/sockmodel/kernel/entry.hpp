@@ -7,7 +7,7 @@
 #include <sockmodel/kernel/task.hpp>
 #include <sockmodel/linux/err.hpp>
 
-#include <string>
+#include <sockmodel/lib/kstring.hpp>
 
 namespace sockmodel {
 
@@ -19,7 +19,7 @@ namespace sockmodel {
 template <class K>
 [[noreturn, gnu::cold, gnu::noinline]] void bad_task(const K& kern, const task_struct& t)
 {
-    const std::string pid = "task " + std::to_string(t.pid);
+    const kstring pid = "task " + to_kstring(t.pid);
     if (t.exited_from == &kern)
         kernel_bug<K>(pid + " has exited (kernel::exit ran on it): a task makes no system call, and "
                             "exits no second time, after its exit");

@@ -15,7 +15,6 @@
 #include <sockmodel/uapi/errno.hpp>
 
 #include <list>
-#include <memory>
 #include <utility>
 
 namespace sockmodel {
@@ -52,11 +51,11 @@ task_struct& spawn(K& k, struct cred c)
     task_struct& t = alloc_task(k);
     t.cred = std::move(c);
     t.tgid = t.pid;
-    t.files = std::make_shared<files_struct>();
-    t.signal = std::make_shared<signal_struct>(K::abi::rlimit_nofile);
-    t.mm = std::make_shared<mm_struct>();
-    t.sighand = std::make_shared<sighand_struct>();
-    t.fs = std::make_shared<fs_struct>();
+    t.files = make_kref<files_struct>();
+    t.signal = make_kref<signal_struct>(K::abi::rlimit_nofile);
+    t.mm = make_kref<mm_struct>();
+    t.sighand = make_kref<sighand_struct>();
+    t.fs = make_kref<fs_struct>();
     t.net_ns = &k.init_net;
     return t;
 }
@@ -66,9 +65,9 @@ task_struct& spawn(K& k, struct cred c)
 // fd reserved but not installed yet is free in the copy, and its next_fd
 // starts at 0.
 template <class K>
-std::shared_ptr<files_struct> dup_fd(context<K>& cx, files_struct& oldf)
+kref_ptr<files_struct> dup_fd(context<K>& cx, files_struct& oldf)
 {
-    auto newf = std::make_shared<files_struct>();
+    auto newf = make_kref<files_struct>();
     auto file_lock = guard(cx, oldf.file_lock);
     newf->dup_from(oldf, [&](file* f) { atomic_inc(cx, f->f_count); });
     return newf;
@@ -125,14 +124,14 @@ int copy_process(context<K>& cx, unsigned long flags)
     } else {
         t.files = dup_fd(cx, *parent.files);
     }
-    t.fs = (flags & clone_flag::fs) ? parent.fs : std::make_shared<fs_struct>();
-    t.sighand = (flags & clone_flag::sighand) ? parent.sighand : std::make_shared<sighand_struct>();
-    t.mm = (flags & clone_flag::vm) ? parent.mm : std::make_shared<mm_struct>();
+    t.fs = (flags & clone_flag::fs) ? parent.fs : make_kref<fs_struct>();
+    t.sighand = (flags & clone_flag::sighand) ? parent.sighand : make_kref<sighand_struct>();
+    t.mm = (flags & clone_flag::vm) ? parent.mm : make_kref<mm_struct>();
     if (flags & clone_flag::thread) {
         t.signal = parent.signal;
     } else {
         auto task_lock = guard(cx, parent.signal->rlim_lock);
-        t.signal = std::make_shared<signal_struct>(*parent.signal);
+        t.signal = make_kref<signal_struct>(*parent.signal);
     }
     return t.pid;
 }
@@ -162,7 +161,7 @@ bool thread_group_empty(K& k, const task_struct& t)
 // files->count, so of two threads of one table exiting at once exactly one
 // closes) closes what is open in it.
 template <class K>
-void drop_files(context<K>& cx, std::shared_ptr<files_struct> table)
+void drop_files(context<K>& cx, kref_ptr<files_struct> table)
 {
     if (table->put(cx)) {
         files_struct& files = *table;
@@ -220,7 +219,6 @@ void exit_all(K& k)
     }
 }
 
-
 // check_unshare_flags: only the flags unshare knows (-EINVAL); unsharing
 // the thread group, the signal handlers or the mm is "done" only when there
 // is nothing to unshare: no other thread, no other user of the handlers, no
@@ -264,7 +262,7 @@ int ksys_unshare(context<K>& cx, unsigned long flags)
     if (int err = check_unshare_flags(cx, flags))
         return err;
     const bool new_fs = (flags & clone_flag::fs) && t.fs.use_count() > 1;
-    std::shared_ptr<files_struct> new_files;
+    kref_ptr<files_struct> new_files;
     if ((flags & clone_flag::files) && t.files->users(cx) > 1)
         new_files = dup_fd(cx, *t.files);
     struct cred new_cred = t.cred;
@@ -281,9 +279,9 @@ int ksys_unshare(context<K>& cx, unsigned long flags)
         return err;
     }
     if (new_fs)
-        t.fs = std::make_shared<fs_struct>();
+        t.fs = make_kref<fs_struct>();
     if (new_files) {
-        std::shared_ptr<files_struct> old = std::exchange(t.files, std::move(new_files));
+        kref_ptr<files_struct> old = std::exchange(t.files, std::move(new_files));
         drop_files(cx, std::move(old));
     }
     t.cred = std::move(new_cred);

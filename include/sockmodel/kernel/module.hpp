@@ -8,6 +8,7 @@
 // rather than answered as an unloaded module.
 #pragma once
 
+#include <sockmodel/lib/kstring.hpp>
 #include <sockmodel/lib/ptr_index.hpp>
 #include <sockmodel/linux/err.hpp>
 #include <sockmodel/lock/atomic.hpp>
@@ -17,8 +18,6 @@
 #include <cassert>
 #include <cstddef>
 #include <span>
-#include <stdexcept>
-#include <string>
 #include <string_view>
 
 namespace sockmodel {
@@ -34,7 +33,7 @@ enum class module_state { live, going };
 // A kernel's module states, in fixed storage (never reallocated) found
 // through a lock-free address index: under lock::smp readers (try_get, put)
 // take no lock while load() adds a module under module_mutex.
-template <class L, bug_policy OnBug = bug_policy::throw_logic_error>
+template <class L, bug_policy OnBug = bug_policy::throw_error>
 class module_table {
 public:
     static constexpr std::size_t capacity = 256;  // distinct modules one kernel can know
@@ -115,14 +114,14 @@ private:
     // A module no registered table names: a bug in the caller, not an unloaded module.
     [[noreturn, gnu::cold, gnu::noinline]] static void unknown(const module* mod)
     {
-        kernel_bug<OnBug>("module \"" + std::string(mod->name) +
+        kernel_bug<OnBug>("module \"" + kstring(mod->name) +
                           "\" is named by no registered family, proto or ops table");
     }
 
     [[noreturn, gnu::cold, gnu::noinline]] static void too_many(const module* mod)
     {
-        throw std::length_error("module \"" + std::string(mod->name) + "\": a model kernel knows at most " +
-                                std::to_string(capacity) + " modules (module_table::capacity)");
+        throw invalid_argument("module \"" + kstring(mod->name) + "\": a model kernel knows at most " +
+                                to_kstring(capacity) + " modules (module_table::capacity)");
     }
 
     mutex module_mutex_;  // load() against load()

@@ -6,11 +6,11 @@
 
 #include <sockmodel/fs/file.hpp>
 #include <sockmodel/kernel/cred.hpp>
+#include <sockmodel/lib/kref.hpp>
 #include <sockmodel/lock/atomic.hpp>
 #include <sockmodel/lock/spinlock.hpp>
 
 #include <array>
-#include <memory>
 
 namespace sockmodel {
 
@@ -78,7 +78,7 @@ inline constexpr unsigned long pthread = vm | fs | files | sighand | thread | sy
 
 // What the model keeps of the mm, the signal handlers and the fs_struct:
 // only who shares them (the kernel's mm_users, sighand->count, fs->users are
-// the shared_ptr's count), which clone's and unshare's rules read.
+// the kref_ptr's count), which clone's and unshare's rules read.
 struct mm_struct {};
 struct sighand_struct {};
 struct fs_struct {};
@@ -87,11 +87,11 @@ struct task_struct {
     struct cred cred;
     int pid = 0;
     int tgid = 0;  // the thread group leader's pid
-    std::shared_ptr<files_struct> files;
-    std::shared_ptr<signal_struct> signal;
-    std::shared_ptr<mm_struct> mm;            // shared with CLONE_VM
-    std::shared_ptr<sighand_struct> sighand;  // shared with CLONE_SIGHAND
-    std::shared_ptr<fs_struct> fs;            // shared with CLONE_FS
+    kref_ptr<files_struct> files;
+    kref_ptr<signal_struct> signal;
+    kref_ptr<mm_struct> mm;            // shared with CLONE_VM
+    kref_ptr<sighand_struct> sighand;  // shared with CLONE_SIGHAND
+    kref_ptr<fs_struct> fs;            // shared with CLONE_FS
     struct net* net_ns = nullptr;
     // The CPU the task runs on (lock::smp only; kernel/smp.hpp).
     cpu_area* cpu = nullptr;

@@ -16,9 +16,9 @@
 #include <climits>
 #include <cstdint>
 #include <list>
-#include <map>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace sockmodel {
 
@@ -32,7 +32,23 @@ struct user_ns_lists {
     // init_user_ns's ucount_max[UCOUNT_USER_NAMESPACES]: max_threads / 2 in
     // the kernel (a machine's value); set it to the host's to compare.
     int max_user_namespaces = INT_MAX;
-    std::map<std::pair<unsigned long, kuid_t>, long> ucount_user_namespaces;
+    // The ucounts (kernel/ucount.c): per (namespace, uid), how many user
+    // namespaces that uid created there; find_ucounts searches the table,
+    // alloc_ucounts adds an entry. Few entries, so a plain array.
+    struct ucounts {
+        unsigned long ns_id;
+        kuid_t uid;
+        long user_namespaces;
+    };
+    std::vector<ucounts> ucounts_table;
+    long& ucount_user_namespaces(unsigned long ns_id, kuid_t uid)
+    {
+        for (ucounts& u : ucounts_table)
+            if (u.ns_id == ns_id && u.uid == uid)
+                return u.user_namespaces;
+        ucounts_table.push_back({ns_id, uid, 0});
+        return ucounts_table.back().user_namespaces;
+    }
     mutex userns_state_mutex;
 
     // The namespace as this kernel keeps it (creds hold it const), or
@@ -66,12 +82,12 @@ bool inc_user_namespaces(context<K>& cx, const user_namespace& ns, kuid_t uid)
     const user_namespace* at = &ns;
     kuid_t who = uid;
     for (; at; who = at->owner, at = at->parent)
-        if (l.ucount_user_namespaces[{at->ns_id, who}] >= l.max_of(*at))
+        if (l.ucount_user_namespaces(at->ns_id, who) >= l.max_of(*at))
             return false;
     at = &ns;
     who = uid;
     for (; at; who = at->owner, at = at->parent)
-        ++l.ucount_user_namespaces[{at->ns_id, who}];
+        ++l.ucount_user_namespaces(at->ns_id, who);
     return true;
 }
 
@@ -82,7 +98,7 @@ void dec_user_namespaces(context<K>& cx, const user_namespace& ns, kuid_t uid)
     user_ns_lists& l = cx.k.namespaces.users;
     kuid_t who = uid;
     for (const user_namespace* at = &ns; at; who = at->owner, at = at->parent)
-        --l.ucount_user_namespaces[{at->ns_id, who}];
+        --l.ucount_user_namespaces(at->ns_id, who);
 }
 
 // create_user_ns(new): a child of new->user_ns owned by new's euid/egid,

@@ -5,7 +5,6 @@
 
 #include <boost/intrusive/slist.hpp>
 
-#include <algorithm>
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
@@ -21,10 +20,10 @@ public:
     // SLAB_HWCACHE_ALIGN-like default; objects per slab as an order-0 slab would hold.
     kmem_cache(std::string_view name, std::size_t object_size,
                std::size_t align = alignof(std::max_align_t))
-        : name_(name), align_(align), size_(round_up(std::max(object_size, sizeof(free_object)), align))
+        : name_(name), align_(align), size_(round_up(object_size > sizeof(free_object) ? object_size : sizeof(free_object), align))
     {
         assert((align & (align - 1)) == 0 && "kmem_cache alignment must be a power of two");
-        per_slab_ = std::max<std::size_t>(4096 / size_, 8);
+        per_slab_ = 4096 / size_ > 8 ? 4096 / size_ : 8;
     }
 
     kmem_cache(const kmem_cache&) = delete;

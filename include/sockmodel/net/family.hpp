@@ -17,7 +17,7 @@
 //         template <class K>                                  // allocation and init of the chosen entry
 //         static int construct(context<K>&, net&, socket&, const create_choice&, int kern);
 //         // optional: template <class K> static void explain(context<K>&, const create_choice&, int type, int protocol);
-//         // optional: template <class K> static std::string describe(int type, int protocol, int kern);
+//         // optional: template <class K> static kstring describe(int type, int protocol, int kern);
 //         // optional: struct state { long in_use() const;       // the family's own kernel state
 //         //                          constexpr std::uint64_t registered() const; };  // what choose reads of it
 //         // optional: template <class K> static std::uint64_t registered(context<K>&);
@@ -29,6 +29,7 @@
 #include <sockmodel/fault/fault.hpp>
 #include <sockmodel/kernel/context.hpp>
 #include <sockmodel/kernel/cred.hpp>
+#include <sockmodel/lib/kstring.hpp>
 #include <sockmodel/linux/err.hpp>
 #include <sockmodel/linux/net.hpp>
 #include <sockmodel/net/net_namespace.hpp>
@@ -38,7 +39,6 @@
 
 #include <concepts>
 #include <cstdint>
-#include <string>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
@@ -135,7 +135,7 @@ struct fault_points_of<F> {
 template <class F, class K>
 concept family_explains = requires(context<K>& cx, const create_choice& c) { F::template explain<K>(cx, c, 0, 0); };
 template <class F, class K>
-concept family_describes = requires { { F::template describe<K>(0, 0, 0) } -> std::convertible_to<std::string>; };
+concept family_describes = requires { { F::template describe<K>(0, 0, 0) } -> std::convertible_to<std::string_view>; };
 template <class F>
 concept family_has_state = requires { typename F::state; };
 template <class S>
@@ -217,10 +217,10 @@ int family_create(context<K>& cx, net& n, socket& sock, int protocol, int kern)
     auto t = trace::enter(cx, F::create_name);
     SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] {
         if constexpr (detail::family_describes<F, K>)
-            return std::string(F::template describe<K>(sock.type, protocol, kern));
+            return kstring(std::string_view(F::template describe<K>(sock.type, protocol, kern)));
         else
-            return trace::decode_type<abi>(sock.type) + ", " + std::to_string(protocol) + ", kern=" +
-                   std::to_string(kern);
+            return trace::decode_type<abi>(sock.type) + ", " + to_kstring(protocol) + ", kern=" +
+                   to_kstring(kern);
     });
     std::uint64_t registered = 0;
     if constexpr (detail::family_reads_registrations<F, K>)
@@ -270,7 +270,7 @@ void register_boot_families(K& k, family_list<F...>)
 {
     auto boot = [&k]<class G>() {
         if (int err = register_family<G>(k)) [[unlikely]]
-            kernel_bug<K>("register_family at boot failed with " + std::to_string(err) +
+            kernel_bug<K>("register_family at boot failed with " + to_kstring(err) +
                           " (a family table the configuration names cannot be registered)");
     };
     (boot.template operator()<F>(), ...);
@@ -322,7 +322,6 @@ struct checked_family_numbers<Abi, family_list<F...>> {
                   "list each family number once in opt::families");
     static constexpr bool value = true;
 };
-
 
 // A kernel's fault table: the path's points, then each configured family's
 // `fault_points` that are not listed yet.

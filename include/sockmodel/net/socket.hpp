@@ -15,6 +15,7 @@
 #include <sockmodel/fs/inode.hpp>
 #include <sockmodel/kernel/context.hpp>
 #include <sockmodel/kernel/task.hpp>
+#include <sockmodel/lib/kstring.hpp>
 #include <sockmodel/linux/err.hpp>
 #include <sockmodel/linux/fs.hpp>
 #include <sockmodel/linux/socket.hpp>
@@ -30,8 +31,6 @@
 
 #include <array>
 #include <new>
-#include <stdexcept>
-#include <string>
 
 namespace sockmodel {
 
@@ -136,7 +135,7 @@ socket* sock_alloc(context<K>& cx)
     i.i_mode = s_ifsock | s_irwxugo;
     i.i_uid = cx.current.cred.fsuid;
     i.i_gid = cx.current.cred.fsgid;
-    SOCKMODEL_TRACE_NOTE(cx, "sock_alloc", [&] { return "inode " + std::to_string(i.i_ino) + ", mode 0140777"; });
+    SOCKMODEL_TRACE_NOTE(cx, "sock_alloc", [&] { return "inode " + to_kstring(i.i_ino) + ", mode 0140777"; });
     return t.ret_ptr(&ei->socket);
 }
 
@@ -148,7 +147,7 @@ void __sock_release(context<K>& cx, socket& sock, inode* i)
     auto t = trace::enter(cx, "__sock_release");
     if (const proto_ops* ops = sock.ops) {
         const module* owner = ops->owner;
-        SOCKMODEL_TRACE_NOTE(cx, "__sock_release", [&] { return std::string(ops->name) + "->release"; });
+        SOCKMODEL_TRACE_NOTE(cx, "__sock_release", [&] { return kstring(ops->name) + "->release"; });
         ops->release(&cx, sock);
         sock.sk = nullptr;
         sock.ops = nullptr;
@@ -301,19 +300,19 @@ int __sock_create(context<K>& cx, net& n, int family, int type, int protocol, so
     using abi = typename K::abi;
     auto t = trace::enter(cx, "__sock_create");
     SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] {
-        return trace::decode_socket_args<abi, typename K::families>(family, type, protocol) + ", kern=" + std::to_string(kern);
+        return trace::decode_socket_args<abi, typename K::families>(family, type, protocol) + ", kern=" + to_kstring(kern);
     });
 
     if (int err = sock_check_ranges<abi>(family, type)) {
         SOCKMODEL_TRACE_NOTE(cx, "__sock_create", [&] {
-            return err == -EAFNOSUPPORT ? std::string("family outside 0..NPROTO-1")
-                                        : std::string("type outside 0..SOCK_MAX-1");
+            return err == -EAFNOSUPPORT ? kstring("family outside 0..NPROTO-1")
+                                        : kstring("type outside 0..SOCK_MAX-1");
         });
         return t.ret(err);
     }
     if (const int rewritten = sock_rewrite_family<abi>(family, type); rewritten != family) {
         SOCKMODEL_TRACE_NOTE(cx, "__sock_create", [] {
-            return std::string("uses obsolete (PF_INET,SOCK_PACKET): family becomes PF_PACKET");
+            return kstring("uses obsolete (PF_INET,SOCK_PACKET): family becomes PF_PACKET");
         });
         family = rewritten;
     }
@@ -323,7 +322,7 @@ int __sock_create(context<K>& cx, net& n, int family, int type, int protocol, so
 
     socket* sock = sock_alloc(cx);
     if (!sock) {
-        SOCKMODEL_TRACE_NOTE(cx, "__sock_create", [] { return std::string("socket: no more sockets"); });
+        SOCKMODEL_TRACE_NOTE(cx, "__sock_create", [] { return kstring("socket: no more sockets"); });
         return t.ret(-ENFILE);
     }
     sock->type = static_cast<short>(type);
@@ -337,7 +336,7 @@ int __sock_create(context<K>& cx, net& n, int family, int type, int protocol, so
         SOCKMODEL_TRACE_NOTE(cx, "__sock_create", [&] { return "net_families[" + trace::decode_family(family) + "] is NULL"; });
         label = sock_create_label::out_release;
     } else if (should_fail<&fault_point::pf_module_get>(cx) || !try_module_get(cx.k, pf->owner)) {
-        SOCKMODEL_TRACE_NOTE(cx, "__sock_create", [] { return std::string("try_module_get(pf->owner) failed"); });
+        SOCKMODEL_TRACE_NOTE(cx, "__sock_create", [] { return kstring("try_module_get(pf->owner) failed"); });
         label = sock_create_label::out_release;
     } else {
         got = true;
@@ -385,24 +384,24 @@ int __sock_create(context<K>& cx, net& n, int family, int type, int protocol, so
         return t.ret(0);
     }
 
-    SOCKMODEL_TRACE_NOTE(cx, "__sock_create", [&] { return "goto " + std::string(label_name(label)); });
+    SOCKMODEL_TRACE_NOTE(cx, "__sock_create", [&] { return "goto " + kstring(label_name(label)); });
     // The labels fall through into each other, as in net/socket.c.
     switch (label) {
     case sock_create_label::out_module_busy:
-        SOCKMODEL_TRACE_NOTE(cx, "__sock_create", [] { return std::string("out_module_busy: err = -EAFNOSUPPORT"); });
+        SOCKMODEL_TRACE_NOTE(cx, "__sock_create", [] { return kstring("out_module_busy: err = -EAFNOSUPPORT"); });
         err = -EAFNOSUPPORT;
         if (sock->sk)  // ops is cleared below, so ops->release never frees it
-            SOCKMODEL_TRACE_NOTE(cx, "__sock_create", [] { return std::string("sock->sk is left allocated (ops cleared before sock_release)"); });
+            SOCKMODEL_TRACE_NOTE(cx, "__sock_create", [] { return kstring("sock->sk is left allocated (ops cleared before sock_release)"); });
         [[fallthrough]];
     case sock_create_label::out_module_put:
-        SOCKMODEL_TRACE_NOTE(cx, "__sock_create", [] { return std::string("out_module_put: sock->ops = NULL; module_put(pf->owner)"); });
+        SOCKMODEL_TRACE_NOTE(cx, "__sock_create", [] { return kstring("out_module_put: sock->ops = NULL; module_put(pf->owner)"); });
         sock->ops = nullptr;
         module_put(cx.k, pf->owner);
         [[fallthrough]];
     case sock_create_label::out_sock_release:
     case sock_create_label::out_release:  // rcu_read_unlock, then out_sock_release
     case sock_create_label::none:
-        SOCKMODEL_TRACE_NOTE(cx, "__sock_create", [] { return std::string("out_sock_release: sock_release(sock)"); });
+        SOCKMODEL_TRACE_NOTE(cx, "__sock_create", [] { return kstring("out_sock_release: sock_release(sock)"); });
         sock_release(cx, *sock);
     }
     return t.ret(err);
@@ -466,7 +465,7 @@ template <class K>
     err_ptr<file> f = alloc_file_pseudo(cx, SOCK_INODE(sock), name, abi::o_rdwr | (flags & abi::o_nonblock),
                                         &socket_file_ops<K>);
     if (f.IS_ERR()) {
-        SOCKMODEL_TRACE_NOTE(cx, "sock_alloc_file", [] { return std::string("alloc_file_pseudo failed: sock_release(sock)"); });
+        SOCKMODEL_TRACE_NOTE(cx, "sock_alloc_file", [] { return kstring("alloc_file_pseudo failed: sock_release(sock)"); });
         sock_release(cx, sock);
         t.ret(f.PTR_ERR());
         return f;
@@ -489,7 +488,7 @@ int sock_map_fd(context<K>& cx, socket& sock, int flags)
     SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return trace::decode_open_flags<abi>(flags); });
     const int fd = get_unused_fd_flags(cx, flags);
     if (fd < 0) {
-        SOCKMODEL_TRACE_NOTE(cx, "sock_map_fd", [] { return std::string("no fd: sock_release(sock)"); });
+        SOCKMODEL_TRACE_NOTE(cx, "sock_map_fd", [] { return kstring("no fd: sock_release(sock)"); });
         sock_release(cx, sock);
         return t.ret(fd);
     }
@@ -498,7 +497,7 @@ int sock_map_fd(context<K>& cx, socket& sock, int flags)
         fd_install(cx, fd, newfile.ptr);
         return t.ret(fd);
     }
-    SOCKMODEL_TRACE_NOTE(cx, "sock_map_fd", [] { return std::string("no file: put_unused_fd(fd) (sock_alloc_file released the socket)"); });
+    SOCKMODEL_TRACE_NOTE(cx, "sock_map_fd", [] { return kstring("no file: put_unused_fd(fd) (sock_alloc_file released the socket)"); });
     put_unused_fd(cx, fd);
     return t.ret(newfile.PTR_ERR());
 }
@@ -587,17 +586,17 @@ int __sys_socketpair(context<K>& cx, int family, int type, int protocol, int* us
     // `out`, then the exception goes on.
     try {
         if (err) {
-            SOCKMODEL_TRACE_NOTE(cx, "__sys_socketpair", [] { return std::string("put_user(usockvec) faulted: goto out"); });
+            SOCKMODEL_TRACE_NOTE(cx, "__sys_socketpair", [] { return kstring("put_user(usockvec) faulted: goto out"); });
         } else if ((err = sock_create(cx, family, type, protocol, &sock1)) < 0) {
-            SOCKMODEL_TRACE_NOTE(cx, "__sys_socketpair", [] { return std::string("first sock_create failed: goto out"); });
+            SOCKMODEL_TRACE_NOTE(cx, "__sys_socketpair", [] { return kstring("first sock_create failed: goto out"); });
         } else if ((err = sock_create(cx, family, type, protocol, &sock2)) < 0) {
-            SOCKMODEL_TRACE_NOTE(cx, "__sys_socketpair", [] { return std::string("second sock_create failed: release the first, goto out"); });
+            SOCKMODEL_TRACE_NOTE(cx, "__sys_socketpair", [] { return kstring("second sock_create failed: release the first, goto out"); });
             sock_release(cx, *sock1);
         } else if ((err = security_socket_socketpair(cx, *sock1, *sock2)) != 0) {
             sock_release(cx, *sock2);
             sock_release(cx, *sock1);
         } else if ((err = sock_ops_socketpair(cx, *sock1, *sock2)) < 0) {
-            SOCKMODEL_TRACE_NOTE(cx, "__sys_socketpair", [&] { return std::string(sock1->ops->name) + "->socketpair failed: release both, goto out"; });
+            SOCKMODEL_TRACE_NOTE(cx, "__sys_socketpair", [&] { return kstring(sock1->ops->name) + "->socketpair failed: release both, goto out"; });
             sock_release(cx, *sock2);
             sock_release(cx, *sock1);
         } else if (err_ptr<file> f1 = sock_alloc_file(cx, *sock1, flags, nullptr); f1.IS_ERR()) {
@@ -608,7 +607,7 @@ int __sys_socketpair(context<K>& cx, int family, int type, int protocol, int* us
             // sock_alloc_file released sock2 itself; sock1 goes with its file.
             err = f2.PTR_ERR();
             newfile1 = f1.ptr;
-            SOCKMODEL_TRACE_NOTE(cx, "__sys_socketpair", [] { return std::string("fput(newfile1): __fput runs from task_work on return to user space"); });
+            SOCKMODEL_TRACE_NOTE(cx, "__sys_socketpair", [] { return kstring("fput(newfile1): __fput runs from task_work on return to user space"); });
         } else {
             // audit_fd_pair(fd1, fd2): nothing without an audit context.
             fd_install(cx, fd1, f1.ptr);

@@ -26,7 +26,7 @@
 //
 // Programming errors are reported, never undefined: adding a hook that is
 // already added, or removing one that is not added to this kernel (removed
-// twice, or never added), throws std::logic_error; destroying a hook that is
+// twice, or never added), throws sockmodel::bug_error; destroying a hook that is
 // still added prints what happened and aborts (the kernel would BUG() on a
 // freed hook still on its list). Destroying the kernel first is fine: its
 // lists let go of every hook still on them.
@@ -34,6 +34,7 @@
 
 #include <sockmodel/kernel/context.hpp>
 #include <sockmodel/kernel/cred.hpp>
+#include <sockmodel/lib/kstring.hpp>
 #include <sockmodel/linux/net.hpp>
 #include <sockmodel/lock/atomic.hpp>
 #include <sockmodel/lock/percpu.hpp>
@@ -46,8 +47,6 @@
 #include <cstdlib>
 #include <functional>
 #include <memory>
-#include <stdexcept>
-#include <string>
 #include <string_view>
 #include <vector>
 
@@ -144,7 +143,7 @@ public:
     {
         auto g = guard(L{}, mutex_);
         if (h.added())
-            throw std::logic_error("security_add_hooks: LSM hook \"" + std::string(h.name()) +
+            throw bug_error("security_add_hooks: LSM hook \"" + kstring(h.name()) +
                                    "\" is already added: remove it first");
         const array* old = cur_;
         auto next = std::make_unique<array>();
@@ -162,7 +161,7 @@ public:
         auto g = guard(L{}, mutex_);
         const array* old = cur_;
         if (h.head_ != this || !old)
-            throw std::logic_error("security_hooks.remove: LSM hook \"" + std::string(h.name()) +
+            throw bug_error("security_hooks.remove: LSM hook \"" + kstring(h.name()) +
                                    "\" is not added to this kernel (removed twice, or never added)");
         std::unique_ptr<array> next;
         if (old->hooks.size() > 1) {

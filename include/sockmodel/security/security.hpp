@@ -15,7 +15,7 @@
 #include <sockmodel/trace/trace.hpp>
 #include <sockmodel/uapi/errno.hpp>
 
-#include <string>
+#include <sockmodel/lib/kstring.hpp>
 #include <string_view>
 #include <tuple>
 
@@ -86,9 +86,9 @@ constexpr int lsm_first_nonzero(Chain& chain, Hook&& hook)
     }, chain.modules);
 }
 
-inline std::string lsm_answer(std::string_view name, int rc)
+inline kstring lsm_answer(std::string_view name, int rc)
 {
-    return std::string(name) + ": " + (rc ? std::string(errno_name(rc)) : std::string("allow"));
+    return kstring(name) + ": " + (rc ? kstring(errno_name(rc)) : kstring("allow"));
 }
 
 // call_int_hook over the run-time list of one hook (security/hooks.hpp).
@@ -101,7 +101,7 @@ int security_socket_create(context<K>& cx, int family, int type, int protocol, i
     using abi = typename K::abi;
     auto t = trace::enter(cx, "security_socket_create");
     SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] {
-        return trace::decode_socket_args<abi, typename K::families>(family, type, protocol) + ", kern=" + std::to_string(kern);
+        return trace::decode_socket_args<abi, typename K::families>(family, type, protocol) + ", kern=" + to_kstring(kern);
     });
     if (should_fail<&fault_point::security_socket_create>(cx))
         return t.ret(fault_point::security_socket_create.err);
@@ -124,7 +124,7 @@ int security_socket_post_create(context<K>& cx, socket& sock, int family, int ty
     using abi = typename K::abi;
     auto t = trace::enter(cx, "security_socket_post_create");
     SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] {
-        return trace::decode_socket_args<abi, typename K::families>(family, type, protocol) + ", kern=" + std::to_string(kern);
+        return trace::decode_socket_args<abi, typename K::families>(family, type, protocol) + ", kern=" + to_kstring(kern);
     });
     if (should_fail<&fault_point::security_socket_post_create>(cx))
         return t.ret(fault_point::security_socket_post_create.err);
@@ -152,7 +152,7 @@ int security_socket_socketpair(context<K>& cx, socket& socka, socket& sockb)
         if constexpr (requires { m.socket_socketpair(c, &socka, &sockb); }) {
             const int rc = m.socket_socketpair(c, &socka, &sockb);
             SOCKMODEL_TRACE_NOTE(cx, "security_socket_socketpair", [&] {
-                return std::string(m.name) + ": " + (rc ? std::string(errno_name(rc)) : std::string("allow"));
+                return kstring(m.name) + ": " + (rc ? kstring(errno_name(rc)) : kstring("allow"));
             });
             return rc;
         } else {

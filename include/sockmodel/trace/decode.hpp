@@ -3,18 +3,17 @@
 #pragma once
 
 #include <sockmodel/arch/abi.hpp>
+#include <sockmodel/lib/kstring.hpp>
 #include <sockmodel/linux/socket.hpp>
 
 #include <bit>
 #include <cstdio>
-#include <optional>
 #include <span>
-#include <string>
 #include <string_view>
 
 namespace sockmodel::trace {
 
-inline std::string hex(long v)
+inline kstring hex(long v)
 {
     char buf[32];
     if (v < 0)
@@ -24,7 +23,7 @@ inline std::string hex(long v)
     return buf;
 }
 
-inline std::string decode_family(int family)
+inline kstring decode_family(int family)
 {
     if (family >= 0 && family < family_names_count)
         return family_names[family];
@@ -46,12 +45,16 @@ constexpr std::string_view name_of(std::span<const name_value> table, int value)
     return {};
 }
 
-constexpr std::optional<int> value_of(std::span<const name_value> table, std::string_view name)
+// The value of `name` in the table: true and *value set, or false. (A tool
+// that parses names has trace::value_of in <sockmodel/trace/render.hpp>.)
+constexpr bool lookup_value(std::span<const name_value> table, std::string_view name, int* value)
 {
     for (const auto& e : table)
-        if (e.name == name)
-            return e.value;
-    return std::nullopt;
+        if (e.name == name) {
+            *value = e.value;
+            return true;
+        }
+    return false;
 }
 
 template <arch::socket_abi A>
@@ -83,7 +86,7 @@ constexpr std::string_view sock_type_name(int base)
 }
 
 template <arch::socket_abi A>
-std::string decode_type(int type)
+kstring decode_type(int type)
 {
     // As strace prints it: a named base type, then "|" and the rest as flags;
     // an unnamed base type leaves the whole value to the flags. The flags are
@@ -92,7 +95,7 @@ std::string decode_type(int type)
     // A negative type is its 32-bit pattern: -1 prints as
     // SOCK_CLOEXEC|SOCK_NONBLOCK|0xfff7f7ff (strace 6.1 on this host).
     const auto u = static_cast<unsigned>(type);
-    std::string out;
+    kstring out;
     unsigned rest = u;
     if (const std::string_view name = sock_type_name<A>(type & A::sock_type_mask); !name.empty()) {
         out = name;
@@ -123,33 +126,33 @@ std::string decode_type(int type)
 // protocol_name(int), e.g. "IPPROTO_TCP", "NETLINK_ROUTE", "htons(ETH_P_ALL)"),
 // or the number. List: the configured families, a family_list<F...>.
 template <template <class...> class List, class... F>
-std::string decode_protocol_in(const List<F...>*, int family, int protocol)
+kstring decode_protocol_in(const List<F...>*, int family, int protocol)
 {
-    std::string name;
+    kstring name;
     (void)((F::family == family && [&] {
                 if constexpr (requires { F::protocol_name(protocol); })
-                    name = std::string(F::protocol_name(protocol));
+                    name = kstring(F::protocol_name(protocol));
                 return true;
             }()) ||
            ...);
-    return name.empty() ? std::to_string(protocol) : name;
+    return name.empty() ? to_kstring(protocol) : name;
 }
 template <class Families>
-std::string decode_protocol(int family, int protocol)
+kstring decode_protocol(int family, int protocol)
 {
     return decode_protocol_in(static_cast<const Families*>(nullptr), family, protocol);
 }
 
 template <arch::socket_abi A, class Families>
-std::string decode_socket_args(int family, int type, int protocol)
+kstring decode_socket_args(int family, int type, int protocol)
 {
     return decode_family(family) + ", " + decode_type<A>(type) + ", " + decode_protocol<Families>(family, protocol);
 }
 
 template <arch::socket_abi A>
-std::string decode_open_flags(int flags)
+kstring decode_open_flags(int flags)
 {
-    std::string out;
+    kstring out;
     auto add = [&](std::string_view s) {
         if (!out.empty())
             out += '|';
@@ -164,7 +167,7 @@ std::string decode_open_flags(int flags)
     const int rest = flags & ~(3 | A::o_nonblock | A::o_cloexec);
     if (rest)
         add(hex(rest));
-    return out.empty() ? std::string("0") : out;
+    return out.empty() ? kstring("0") : out;
 }
 
 }  // namespace sockmodel::trace

@@ -10,15 +10,25 @@
 // came (a trace cut short) renders as "(no return)".
 #pragma once
 
+#include <sockmodel/trace/decode.hpp>
 #include <sockmodel/trace/trace.hpp>
 #include <sockmodel/uapi/errno.hpp>
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace sockmodel::trace {
+
+// The value a name stands for in one of decode.hpp's tables, for tools that
+// parse names (sockmodel-trace's arguments); std::nullopt for an unknown one.
+constexpr std::optional<int> value_of(std::span<const name_value> table, std::string_view name)
+{
+    int v = 0;
+    return lookup_value(table, name, &v) ? std::optional<int>(v) : std::nullopt;
+}
 
 namespace detail {
 

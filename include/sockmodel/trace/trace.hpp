@@ -19,10 +19,10 @@
 // whether tracing is on.
 #pragma once
 
+#include <sockmodel/lib/kstring.hpp>
 #include <sockmodel/uapi/errno.hpp>
 
 #include <cstddef>
-#include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -36,7 +36,7 @@ struct event {
     kind what;
     int depth;               // nesting: 0 for the syscall itself
     std::string_view fn;     // the kernel function this belongs to
-    std::string text;        // enter: decoded arguments; note: the decision
+    kstring text;        // enter: decoded arguments; note: the decision
     long ret = 0;            // exit: the return value (-errno on failure)
     bool has_ret = false;    // exit of a void function has none
     bool is_pointer = false; // exit of a function returning a pointer (NULL or not)
@@ -99,7 +99,7 @@ public:
     template <class Describe>
     void describe(Describe&& d)
     {
-        r_->events[enter_].text = std::string(std::forward<Describe>(d)());
+        r_->events[enter_].text = kstring(std::forward<Describe>(d)());
     }
 
     template <class T>
@@ -134,7 +134,7 @@ auto enter(Cx& cx, std::string_view fn, Describe&& describe)
 {
     if constexpr (enabled<std::remove_cvref_t<decltype(cx.k.tracer)>>) {
         auto& r = cx.k.tracer;
-        r.events.push_back({kind::enter, r.depth, fn, std::string(std::forward<Describe>(describe)())});
+        r.events.push_back({kind::enter, r.depth, fn, kstring(std::forward<Describe>(describe)())});
         ++r.depth;
         return scope<true>(&r, fn);
     } else {
@@ -145,7 +145,7 @@ auto enter(Cx& cx, std::string_view fn, Describe&& describe)
 template <class Cx>
 auto enter(Cx& cx, std::string_view fn)
 {
-    return enter(cx, fn, [] { return std::string(); });
+    return enter(cx, fn, [] { return kstring(); });
 }
 
 template <class Cx, class Describe>
@@ -153,7 +153,7 @@ void note(Cx& cx, std::string_view fn, Describe&& describe)
 {
     if constexpr (enabled<std::remove_cvref_t<decltype(cx.k.tracer)>>) {
         auto& r = cx.k.tracer;
-        r.events.push_back({kind::note, r.depth, fn, std::string(std::forward<Describe>(describe)())});
+        r.events.push_back({kind::note, r.depth, fn, kstring(std::forward<Describe>(describe)())});
     }
 }
 

@@ -8,17 +8,17 @@
 #include <sockmodel/fs/inode.hpp>
 #include <sockmodel/kernel/context.hpp>
 #include <sockmodel/kernel/module.hpp>
+#include <sockmodel/lib/kstring.hpp>
+#include <sockmodel/lib/ptr_index.hpp>
+#include <sockmodel/linux/socket.hpp>
 #include <sockmodel/lock/atomic.hpp>
 #include <sockmodel/lock/percpu.hpp>
 #include <sockmodel/lock/spinlock.hpp>
-#include <sockmodel/lib/ptr_index.hpp>
 #include <sockmodel/mm/slab.hpp>
 #include <sockmodel/net/net_namespace.hpp>
 #include <sockmodel/net/sock.hpp>
 #include <sockmodel/trace/trace.hpp>
 #include <sockmodel/uapi/errno.hpp>
-
-#include <sockmodel/linux/socket.hpp>
 #include <sockmodel/uapi/in.hpp>
 
 #include <array>
@@ -26,8 +26,6 @@
 #include <cstring>
 #include <vector>
 #include <span>
-#include <stdexcept>
-#include <string>
 
 namespace sockmodel {
 
@@ -51,7 +49,7 @@ struct proto_state {
 // storage of PROTO_INUSE_NR entries (assign_proto_idx's limit) that is never
 // reallocated: under lock::smp readers take no lock while proto_register adds
 // one under proto_list_mutex.
-template <class L, bug_policy OnBug = bug_policy::throw_logic_error>
+template <class L, bug_policy OnBug = bug_policy::throw_error>
 class proto_list {
 public:
     static constexpr int capacity = net::proto_inuse_nr;  // PROTO_INUSE_NR
@@ -132,7 +130,7 @@ public:
 private:
     [[noreturn, gnu::cold, gnu::noinline]] static void unregistered(const proto& prot)
     {
-        kernel_bug<OnBug>("sk_alloc on proto \"" + std::string(prot.name) +
+        kernel_bug<OnBug>("sk_alloc on proto \"" + kstring(prot.name) +
                           "\", which was never proto_register()ed (name it in the family's protocol table)");
     }
 
@@ -164,7 +162,7 @@ template <class K>
 sock* sk_prot_alloc(context<K>& cx, const proto& prot)
 {
     auto t = trace::enter(cx, "sk_prot_alloc");
-    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return std::string(prot.name); });
+    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return kstring(prot.name); });
     proto_state& ps = cx.k.protos.get(cx, prot);
     const unsigned cache = pcpu_cache::proto_base + static_cast<unsigned>(ps.inuse_idx);
     void* mem = should_fail<&fault_point::sk_prot_alloc>(cx) ? nullptr : kmem_cache_alloc(cx, cache, ps.slab);
@@ -173,8 +171,8 @@ sock* sk_prot_alloc(context<K>& cx, const proto& prot)
     sock* sk = prot.obj.construct(mem);
     sk->sk_prot_state = &ps;
     if (should_fail<&fault_point::prot_module_get>(cx) || !try_module_get(cx.k, prot.owner)) {
-        SOCKMODEL_TRACE_NOTE(cx, "sk_prot_alloc", [] { return std::string("try_module_get(prot->owner) failed"); });
-        SOCKMODEL_TRACE_NOTE(cx, "sk_prot_alloc", [] { return std::string("goto out_free: sk_prot_clear/kmem_cache_free the sock"); });
+        SOCKMODEL_TRACE_NOTE(cx, "sk_prot_alloc", [] { return kstring("try_module_get(prot->owner) failed"); });
+        SOCKMODEL_TRACE_NOTE(cx, "sk_prot_alloc", [] { return kstring("goto out_free: sk_prot_clear/kmem_cache_free the sock"); });
         prot.obj.destroy(sk);
         kmem_cache_free(cx, cache, ps.slab, mem);
         return t.ret_ptr(static_cast<sock*>(nullptr));
@@ -187,7 +185,7 @@ template <class K>
 void sk_prot_free(context<K>& cx, sock& sk)
 {
     auto t = trace::enter(cx, "sk_prot_free");
-    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return std::string(sk.sk_prot_creator->name); });
+    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return kstring(sk.sk_prot_creator->name); });
     const proto& prot = *sk.sk_prot_creator;
     proto_state& ps = *sk.sk_prot_state;
     prot.obj.destroy(&sk);
@@ -199,7 +197,7 @@ template <class K>
 inline sock* sk_alloc(context<K>& cx, net& n, int family, const proto& prot, int kern)
 {
     auto t = trace::enter(cx, "sk_alloc");
-    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return std::string(prot.name); });
+    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return kstring(prot.name); });
     sock* sk = sk_prot_alloc(cx, prot);
     if (!sk)
         return t.ret_ptr(sk);
@@ -261,7 +259,7 @@ void __sk_free(context<K>& cx, sock& sk)
     if (sk.sk_net_refcnt)
         sock_net_count(cx, *sk.sk_net, pcpu_net::sock_inuse, -1);
     if (sk.flag(sock_flag::rcu_free))
-        SOCKMODEL_TRACE_NOTE(cx, "__sk_free", [] { return std::string("SOCK_RCU_FREE: destruct after an RCU grace period"); });
+        SOCKMODEL_TRACE_NOTE(cx, "__sk_free", [] { return kstring("SOCK_RCU_FREE: destruct after an RCU grace period"); });
     __sk_destruct(cx, sk);
 }
 
@@ -308,7 +306,7 @@ inline void sock_orphan(sock& sk)
 template <class K>
 void sk_prot_no_close(context<K>&, sock& sk, long)
 {
-    kernel_bug<K>("sk_prot->close called on proto \"" + std::string(sk.sk_prot->name) +
+    kernel_bug<K>("sk_prot->close called on proto \"" + kstring(sk.sk_prot->name) +
                   "\", whose kernel table has no close (its family's release never calls it)");
 }
 

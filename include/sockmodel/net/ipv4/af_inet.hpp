@@ -3,8 +3,9 @@
 #pragma once
 
 #include <sockmodel/kernel/context.hpp>
-#include <sockmodel/linux/err.hpp>
 #include <sockmodel/kernel/cred.hpp>
+#include <sockmodel/lib/kstring.hpp>
+#include <sockmodel/linux/err.hpp>
 #include <sockmodel/linux/socket.hpp>
 #include <sockmodel/net/core/sock.hpp>
 #include <sockmodel/net/family.hpp>
@@ -20,8 +21,6 @@
 #include <sockmodel/uapi/in.hpp>
 
 #include <array>
-#include <stdexcept>
-#include <string>
 
 namespace sockmodel {
 
@@ -209,10 +208,10 @@ struct inet_protosw_family {
     enum step : int { protocol_range = 1, lookup, raw_capability, chosen };
 
     template <class K>
-    static std::string describe(int type, int protocol, int kern)
+    static kstring describe(int type, int protocol, int kern)
     {
         return trace::decode_type<typename K::abi>(type) + ", " + trace::decode_protocol<family_list<inet_protosw_family>>(Family, protocol) +
-               ", kern=" + std::to_string(kern);
+               ", kern=" + to_kstring(kern);
     }
 
     // Every decision the create function makes before it allocates, in its order.
@@ -240,25 +239,25 @@ struct inet_protosw_family {
     {
         using abi = typename K::abi;
         if (c.step == protocol_range) {
-            SOCKMODEL_TRACE_NOTE(cx, Names::create, [] { return std::string("protocol outside 0..IPPROTO_MAX-1"); });
+            SOCKMODEL_TRACE_NOTE(cx, Names::create, [] { return kstring("protocol outside 0..IPPROTO_MAX-1"); });
             return;
         }
         if (c.step == lookup) {
             SOCKMODEL_TRACE_NOTE(cx, Names::create, [&] {
-                return std::string(Names::table) + "[" + trace::decode_type<abi>(type) + "]: " +
-                       (c.err == -ESOCKTNOSUPPORT ? "empty list" : "no entry for protocol " + std::to_string(protocol)) +
+                return kstring(Names::table) + "[" + trace::decode_type<abi>(type) + "]: " +
+                       (c.err == -ESOCKTNOSUPPORT ? "empty list" : "no entry for protocol " + to_kstring(protocol)) +
                        "; request_module finds no module";
             });
             return;
         }
         SOCKMODEL_TRACE_NOTE(cx, Names::create, [&] {
-            return std::string(Names::table) + "[" + trace::decode_type<abi>(type) + "]: " + std::string(c.prot->name) +
+            return kstring(Names::table) + "[" + trace::decode_type<abi>(type) + "]: " + kstring(c.prot->name) +
                    " (" + trace::decode_protocol<family_list<inet_protosw_family>>(Family, c.protocol) + ")";
         });
         if (c.step == raw_capability) {
-            SOCKMODEL_TRACE_NOTE(cx, Names::create, [] { return std::string(Names::raw_denied); });
+            SOCKMODEL_TRACE_NOTE(cx, Names::create, [] { return kstring(Names::raw_denied); });
         } else if (type == abi::sock_raw) {
-            SOCKMODEL_TRACE_NOTE(cx, Names::create, [] { return std::string(Names::raw_allowed); });
+            SOCKMODEL_TRACE_NOTE(cx, Names::create, [] { return kstring(Names::raw_allowed); });
         }
     }
 
@@ -337,9 +336,9 @@ struct inet_family_t : inet_protosw_family<af_inet, inet_names, Table> {
 
         const int err = base::hash_and_init(cx, *sk);
         if (err) {
-            SOCKMODEL_TRACE_NOTE(cx, "inet_create", [] { return std::string("goto out_sk_release"); });
+            SOCKMODEL_TRACE_NOTE(cx, "inet_create", [] { return kstring("goto out_sk_release"); });
             SOCKMODEL_TRACE_NOTE(cx, "inet_create", [] {
-                return std::string("out_sk_release: sk_common_release(sk); sock->sk = NULL; goto out");
+                return kstring("out_sk_release: sk_common_release(sk); sock->sk = NULL; goto out");
             });
             sk_common_release(cx, *sk);
             sock.sk = nullptr;

@@ -38,14 +38,14 @@ int ping_init_sock(context<K>& cx, sock& sk)
     SOCKMODEL_TRACE_NOTE(cx, "ping_init_sock", [&] {
         const auto& r = sk.sk_net->sysctl.ping_group_range;
         const cred& c = cx.current.cred;
-        const std::string range = "ping_group_range " + std::to_string(r.low) + " " + std::to_string(r.high);
+        const kstring range = "ping_group_range " + to_kstring(r.low) + " " + to_kstring(r.high);
         if (!err && r.low <= c.egid && c.egid <= r.high)
-            return "egid " + std::to_string(c.egid) + " inside " + range;
+            return "egid " + to_kstring(c.egid) + " inside " + range;
         if (!err)
             for (kgid_t g : c.group_info)
                 if (r.low <= g && g <= r.high)
-                    return "supplementary group " + std::to_string(g) + " inside " + range;
-        return "neither egid " + std::to_string(c.egid) + " nor a supplementary group inside " + range;
+                    return "supplementary group " + to_kstring(g) + " inside " + range;
+        return "neither egid " + to_kstring(c.egid) + " nor a supplementary group inside " + range;
     });
     return t.ret(err);
 }

@@ -18,7 +18,7 @@ template <class K>
 int raw_hash_sk(context<K>& cx, sock& sk)
 {
     auto t = trace::enter(cx, "raw_hash_sk");
-    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return "inet_num=" + std::to_string(inet_sk(sk).inet_num); });
+    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return "inet_num=" + to_kstring(inet_sk(sk).inet_num); });
     static_cast<raw_sock&>(sk).hashed = true;
     sock_hold(cx, sk);
     sk.set_flag(sock_flag::rcu_free);

@@ -47,12 +47,12 @@ template <class K>
 void tcp_close(context<K>& cx, sock& sk, long timeout)
 {
     auto t = trace::enter(cx, "tcp_close");
-    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return "timeout=" + std::to_string(timeout); });
+    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return "timeout=" + to_kstring(timeout); });
     const bool never_connected = sk.sk_state == tcp_close_state;
     sock_hold(cx, sk);
     sock_orphan(sk);
     if (never_connected) {
-        SOCKMODEL_TRACE_NOTE(cx, "tcp_close", [] { return std::string("TCP_CLOSE: adjudge_to_death"); });
+        SOCKMODEL_TRACE_NOTE(cx, "tcp_close", [] { return kstring("TCP_CLOSE: adjudge_to_death"); });
         inet_csk_destroy_sock(cx, sk);
     }
     sock_put(cx, sk);

@@ -9,6 +9,7 @@
 
 #include <sockmodel/kernel/context.hpp>
 #include <sockmodel/kernel/cred.hpp>
+#include <sockmodel/lib/kstring.hpp>
 #include <sockmodel/linux/ipv6.hpp>
 #include <sockmodel/linux/socket.hpp>
 #include <sockmodel/net/core/sock.hpp>
@@ -26,8 +27,6 @@
 #include <sockmodel/uapi/in.hpp>
 
 #include <array>
-#include <string>
-
 
 namespace sockmodel {
 
@@ -211,7 +210,7 @@ struct inet6_family_t : inet_protosw_family<af_inet6, inet6_names, Table> {
 
         const int err = base::hash_and_init(cx, *sk);
         if (err) {
-            SOCKMODEL_TRACE_NOTE(cx, "inet6_create", [] { return std::string("sk_common_release; goto out"); });
+            SOCKMODEL_TRACE_NOTE(cx, "inet6_create", [] { return kstring("sk_common_release; goto out"); });
             sk_common_release(cx, *sk);
             sock.sk = nullptr;
         }

@@ -6,7 +6,9 @@
 #pragma once
 
 #include <sockmodel/kernel/context.hpp>
+#include <sockmodel/lib/kstring.hpp>
 #include <sockmodel/linux/socket.hpp>
+#include <sockmodel/lock/spinlock.hpp>
 #include <sockmodel/net/core/sock.hpp>
 #include <sockmodel/net/family.hpp>
 #include <sockmodel/trace/decode.hpp>
@@ -14,10 +16,6 @@
 
 #include <array>
 #include <cstdint>
-#include <iterator>
-#include <sockmodel/lock/spinlock.hpp>
-#include <string>
-
 
 namespace sockmodel {
 
@@ -110,7 +108,7 @@ int netlink_release(context<K>& cx, socket& sock)
     sock.sk = nullptr;
     module_put(cx.k, nlk.mod);
     sock_prot_inuse_add(cx, *sk->sk_net, *sk, -1);
-    SOCKMODEL_TRACE_NOTE(cx, "netlink_release", [] { return std::string("call_rcu(deferred_put_nlk_sk)"); });
+    SOCKMODEL_TRACE_NOTE(cx, "netlink_release", [] { return kstring("call_rcu(deferred_put_nlk_sk)"); });
     sock_put(cx, *sk);
     return t.ret(0);
 }
@@ -159,7 +157,7 @@ template <class K>
 int __netlink_create(context<K>& cx, net& n, socket& sock, const proto& prot, int protocol, int kern)
 {
     auto t = trace::enter(cx, "__netlink_create");
-    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return std::to_string(protocol); });
+    SOCKMODEL_TRACE_DESCRIBE(cx, t, [&] { return to_kstring(protocol); });
     sock.ops = &netlink_ops<K>;
     struct sock* sk = sk_alloc(cx, n, af_netlink, prot, kern);
     if (!sk)
@@ -251,10 +249,10 @@ struct netlink_family_t {
     enum step : int { bad_type = 1, protocol_range, not_registered, chosen };
 
     template <class K>
-    static std::string describe(int type, int protocol, int kern)
+    static kstring describe(int type, int protocol, int kern)
     {
         return trace::decode_type<typename K::abi>(type) + ", " + trace::decode_protocol<family_list<netlink_family_t>>(af_netlink, protocol) +
-               ", kern=" + std::to_string(kern);
+               ", kern=" + to_kstring(kern);
     }
 
     // netlink_create's checks: the type, the protocol's range, then whether
@@ -278,10 +276,10 @@ struct netlink_family_t {
     static void explain(context<K>& cx, const create_choice& c, int, int protocol)
     {
         if (c.step == protocol_range) {
-            SOCKMODEL_TRACE_NOTE(cx, "netlink_create", [] { return std::string("protocol outside 0..MAX_LINKS-1"); });
+            SOCKMODEL_TRACE_NOTE(cx, "netlink_create", [] { return kstring("protocol outside 0..MAX_LINKS-1"); });
         } else if (c.step == not_registered) {
             SOCKMODEL_TRACE_NOTE(cx, "netlink_create", [&] {
-                return "nl_table[" + std::to_string(protocol) + "] not registered; request_module finds no module";
+                return "nl_table[" + to_kstring(protocol) + "] not registered; request_module finds no module";
             });
         }
     }
@@ -294,7 +292,7 @@ struct netlink_family_t {
         if (should_fail<&fault_point::netlink_module_get>(cx) || !try_module_get(cx.k, mod))
             return -EPROTONOSUPPORT;
         if (int err = __netlink_create(cx, n, sock, *c.prot, c.protocol, kern)) {
-            SOCKMODEL_TRACE_NOTE(cx, "netlink_create", [] { return std::string("module_put(module); goto out"); });
+            SOCKMODEL_TRACE_NOTE(cx, "netlink_create", [] { return kstring("module_put(module); goto out"); });
             module_put(cx.k, mod);
             return err;
         }

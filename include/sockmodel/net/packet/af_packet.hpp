@@ -6,7 +6,9 @@
 
 #include <sockmodel/kernel/context.hpp>
 #include <sockmodel/kernel/cred.hpp>
+#include <sockmodel/lib/kstring.hpp>
 #include <sockmodel/linux/socket.hpp>
+#include <sockmodel/lock/spinlock.hpp>
 #include <sockmodel/net/core/sock.hpp>
 #include <sockmodel/net/family.hpp>
 #include <sockmodel/trace/decode.hpp>
@@ -14,9 +16,6 @@
 
 #include <array>
 #include <bit>
-#include <sockmodel/lock/spinlock.hpp>
-#include <string>
-
 
 namespace sockmodel {
 
@@ -176,7 +175,7 @@ struct packet_family {
     static constexpr const module* owner = &packet_module;
     // The names sockmodel-trace and the notes print for a protocol number: a
     // protocol is an ethertype in network order (htons(ETH_P_ALL)).
-    static std::string protocol_name(int protocol)
+    static kstring protocol_name(int protocol)
     {
         if (protocol < 0 || protocol > 0xffff)
             return {};
@@ -185,7 +184,7 @@ struct packet_family {
                                    ? static_cast<int>(((be & 0xffU) << 8) | (be >> 8))
                                    : protocol;
         const std::string_view name = trace::name_of(ethertype_names, host_order);
-        return name.empty() ? std::string() : "htons(" + std::string(name) + ")";
+        return name.empty() ? kstring() : "htons(" + kstring(name) + ")";
     }
     static constexpr std::string_view create_name = "packet_create";
 
@@ -203,10 +202,10 @@ struct packet_family {
     enum step : int { capability_check = 1, bad_type, chosen };
 
     template <class K>
-    static std::string describe(int type, int protocol, int kern)
+    static kstring describe(int type, int protocol, int kern)
     {
         return trace::decode_type<typename K::abi>(type) + ", " + trace::decode_protocol<family_list<packet_family>>(af_packet, protocol) +
-               ", kern=" + std::to_string(kern);
+               ", kern=" + to_kstring(kern);
     }
 
     // packet_create's checks: CAP_NET_RAW over net->user_ns first (no kern
@@ -231,13 +230,13 @@ struct packet_family {
     static void explain(context<K>& cx, const create_choice& c, int, int)
     {
         if (c.step == capability_check) {
-            SOCKMODEL_TRACE_NOTE(cx, "packet_create", [] { return std::string("no CAP_NET_RAW over net->user_ns"); });
+            SOCKMODEL_TRACE_NOTE(cx, "packet_create", [] { return kstring("no CAP_NET_RAW over net->user_ns"); });
             return;
         }
         if (c.err)
             return;
         SOCKMODEL_TRACE_NOTE(cx, "packet_create", [&] {
-            return "sock->ops = &" + std::string(c.ops->name) + "; po->num = " +
+            return "sock->ops = &" + kstring(c.ops->name) + "; po->num = " +
                    trace::hex(static_cast<long>(c.data)) + (c.data ? "" : " (no receive hook yet)");
         });
     }
@@ -254,7 +253,7 @@ struct packet_family {
         // packet_alloc_pending: the per-CPU counters themselves are not modelled;
         // since 6.12 it runs before sock_init_data, and its failure frees the sk.
         if (should_fail<&fault_point::packet_alloc_pending>(cx)) {
-            SOCKMODEL_TRACE_NOTE(cx, "packet_create", [] { return std::string("goto out_sk_free: sk_free(sk)"); });
+            SOCKMODEL_TRACE_NOTE(cx, "packet_create", [] { return kstring("goto out_sk_free: sk_free(sk)"); });
             sk_free(cx, *sk);
             return fault_point::packet_alloc_pending.err;
         }

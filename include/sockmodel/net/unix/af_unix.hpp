@@ -2,6 +2,7 @@
 #pragma once
 
 #include <sockmodel/fs/file_table.hpp>
+#include <sockmodel/lib/kstring.hpp>
 #include <sockmodel/linux/socket.hpp>
 #include <sockmodel/net/core/sock.hpp>
 #include <sockmodel/net/family.hpp>
@@ -9,8 +10,6 @@
 #include <sockmodel/trace/trace.hpp>
 
 #include <array>
-#include <memory>
-#include <string>
 
 namespace sockmodel {
 
@@ -62,7 +61,7 @@ void unix_release_sock(context<K>& cx, sock& sk)
     sk.sk_state = tcp_close_state;
     sock_orphan(sk);
     if (sock* skpair = unix_sk(sk).peer) {
-        SOCKMODEL_TRACE_NOTE(cx, "unix_release_sock", [] { return std::string("sock_put(unix_peer(sk))"); });
+        SOCKMODEL_TRACE_NOTE(cx, "unix_release_sock", [] { return kstring("sock_put(unix_peer(sk))"); });
         unix_sk(sk).peer = nullptr;
         // The peer credentials go with the peer (the kernel's put_cred waits
         // for __sk_destruct; nothing reads them once the socket is released).
@@ -94,7 +93,7 @@ int unix_socketpair(context<K>& cx, socket& socka, socket& sockb)
     skb.sk_state = tcp_established_state;
     socka.state = SS_CONNECTED;
     sockb.state = SS_CONNECTED;
-    SOCKMODEL_TRACE_NOTE(cx, "unix_socketpair", [] { return std::string("unix_peer set both ways; TCP_ESTABLISHED, SS_CONNECTED"); });
+    SOCKMODEL_TRACE_NOTE(cx, "unix_socketpair", [] { return kstring("unix_peer set both ways; TCP_ESTABLISHED, SS_CONNECTED"); });
     return t.ret(0);
 }
 
@@ -226,14 +225,14 @@ sock* unix_create1(context<K>& cx, net& n, socket& sock, int kern, const proto& 
     atomic_long_t& nr_socks = cx.k.template family_state<unix_family>().unix_nr_socks;
     const long now = atomic_add_return(cx, nr_socks, 1L);
     if (should_fail<&fault_point::unix_nr_socks>(cx) || now > 2 * get_max_files(cx)) {
-        SOCKMODEL_TRACE_NOTE(cx, "unix_create1", [] { return std::string("goto err: atomic_long_dec(&unix_nr_socks)"); });
+        SOCKMODEL_TRACE_NOTE(cx, "unix_create1", [] { return kstring("goto err: atomic_long_dec(&unix_nr_socks)"); });
         atomic_dec(cx, nr_socks);
         *err = -ENFILE;
         return t.ret_ptr(static_cast<struct sock*>(nullptr));
     }
     struct sock* sk = sk_alloc(cx, n, af_unix, prot, kern);
     if (!sk) {
-        SOCKMODEL_TRACE_NOTE(cx, "unix_create1", [] { return std::string("goto err: atomic_long_dec(&unix_nr_socks)"); });
+        SOCKMODEL_TRACE_NOTE(cx, "unix_create1", [] { return kstring("goto err: atomic_long_dec(&unix_nr_socks)"); });
         atomic_dec(cx, nr_socks);
         *err = -ENOMEM;
         return t.ret_ptr(static_cast<struct sock*>(nullptr));
@@ -263,9 +262,9 @@ struct unix_family {
     enum step : int { bad_protocol = 1, bad_type, chosen };
 
     template <class K>
-    static std::string describe(int type, int protocol, int)
+    static kstring describe(int type, int protocol, int)
     {
-        return trace::decode_type<typename K::abi>(type) + ", " + std::to_string(protocol);
+        return trace::decode_type<typename K::abi>(type) + ", " + to_kstring(protocol);
     }
 
     // unix_create's decisions: protocol first, then the type switch.
@@ -288,8 +287,8 @@ struct unix_family {
         if (c.err)
             return;
         if (c.type != type)
-            SOCKMODEL_TRACE_NOTE(cx, "unix_create", [] { return std::string("SOCK_RAW becomes SOCK_DGRAM"); });
-        SOCKMODEL_TRACE_NOTE(cx, "unix_create", [&] { return "sock->ops = &" + std::string(c.ops->name); });
+            SOCKMODEL_TRACE_NOTE(cx, "unix_create", [] { return kstring("SOCK_RAW becomes SOCK_DGRAM"); });
+        SOCKMODEL_TRACE_NOTE(cx, "unix_create", [&] { return "sock->ops = &" + kstring(c.ops->name); });
     }
 
     template <class K>

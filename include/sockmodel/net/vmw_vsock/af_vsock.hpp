@@ -6,7 +6,9 @@
 #pragma once
 
 #include <sockmodel/kernel/context.hpp>
+#include <sockmodel/lib/kstring.hpp>
 #include <sockmodel/linux/socket.hpp>
+#include <sockmodel/lock/spinlock.hpp>
 #include <sockmodel/net/core/sock.hpp>
 #include <sockmodel/net/family.hpp>
 #include <sockmodel/trace/decode.hpp>
@@ -14,9 +16,6 @@
 
 #include <array>
 #include <cstdint>
-#include <sockmodel/lock/spinlock.hpp>
-#include <string>
-
 
 namespace sockmodel {
 
@@ -249,10 +248,10 @@ struct vsock_family {
     enum step : int { bad_protocol = 1, bad_type, chosen, no_dgram_transport };
 
     template <class K>
-    static std::string describe(int type, int protocol, int kern)
+    static kstring describe(int type, int protocol, int kern)
     {
-        return trace::decode_type<typename K::abi>(type) + ", " + std::to_string(protocol) + ", kern=" +
-               std::to_string(kern);
+        return trace::decode_type<typename K::abi>(type) + ", " + to_kstring(protocol) + ", kern=" +
+               to_kstring(kern);
     }
 
     // vsock_create's checks: the protocol (0 or PF_VSOCK) before the type.
@@ -281,7 +280,7 @@ struct vsock_family {
     {
         if (c.err)
             return;
-        SOCKMODEL_TRACE_NOTE(cx, "vsock_create", [&] { return "sock->ops = &" + std::string(c.ops->name); });
+        SOCKMODEL_TRACE_NOTE(cx, "vsock_create", [&] { return "sock->ops = &" + kstring(c.ops->name); });
     }
 
     template <class K>
@@ -296,7 +295,7 @@ struct vsock_family {
         if (sock.type == abi::sock_dgram) {
             // vsock_assign_transport: transport_dgram, or ENODEV.
             if (c.late_err) {
-                SOCKMODEL_TRACE_NOTE(cx, "vsock_create", [] { return std::string("vsock_assign_transport: no dgram transport"); });
+                SOCKMODEL_TRACE_NOTE(cx, "vsock_create", [] { return kstring("vsock_assign_transport: no dgram transport"); });
                 sock.sk = nullptr;
                 sock_put(cx, *sk);
                 return c.late_err;

@@ -3,6 +3,7 @@
 
 #include <sockmodel/kernel/context.hpp>
 #include <sockmodel/kernel/cred.hpp>
+#include <sockmodel/lib/kstring.hpp>
 #include <sockmodel/linux/socket.hpp>
 #include <sockmodel/net/core/sock.hpp>
 #include <sockmodel/net/family.hpp>
@@ -10,8 +11,6 @@
 #include <sockmodel/trace/trace.hpp>
 
 #include <array>
-#include <string>
-
 
 namespace sockmodel {
 
@@ -107,10 +106,10 @@ struct xsk_family {
     enum step : int { capability_check = 1, bad_type, bad_protocol, chosen };
 
     template <class K>
-    static std::string describe(int type, int protocol, int kern)
+    static kstring describe(int type, int protocol, int kern)
     {
-        return trace::decode_type<typename K::abi>(type) + ", " + std::to_string(protocol) + ", kern=" +
-               std::to_string(kern);
+        return trace::decode_type<typename K::abi>(type) + ", " + to_kstring(protocol) + ", kern=" +
+               to_kstring(kern);
     }
 
     // xsk_create's checks: CAP_NET_RAW over net->user_ns (no kern
@@ -133,7 +132,7 @@ struct xsk_family {
     static void explain(context<K>& cx, const create_choice& c, int, int)
     {
         if (c.step == capability_check)
-            SOCKMODEL_TRACE_NOTE(cx, "xsk_create", [] { return std::string("no CAP_NET_RAW over net->user_ns"); });
+            SOCKMODEL_TRACE_NOTE(cx, "xsk_create", [] { return kstring("no CAP_NET_RAW over net->user_ns"); });
     }
 
     template <class K>
