@@ -477,6 +477,107 @@ except PermissionError: socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IP
     done
     echo "ptrace.$case: ok"
     ;;
+whatif_abi)
+    # --what-if abi=ARCH: the same program built for mips and sparc. The
+    # calls are translated symbolically, so no errno name, fd or file flag
+    # changes (EPROTONOSUPPORT is 120 on mips and 43 on sparc, 93 here: not
+    # a difference); JSON "abi" has ARCH's numbers (arch/*/include/uapi/asm/
+    # errno.h, socket.h, fcntl.h; arch/*/include/asm/socket.h).
+    trace --quiet --format jsonl --what-if abi=mips --what-if abi=sparc -- "$py" "$dir/sockets.py"
+    check_summary 19
+    "$py" -c 'import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+calls = [r for r in rows if "summary" not in r]
+s = rows[-1]["summary"]["what_if"]
+assert [(w["spec"], w["differ"]) for w in s] == [("abi=mips", 0), ("abi=sparc", 0)], s
+udp = [c for c in calls if c["args"] == [2, 0x80001, 17]][0]   # SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_UDP
+assert udp["kernel"]["ret"] == -93 and udp["kernel"]["errno"] == "EPROTONOSUPPORT", udp["kernel"]
+mips, sparc = udp["what_if"]
+assert not mips["differs"] and mips["model"]["errno"] == "EPROTONOSUPPORT", mips
+assert mips["abi"] == {"name": "mips", "args": [2, 0x80002, 17], "ret": -120, "errno": "EPROTONOSUPPORT",
+                       "errno_number": 120, "fds": []}, mips["abi"]
+assert not sparc["differs"] and sparc["abi"]["args"] == [2, 0x400001, 17] and sparc["abi"]["ret"] == -43, sparc
+af = [c for c in calls if c["args"][0] == 999][0]            # EAFNOSUPPORT: 97 here
+assert af["kernel"]["ret"] == -97 and [w["abi"]["errno_number"] for w in af["what_if"]] == [124, 47], af
+dgram = [c for c in calls if c["args"] == [2, 0x80002, 0]][0]  # SOCK_DGRAM|SOCK_CLOEXEC: SO_TYPE 1 on mips
+m = dgram["what_if"][0]
+assert not m["differs"] and m["abi"]["args"] == [2, 0x80001, 0], m
+assert m["abi"]["fds"][0]["SO_TYPE"] == 1 and m["model"]["fds"][0]["SO_TYPE"] == 2 == dgram["kernel"]["fds"][0]["SO_TYPE"], m
+' "$out" || fail "abi JSON"
+    # A bit that is no constant here is a literal of the program: 0x80 is
+    # invalid here (EINVAL), SOCK_NONBLOCK on mips, nothing on sparc. The
+    # call mips makes, socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK),
+    # gets F_GETFD 1, F_GETFL 04002 and SO_TYPE 1 from this kernel: checked
+    # below, after the prediction of the same.
+    lit='import socket
+try: socket.socket(socket.AF_INET, socket.SOCK_STREAM | 0x80)
+except OSError as e: print(e.errno)'
+    trace --quiet --why --what-if abi=mips --what-if abi=sparc -- "$py" -c "$lit"
+    check_summary 1
+    expect "socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC|0x80, IPPROTO_IP) = -1 EINVAL agree"
+    grep -q "^  what-if abi=mips: [0-9]* fd [0-9]* (F_GETFD 1, F_GETFL 04002, SO_TYPE 1, SO_PROTOCOL 6, SO_DOMAIN 2) (passes there; here __sys_socket_create: .*) \[first difference of this process\]$" "$out" ||
+        fail "abi=mips: no difference for 0x80"
+    grep -q "^    mips: socket(2, 0x80082, 0) = [0-9]* fd [0-9]* (F_GETFD 1, F_GETFL 0202, SO_TYPE 2, SO_PROTOCOL 6, SO_DOMAIN 2)$" "$out" ||
+        fail "abi=mips: --why has no mips numbers"
+    grep -qxF "  what-if abi=sparc: the same; sparc: socket(2, 0x400081, 0) = -1 EINVAL (errno 22 there)" "$out" ||
+        fail "abi=sparc: --why has no sparc numbers"
+    "$py" -c 'import fcntl, socket
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM | socket.SOCK_NONBLOCK)
+got = (fcntl.fcntl(s, fcntl.F_GETFD), fcntl.fcntl(s, fcntl.F_GETFL), s.getsockopt(socket.SOL_SOCKET, socket.SO_TYPE))
+assert got == (1, 0o4002, 1), got' || fail "the live kernel does not answer the call mips makes as predicted"
+    # A bad ABI: exit 2, the term and the valid names.
+    "$tool" --what-if abi=vax -- /bin/true >/dev/null 2>"$err"
+    [ $? = 2 ] || fail "--what-if abi=vax: not exit 2"
+    grep -qxF "sockmodel-trace: --what-if 'abi=vax': term 'abi=vax': unknown ABI 'vax' (generic, mips, alpha, parisc, sparc or host)" "$err" ||
+        fail "--what-if abi=vax: $(cat "$err")"
+    echo "ptrace.$case: ok"
+    ;;
+whatif_filemax)
+    # --what-if file-max=N, predicted from the files in use here (file-nr at
+    # each call). whatif_filemax_real checks the same against the kernel:
+    # below the files in use, nobody's first socket gets ENFILE
+    # (alloc_empty_file), root's does not (CAP_SYS_ADMIN).
+    [ "$(id -u)" = 0 ] || { echo "ptrace: SKIPPED: $case needs root"; exit 0; }
+    two='import socket
+s = socket.socket(); u = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)'
+    low=$(( $(cut -f1 /proc/sys/fs/file-nr) - 100 ))
+    [ "$low" -gt 100 ] || { echo "ptrace: SKIPPED: too few files in use for a file-max below them"; exit 0; }
+    trace --quiet --what-if "as=nobody+file-max=$low" --what-if as=nobody+file-max=100000000 --what-if "file-max=$low" \
+        --what-if "userns+file-max=$low" -- "$py" -c "$two"
+    check_summary 2
+    grep -q "^  what-if as=nobody+file-max=$low: -1 ENFILE (alloc_empty_file: VFS: file-max limit reached; [0-9]* files in use at the call, file-max $low: a snapshot of /proc/sys/fs/file-nr, which moves with every process) \[first difference of this process\]$" "$out" ||
+        fail "as=nobody+file-max=$low: no ENFILE for the first socket"
+    grep -q "^sockmodel-trace: what-if as=nobody+file-max=100000000: 0 calls would differ .*only as exact as that snapshot$" "$err" ||
+        fail "a high file-max differs"
+    grep -q "^sockmodel-trace: what-if file-max=$low: 0 calls would differ" "$err" || fail "root differs under file-max"
+    # CAP_SYS_ADMIN counts in init_user_ns only (capable()): root of a user namespace is refused.
+    grep -q "^  what-if userns+file-max=$low: -1 ENFILE (alloc_empty_file" "$out" || fail "userns+file-max"
+    # --needs: nobody needs file-max above the files in use; root does not.
+    trace --nobody --quiet --needs -- "$py" -c "$two"
+    check_summary 2
+    grep -q "^  fs.file-max >= [0-9]* for socket(AF_[A-Z]*, SOCK_[A-Z]*|SOCK_CLOEXEC, [A-Z_0]*) ([0-9]* files in use on this machine at the call: a snapshot of /proc/sys/fs/file-nr, which moves with every process)$" "$out" ||
+        fail "--needs as nobody: no fs.file-max"
+    trace --quiet --needs -- "$py" -c "$two"
+    grep -q "fs.file-max" "$out" && fail "--needs as root: fs.file-max listed"
+    # Bad values: exit 2, the term named.
+    for spec in "file-max=" "file-max=abc" "file-max=-1"; do
+        "$tool" --what-if "$spec" -- /bin/true >/dev/null 2>"$err"
+        [ $? = 2 ] || fail "--what-if $spec: not exit 2"
+        grep -q "what-if '$spec': term '$spec'" "$err" || fail "--what-if $spec: $(cat "$err")"
+    done
+    echo "ptrace.$case: ok"
+    ;;
+whatif_filemax_real)
+    # fs.file-max lowered below the files in use for a moment (and always
+    # put back): test/ptrace/whatif_check.py filemax. RUN_SERIAL in CTest:
+    # while it is low, no unprivileged process can open a file.
+    [ "$(id -u)" = 0 ] || { echo "ptrace: SKIPPED: $case needs root (it writes fs.file-max)"; exit 0; }
+    "$py" "$dir/whatif_check.py" filemax "$tool" >>"$out" 2>>"$err" || fail "whatif_check filemax"
+    grep -q "SKIPPED" "$out" && { echo "ptrace: SKIPPED: $(cat "$out")"; exit 0; }
+    grep -q "; 0 wrong$" "$out" || fail "no check ran"
+    cat "$out"
+    echo "ptrace.$case: ok"
+    ;;
 *)
     fail "unknown case"
     ;;

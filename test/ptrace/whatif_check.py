@@ -35,6 +35,22 @@
 #       lists. Then with RLIMIT_NOFILE at LimitNOFILE= (no answer changes) and
 #       one below it (an answer changes).
 #
+#   whatif_check.py filemax TOOL
+#       fs.file-max against the live kernel (as root; it writes the sysctl
+#       for a moment, and always puts it back). Two waiters are started under
+#       TOOL (as root), one as nobody (setpriv, as OUTER["nobody"]) and one
+#       as root:
+#       each imports, says "ready", then waits for a line on stdin. With
+#       file-max lowered 100 below the files in use (/proc/sys/fs/file-nr,
+#       the margin for the count's per-CPU slack and for other processes),
+#       both are let go: each makes socket(AF_INET, SOCK_STREAM) and
+#       socket(AF_UNIX, SOCK_DGRAM) and prints the outcomes; then file-max
+#       is restored. The kernel must refuse nobody's first socket with ENFILE
+#       and give root both (CAP_SYS_ADMIN goes above file-max), the tool's
+#       model must agree with both runs (it reads file-nr at each call), and
+#       --what-if as=nobody+file-max=F / file-max=F, made here beforehand with
+#       the same F, must have predicted exactly that.
+#
 # Prints one summary line; exit 1 on any wrong prediction.
 import json
 import os
@@ -178,7 +194,121 @@ def needs(tool, program):
     return not wrong
 
 
+WAITER = r"""import socket, sys
+print("ready", flush=True)
+sys.stdin.readline()
+out = []
+for fam, typ in ((socket.AF_INET, socket.SOCK_STREAM), (socket.AF_UNIX, socket.SOCK_DGRAM)):
+    try:
+        out.append("fd %d" % socket.socket(fam, typ).fileno())
+    except OSError as e:
+        out.append("errno %d" % e.errno)
+print(" ".join(out), flush=True)
+"""
+ENFILE = 23
+
+
+def file_nr():
+    with open("/proc/sys/fs/file-nr") as f:
+        nr, _, mx = (int(x) for x in f.read().split())
+    return nr, mx
+
+
+def filemax(tool):
+    import signal
+    nr, old_max = file_nr()
+    low = nr - 100
+    with open("/proc/net/unix") as f:
+        unix = len(f.readlines()) - 1
+    if low < 100 or unix >= low:
+        print("whatif_check: SKIPPED: %d files in use, %d AF_UNIX sockets: no safe low file-max" % (nr, unix))
+        return True
+    py = sys.executable
+    prog = [py, "-c", WAITER]
+    # The predictions, made with the machine's own file-max.
+    def predicted(spec, outer=()):
+        with tempfile.NamedTemporaryFile("r", suffix=".jsonl") as out:
+            os.chmod(out.name, 0o666)
+            subprocess.run(list(outer) + [tool, "--quiet", "--format", "jsonl", "-o", out.name, "--what-if", spec,
+                                          "--"] + prog, input="go\n", stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, text=True, timeout=60)
+            return [json.loads(l) for l in out.read().splitlines() if l.strip() and "summary" not in l]
+    pred_nobody = predicted("as=nobody+file-max=%d" % low)
+    pred_root = predicted("file-max=%d" % low)
+    problems = []
+    first = pred_nobody[0]["what_if"][0] if pred_nobody else {}
+    if not (first.get("differs") and first.get("certain") and first["model"].get("errno") == "ENFILE"):
+        problems.append("as=nobody+file-max=%d: no certain ENFILE predicted for the first socket: %s" % (low, first))
+    if any(c["what_if"][0]["differs"] for c in pred_root):
+        problems.append("file-max=%d as root: a difference predicted: %s" % (low, pred_root))
+    # The real runs: both waiters ready, then file-max lowered for as long as they take.
+    outs = [tempfile.NamedTemporaryFile("r", suffix=".jsonl") for _ in range(2)]
+    procs = []
+    answers = []
+    previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit("whatif_check: SIGTERM"))
+    try:
+        # The tool runs as root (its own files go above file-max), the waiter
+        # as nobody through setpriv under it.
+        for inner, out in ((OUTER["nobody"], outs[0]), ([], outs[1])):
+            procs.append(subprocess.Popen([tool, "--quiet", "--format", "jsonl", "-o", out.name, "--"] + inner + prog,
+                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                          text=True))
+        for p in procs:
+            if p.stdout.readline().strip() != "ready":
+                raise RuntimeError("a waiter did not start")
+        nr, _ = file_nr()
+        low = nr - 100
+        try:
+            with open("/proc/sys/fs/file-max", "w") as f:
+                f.write("%d\n" % low)
+            for p in procs:
+                p.stdin.write("go\n")
+                p.stdin.flush()
+            answers = [p.stdout.readline().split() for p in procs]
+        finally:
+            with open("/proc/sys/fs/file-max", "w") as f:
+                f.write("%d\n" % old_max)
+        for p in procs:
+            p.communicate(timeout=60)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if file_nr()[1] != old_max:  # never leave it lowered
+            with open("/proc/sys/fs/file-max", "w") as f:
+                f.write("%d\n" % old_max)
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+    reports = []
+    for out in outs:
+        reports.append([json.loads(l) for l in open(out.name).read().splitlines() if l.strip()])
+        out.close()
+    want = [["errno", str(ENFILE)], ["fd"]]
+    if len(answers) != 2 or answers[0][:2] != want[0] or answers[1][:1] != want[1] or answers[1][2:3] != ["fd"]:
+        problems.append("the kernel answered nobody %s and root %s (file-max %d)" % (answers[:1], answers[1:], low))
+    for who, rep in zip(("nobody", "root"), reports):
+        calls = [r for r in rep if "summary" not in r]
+        summary = [r["summary"] for r in rep if "summary" in r]
+        if not calls or not summary or summary[0]["disagree"] or any(c["verdict"] != "agree" for c in calls):
+            problems.append("the model did not agree with the kernel as %s under file-max %d: %s" % (who, low, rep))
+    # (setpriv's own socket calls come first, before file-max is lowered: the
+    # waiter's first is its AF_INET one.)
+    inet = [c for c in reports[0] if "summary" not in c and c["args"][0] == 2]
+    real_first = inet[0]["kernel"]["ret"] if inet else None
+    pred_first = pred_nobody[0]["what_if"][0]["model"]["ret"] if pred_nobody else None
+    if real_first != pred_first:
+        problems.append("nobody's first socket: predicted %s, the kernel answered %s" % (pred_first, real_first))
+    print("whatif_check: file-max %d (%d files in use, restored to %d): nobody %s, root %s; predicted nobody %s, "
+          "root no difference; %d wrong" % (low, nr, old_max, " ".join(answers[0]) if answers else "?",
+                                            " ".join(answers[1]) if len(answers) > 1 else "?", pred_first,
+                                            len(problems)))
+    for p in problems:
+        print("  " + p)
+    return not problems
+
+
 def main(argv):
+    if len(argv) == 3 and argv[1] == "filemax":
+        sys.exit(0 if filemax(argv[2]) else 1)
     if len(argv) < 4 or "--" not in argv:
         sys.exit(__doc__)
     sep = argv.index("--")

@@ -237,6 +237,19 @@ Tracing a real program: -- PROGRAM [ARGS...]
                                       defaults (userns+netns: unshare -Urn)
                           ping_group_range=LOW-HIGH   net.ipv4.ping_group_range
                           nofile=SOFT[:HARD]          RLIMIT_NOFILE
+                          file-max=N  fs.file-max: alloc_empty_file's
+                                      ENFILE without CAP_SYS_ADMIN, counted
+                                      from the files in use here
+                                      (/proc/sys/fs/file-nr at each call: a
+                                      snapshot, as exact as that count)
+                          abi=ARCH    the program built for ARCH, one of
+                                      @ABIS@:
+                                      each call's SOCK_* type and flags in
+                                      ARCH's numbers (other bits as they
+                                      are), asked of a model of that ABI;
+                                      a difference is one of errno name,
+                                      fd or file flags (--why and JSON
+                                      "abi" show ARCH's numbers)
                           families=F,F,... | no-F     families registered
                                       (no-ipv6 = no-inet6)
                           rules=FILE  deny rules run by a run-time LSM hook
@@ -244,14 +257,18 @@ Tracing a real program: -- PROGRAM [ARGS...]
                                       deny [uid=N] [family=F] [type=T]
                                       [protocol=P] [errno=EACCES|EPERM]
                         e.g. --what-if as=nobody --what-if userns+netns
-                        --what-if nofile=64 --what-if no-ipv6. See
+                        --what-if nofile=64 --what-if no-ipv6
+                        --what-if as=nobody+file-max=1000
+                        --what-if abi=mips. See
                         docs/what-if.md.
   --why                 with --what-if: the model's call tree under each
-                        answer that would differ
+                        answer that would differ (with abi=, every call's
+                        arguments and answer in ARCH's numbers too)
   --needs               after the run, what the successful calls relied on:
                         each capability, supplementary group, sysctl
-                        (ping_group_range, net.mptcp.enabled), family and
-                        the RLIMIT_NOFILE headroom whose removal (one at a
+                        (ping_group_range, net.mptcp.enabled), family, the
+                        RLIMIT_NOFILE headroom and the fs.file-max headroom
+                        above the files in use whose removal (one at a
                         time, in the model) changes a call's answer, and the
                         systemd lines CapabilityBoundingSet=,
                         RestrictAddressFamilies= and LimitNOFILE=
@@ -299,7 +316,8 @@ void print_help()
 {
     std::string text = help_text;
     const std::string_view marker = "@ABIS@";
-    text.replace(text.find(marker), marker.size(), abi_choices());
+    for (std::size_t at; (at = text.find(marker)) != std::string::npos;)
+        text.replace(at, marker.size(), abi_choices());
     std::fputs(text.c_str(), stdout);
 }
 

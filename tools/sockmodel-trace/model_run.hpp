@@ -124,11 +124,21 @@ struct fd_attrs {
     friend bool operator==(const fd_attrs&, const fd_attrs&) = default;
 };
 
+// --what-if abi=ARCH: the call and its answer in ARCH's numbers (the
+// task_call_result around it has them translated back to the host's).
+struct abi_numbers {
+    std::string name;                   // "mips"
+    int family = 0, type = 0, protocol = 0;
+    int ret = 0;                        // as the model returned it (-errno: the host's errno values)
+    std::vector<fd_attrs> fds;          // F_GETFL and SO_TYPE in ARCH's numbers
+};
+
 struct task_call_result {
     int ret = 0;                        // fd (socket), 0 (socketpair) or -errno
     std::vector<fd_attrs> fds;          // the new fds
     std::vector<sockmodel::trace::event> events;
     std::optional<std::string> not_modelled;  // why the model could not make the call
+    std::optional<abi_numbers> abi;     // asked of a model of another ABI
 };
 
 namespace detail {
@@ -198,6 +208,11 @@ struct call_view {
     unsigned long nofile_cur = 0, nofile_max = 0;
     ns_view ns;
     sockmodel::net_sysctl sysctl;     // of the task's network namespace
+    // The machine's files (fs/file_table.c), -1 where unknown (the model's
+    // own count and limit then): files in use (/proc/sys/fs/file-nr's
+    // first field, get_nr_files), fs.file-max, and AF_UNIX sockets
+    // (unix_nr_socks, which unix_create1 checks against 2 * file-max).
+    long nr_files = -1, max_files = -1, unix_socks = -1;
 };
 
 // A model kernel whose one task's descriptor table mirrors a traced table:
@@ -334,10 +349,15 @@ private:
             r.not_modelled = "model setup: setrlimit(RLIMIT_NOFILE) returned " + strace_result(err);
             return r;
         }
+        if (v.max_files >= 0 && v.nr_files < 0) {
+            r.not_modelled = "the files in use on this machine (/proc/sys/fs/file-nr) could not be read";
+            return r;
+        }
         net->sysctl = v.sysctl;
         t_->net_ns = net;
         t_->cred = v.cred;
         t_->cred.user_ns = user;
+        const machine_files files(*k_, v);
         clear_events();
         if (pair) {
             int sv[2] = {-1, -1};
@@ -359,6 +379,42 @@ private:
         }
         return r;
     }
+
+    // The machine's file counts for one call: the model's nr_files and
+    // unix_nr_socks moved to the host's (by the difference to what the
+    // model holds: its placeholders stand for the task's fds), fs.file-max
+    // set; all put back afterwards, the call's own new files kept.
+    class machine_files {
+    public:
+        machine_files(K& k, const call_view& v) : k_(k), old_max_(k.files.max_files())
+        {
+            if (v.max_files >= 0)
+                k_.files.set_max_files(v.max_files);
+            if (v.nr_files >= 0) {
+                files_bias_ = v.nr_files - k_.smp.nr_files_sum();
+                k_.smp.nr_files_add(nullptr, files_bias_);  // lock::none: one count, no CPU
+            }
+            if (v.unix_socks >= 0) {
+                long& n = unix_socks();
+                unix_bias_ = v.unix_socks - n;
+                n += unix_bias_;
+            }
+        }
+        ~machine_files()
+        {
+            k_.smp.nr_files_add(nullptr, -files_bias_);
+            unix_socks() -= unix_bias_;
+            k_.files.set_max_files(old_max_);
+        }
+        machine_files(const machine_files&) = delete;
+        machine_files& operator=(const machine_files&) = delete;
+
+    private:
+        long& unix_socks() { return k_.template family_state<sockmodel::unix_family>().unix_nr_socks.counter; }
+        K& k_;
+        long old_max_;
+        long files_bias_ = 0, unix_bias_ = 0;
+    };
 
     void clear_events()
     {

@@ -67,8 +67,10 @@
 #include "ptrace_run.hpp"
 
 #include "model_run.hpp"
+#include "models.hpp"
 #include "output.hpp"
 #include "whatif.hpp"
+#include "whatif_abi.hpp"
 
 #include <sockmodel/arch/host.hpp>
 #include <sockmodel/trace/decode.hpp>
@@ -119,36 +121,6 @@ namespace {
 
 namespace sm = sockmodel;
 using host_abi = sm::arch::host;
-
-// The model of one table, traced (events for the tree and JSON) or not (--quiet).
-struct model {
-    virtual ~model() = default;
-    virtual bool open_at(int fd) = 0;
-    virtual void close(int fd) = 0;
-    virtual task_call_result call(const call_view& v, bool pair, int family, int type, int protocol,
-                                  const model_tweak* tweak) = 0;
-    virtual bool registered(int family) const = 0;
-};
-
-template <bool Traced>
-struct model_of final : model {
-    table_model<host_abi, Traced> m;
-    bool open_at(int fd) override { return m.open_at(fd); }
-    void close(int fd) override { m.close(fd); }
-    task_call_result call(const call_view& v, bool pair, int family, int type, int protocol,
-                          const model_tweak* tweak) override
-    {
-        return m.call(v, pair, family, type, protocol, tweak);
-    }
-    bool registered(int family) const override { return m.registered(family); }
-};
-
-std::unique_ptr<model> make_model(bool traced)
-{
-    if (traced)
-        return std::make_unique<model_of<true>>();
-    return std::make_unique<model_of<false>>();
-}
 
 constexpr unsigned long long proc_user_init_ino = 0xEFFFFFFDU;  // PROC_USER_INIT_INO
 constexpr unsigned long long proc_net_init_ino = 0xEFFFFFF9U;   // init_net's inode on Linux 6.x
@@ -864,6 +836,8 @@ struct call_record {
     std::uint64_t needs_caps = 0;
     std::vector<int> needs_families;
     int needs_nofile = 0;  // RLIMIT_NOFILE the call needs (0: none asked)
+    long needs_file_max = 0;  // fs.file-max the call needs (0: none asked, or CAP_SYS_ADMIN)
+    long nr_files = -1;       // files in use on the machine at entry (/proc/sys/fs/file-nr), -1 unknown
     std::optional<std::string> not_modelled;
 };
 
@@ -927,9 +901,20 @@ public:
         for (const std::string& spec : o.what_if) {
             specs_.push_back(parse_whatif(spec));
             tweaks_.push_back(whatif_tweak(specs_.back()));
+            const std::string& abi = specs_.back().abi;
+            if (!abi.empty() && std::find(abis_.begin(), abis_.end(), abi) == abis_.end())
+                abis_.push_back(abi);
         }
         wcount_.resize(specs_.size());
+        file_nr_fd_ = ::open("/proc/sys/fs/file-nr", O_RDONLY | O_CLOEXEC);
     }
+    ~tracer()
+    {
+        if (file_nr_fd_ >= 0)
+            ::close(file_nr_fd_);
+    }
+    tracer(const tracer&) = delete;
+    tracer& operator=(const tracer&) = delete;
 
     // --- descriptor tables ---------------------------------------------------
     std::shared_ptr<fd_table> table_of(int pid)
@@ -1112,6 +1097,8 @@ public:
         c.tgid = s.tgid;
         c.nofile_cur = v.nofile_cur;
         v.cred = s.cred;
+        machine_files(v);
+        c.nr_files = v.nr_files;
         c.seq_at_entry = c.table->seq;
         model& m = *c.table->m;
         const int holds = ping_undecidable(v) ? ns_.ping_holds(v.cred, v.sysctl) : -2;
@@ -1246,9 +1233,12 @@ public:
         std::fflush(out_);
         std::fprintf(stderr, "%s\n", line.c_str());
         for (std::size_t i = 0; i < specs_.size(); ++i)
-            std::fprintf(stderr, "sockmodel-trace: what-if %s: %d calls would differ (%d first of a process, %d if the program went on the same way)\n",
+            std::fprintf(stderr, "sockmodel-trace: what-if %s: %d calls would differ (%d first of a process, %d if the program went on the same way)%s\n",
                          specs_[i].text.c_str(), wcount_[i].differ, wcount_[i].first,
-                         wcount_[i].differ - wcount_[i].first);
+                         wcount_[i].differ - wcount_[i].first,
+                         specs_[i].file_max ? "; file-max against the files in use read from /proc/sys/fs/file-nr at "
+                                              "each call: only as exact as that snapshot"
+                                            : "");
     }
 
     std::string whatif_summary_json() const
@@ -1284,7 +1274,7 @@ public:
     std::string needs_text() const
     {
         std::string out = "sockmodel-trace: needs (each privilege whose removal changes a successful call's answer):\n";
-        if (needed_.empty() && !needed_nofile_)
+        if (needed_.empty() && !needed_nofile_ && !needed_file_max_)
             out += "  nothing\n";
         for (const auto& [what, calls] : needed_) {
             std::string list;
@@ -1295,6 +1285,10 @@ public:
         if (needed_nofile_)
             out += "  RLIMIT_NOFILE >= " + std::to_string(needed_nofile_) + " for " + nofile_call_ + " (fd " +
                    std::to_string(needed_nofile_ - 1) + ")\n";
+        if (needed_file_max_)
+            out += "  fs.file-max >= " + std::to_string(needed_file_max_) + " for " + file_max_call_ + " (" +
+                   std::to_string(file_max_nr_) + " files in use on this machine at the call: a snapshot of "
+                   "/proc/sys/fs/file-nr, which moves with every process)\n";
         out += "sockmodel-trace: systemd unit lines (for the socket calls seen; socketpair() is not filtered by "
                "RestrictAddressFamilies=; LimitNOFILE= is a lower bound: it counts the fds socket calls got, "
                "not those other calls hold at other times):\n";
@@ -1318,6 +1312,11 @@ public:
         if (needed_nofile_)
             append_item(items, ",", "{\"needs\":", sm::trace::detail::json_string("RLIMIT_NOFILE >= " + std::to_string(needed_nofile_)),
                         ",\"calls\":[", sm::trace::detail::json_string(nofile_call_), "]}");
+        if (needed_file_max_)
+            append_item(items, ",", "{\"needs\":",
+                        sm::trace::detail::json_string("fs.file-max >= " + std::to_string(needed_file_max_)),
+                        ",\"calls\":[", sm::trace::detail::json_string(file_max_call_),
+                        "],\"files_in_use\":", std::to_string(file_max_nr_), "}");
         std::string unit;
         std::istringstream lines(unit_lines());
         for (std::string l; std::getline(lines, l);)
@@ -1339,8 +1338,51 @@ private:
     // model's new fds are closed again: the table follows the kernel's).
     void whatifs(call_record& c, model& m, const call_view& v)
     {
-        for (std::size_t i = 0; i < specs_.size(); ++i)
-            c.whatif.push_back(m.call(apply_whatif(specs_[i], i, v), c.pair, c.family, c.type, c.protocol, &tweaks_[i]));
+        for (std::size_t i = 0; i < specs_.size(); ++i) {
+            model* target = specs_[i].abi.empty() ? &m : m.abi(specs_[i].abi);
+            if (!target) {
+                task_call_result r;
+                r.not_modelled = "no model of ABI " + specs_[i].abi;
+                c.whatif.push_back(std::move(r));
+                continue;
+            }
+            c.whatif.push_back(
+                target->call(apply_whatif(specs_[i], i, v), c.pair, c.family, c.type, c.protocol, &tweaks_[i]));
+        }
+    }
+
+    // The machine's files at a call's entry: /proc/sys/fs/file-nr (files in
+    // use, as get_nr_files() reads them, and fs.file-max), and the AF_UNIX
+    // sockets when file-max (the machine's or a SPEC's) is below twice the
+    // files in use, where unix_create1's unix_nr_socks > 2 * file-max could
+    // be in reach: the lines of /proc/net/unix (the tool's network
+    // namespace only, a lower bound of unix_nr_socks). A snapshot: other
+    // processes open and close files between it and the call.
+    void machine_files(call_view& v)
+    {
+        char buf[128];
+        const ssize_t n = file_nr_fd_ >= 0 ? ::pread(file_nr_fd_, buf, sizeof buf - 1, 0) : -1;
+        if (n <= 0)
+            return;
+        buf[n] = '\0';
+        long nr = 0, unused = 0, max = 0;
+        if (std::sscanf(buf, "%ld %ld %ld", &nr, &unused, &max) != 3)
+            return;
+        v.nr_files = nr;
+        v.max_files = max;
+        bool low = max / 2 < nr;
+        for (const whatif_spec& s : specs_)
+            low = low || (s.file_max && *s.file_max / 2 < nr);
+        if (!low)
+            return;
+        const int fd = ::open("/proc/net/unix", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            return;
+        long lines = 0;
+        for (ssize_t got; (got = ::read(fd, buf, sizeof buf)) > 0;)
+            lines += std::count(buf, buf + got, '\n');
+        ::close(fd);
+        v.unix_socks = std::max(0L, lines - 1);  // less the header line
     }
 
     // --needs: the call made again with one privilege of the task taken away
@@ -1367,6 +1409,14 @@ private:
         tight.nofile_cur = static_cast<unsigned long>(top);
         if (changes(tight, plain))
             c.needs_nofile = top + 1;
+        // fs.file-max headroom: a limit at the files in use (CAP_SYS_ADMIN
+        // goes above it; for the rest alloc_empty_file refuses the first new file).
+        if (v.nr_files >= 0) {
+            call_view at = v;
+            at.max_files = v.nr_files;
+            if (changes(at, plain))
+                c.needs_file_max = v.nr_files + static_cast<long>(base.fds.size());
+        }
         std::string key = std::to_string(c.family) + "," + std::to_string(c.type) + "," +
                           std::to_string(c.protocol) + (c.pair ? "p" : "s") + std::to_string(v.cred.euid) + ":" +
                           std::to_string(v.cred.egid) + ":" + std::to_string(v.cred.cap_effective.val) + ":" +
@@ -1436,6 +1486,49 @@ private:
         needs_cache_[key] = {c.needs, c.needs_caps, c.needs_families};
     }
 
+    // --what-if abi=ARCH: the call and answer in ARCH's numbers.
+    static std::string abi_ret_text(const abi_numbers& a, bool pair)
+    {
+        if (a.ret >= 0)
+            return outcome_text(a.ret, a.fds, pair);
+        const int n = abi_errno_number(a.name, a.ret);
+        return "-1 " + std::string(sm::errno_name(a.ret)) + " (errno " + (n < 0 ? std::string("?") : std::to_string(n)) +
+               " there)";
+    }
+
+    static std::string abi_text(const abi_numbers& a, bool pair)
+    {
+        char args[96];
+        std::snprintf(args, sizeof args, "(%d, %#x, %d", a.family, static_cast<unsigned>(a.type), a.protocol);
+        std::string out = a.name + ": " + (pair ? "socketpair" : "socket") + args + (pair ? ", sv)" : ")") + " = " +
+                          abi_ret_text(a, pair);
+        for (const fd_attrs& f : a.fds)
+            out += ' ', out += attrs_text(f);
+        return out;
+    }
+
+    static std::string abi_json(const abi_numbers& a)
+    {
+        std::string out = "{\"name\":" + sm::trace::detail::json_string(a.name) + ",\"args\":[" +
+                          std::to_string(a.family) + "," + std::to_string(a.type) + "," + std::to_string(a.protocol) +
+                          "]";
+        if (a.ret < 0) {
+            const int n = abi_errno_number(a.name, a.ret);
+            out += ",\"ret\":" + std::to_string(n < 0 ? a.ret : -n) + ",\"errno\":" +
+                   sm::trace::detail::json_string(sm::errno_name(a.ret)) + ",\"errno_number\":" +
+                   (n < 0 ? std::string("null") : std::to_string(n));
+        } else {
+            out += ",\"ret\":" + std::to_string(a.ret);
+        }
+        out += ",\"fds\":[";
+        for (std::size_t i = 0; i < a.fds.size(); ++i) {
+            if (i)
+                out += ',';
+            out += attrs_json(a.fds[i]);
+        }
+        return out + "]}";
+    }
+
     // The what-if lines of a call whose kernel answer is (ret, kfds), and
     // the counts; JSON into `json` (an array's items).
     std::string whatif_report(const call_record& c, int ret, const std::vector<fd_attrs>& kfds, std::string& json)
@@ -1457,6 +1550,10 @@ private:
                 item += ",\"not_modelled\":" + sm::trace::detail::json_string(*r.not_modelled);
             else
                 item += ",\"model\":" + outcome_json(r.ret, r.fds);
+            if (r.abi)
+                item += ",\"abi\":" + abi_json(*r.abi);
+            if (specs_[i].file_max && c.nr_files >= 0)
+                item += ",\"files_in_use\":" + std::to_string(c.nr_files);
             if (differs) {
                 ++wcount_[i].differ;
                 const auto inh = inherited_.find(c.pid);
@@ -1472,11 +1569,18 @@ private:
                              : here.empty() ? "no check fails there"
                                             : "passes there; here " + here;
                 }
+                // How exact a file-max answer is: as the count it started from.
+                if (specs_[i].file_max && c.nr_files >= 0 && (r.ret == -ENFILE || ret == -ENFILE))
+                    reason += "; " + std::to_string(c.nr_files) + " files in use at the call, file-max " +
+                              std::to_string(*specs_[i].file_max) +
+                              ": a snapshot of /proc/sys/fs/file-nr, which moves with every process";
                 item += ",\"reason\":" + sm::trace::detail::json_string(reason) +
                         ",\"certain\":" + (certain ? "true" : "false");
                 text += "  what-if " + specs_[i].text + ": " + mismatch(r.ret, r.fds, kfds, c.pair) + " (" + reason +
                         ") " + (certain ? "[first difference of this process]" : "[if the program went on the same way]") +
                         "\n";
+                if (o_.why && r.abi && o_.format != output_format::json)
+                    text += "    " + abi_text(*r.abi, c.pair) + "\n";
                 if (o_.why) {
                     if (o_.format == output_format::json) {
                         std::string joined;
@@ -1492,6 +1596,9 @@ private:
                 }
             } else if (r.not_modelled) {
                 text += "  what-if " + specs_[i].text + ": not modelled: " + *r.not_modelled + "\n";
+            } else if (o_.why && r.abi) {
+                // No difference: --why still shows the call in ARCH's numbers.
+                text += "  what-if " + specs_[i].text + ": the same; " + abi_text(*r.abi, c.pair) + "\n";
             }
             append_item(json, ",", item + "}");
         }
@@ -1516,7 +1623,7 @@ private:
             t.model_stale = true;
         }
         if (t.model_stale || !t.m) {
-            t.m = make_model(!o_.quiet || !specs_.empty());  // what-if reasons come from the trace
+            t.m = make_model(!o_.quiet || !specs_.empty(), abis_);  // what-if reasons come from the trace
             for (std::size_t fd = 0; fd < t.open.size(); ++fd)
                 if (t.open[fd] && !t.m->open_at(static_cast<int>(fd))) {
                     why = "model setup: cannot open a placeholder on fd " + std::to_string(fd);
@@ -1712,6 +1819,11 @@ private:
                 needed_nofile_ = c.needs_nofile;
                 nofile_call_ = call;
             }
+            if (c.needs_file_max > needed_file_max_) {
+                needed_file_max_ = c.needs_file_max;
+                file_max_call_ = call;
+                file_max_nr_ = c.nr_files;
+            }
         }
 
         std::string text;
@@ -1807,6 +1919,12 @@ private:
     std::set<int> needed_families_;  // by socket(): RestrictAddressFamilies= does not filter socketpair()
     int needed_nofile_ = 0;
     std::string nofile_call_;  // the call that got the highest fd
+    long needed_file_max_ = 0;
+    std::string file_max_call_;  // the call that needed the most fs.file-max
+    long file_max_nr_ = 0;       // the files in use at that call
+    // --what-if abi=: the ABIs asked for (each table gets a model of each)
+    std::vector<std::string> abis_;
+    int file_nr_fd_ = -1;  // /proc/sys/fs/file-nr
 };
 
 // ---------------------------------------------------------------------------

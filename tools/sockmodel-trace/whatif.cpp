@@ -1,10 +1,13 @@
 // --what-if SPEC: parsing, the view and kernel a SPEC gives, the reason line.
 #include "whatif.hpp"
 
+#include "abi.hpp"
+
 #include <sockmodel/trace/decode.hpp>
 
 #include <algorithm>
 #include <cctype>
+#include <climits>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -47,6 +50,9 @@ std::vector<std::string> split(std::string_view s, char sep)
         pos = at + 1;
     }
 }
+
+constexpr const char* term_list =
+    "(as=, caps=, userns, netns, ping_group_range=, nofile=, file-max=, abi=, families=, no-FAMILY, rules=)";
 
 bool bare_term(std::string_view w) { return w == "userns" || w == "netns" || w.starts_with("no-"); }
 
@@ -108,8 +114,7 @@ void apply_term(whatif_spec& s, const std::string& term)
                 f = "inet";
             s.no_families.push_back(parse_family(f));
         } else
-            bad("unknown " + where +
-                " (as=, caps=, userns, netns, ping_group_range=, nofile=, families=, no-FAMILY, rules=)");
+            bad("unknown " + where + " " + term_list);
         return;
     }
     if (value.empty())
@@ -167,6 +172,13 @@ void apply_term(whatif_spec& s, const std::string& term)
         if (hard < soft)
             bad(where + ": the soft limit is above the hard one");
         s.nofile = {soft, hard};
+    } else if (key == "file-max" || key == "file_max") {
+        // fs.file-max: 0 to LONG_MAX (the file-max entry of fs/file_table.c's sysctl table).
+        s.file_max = static_cast<long>(parse_unsigned(value, "file-max", LONG_MAX));
+    } else if (key == "abi") {
+        if (!is_abi_name(value))
+            bad(where + ": unknown ABI " + quoted(value) + " (" + abi_choices() + ")");
+        s.abi = is_host_abi(value) ? std::string(sm::arch::host::name) : value;
     } else if (key == "families") {
         std::vector<int> fams;
         for (std::string f : split(value, ',')) {
@@ -191,8 +203,7 @@ void apply_term(whatif_spec& s, const std::string& term)
             s.rules.push_back(parse_rule(line, value + ":" + std::to_string(n)));
         }
     } else {
-        bad("unknown " + where +
-            " (as=, caps=, userns, netns, ping_group_range=, nofile=, families=, no-FAMILY, rules=)");
+        bad("unknown " + where + " " + term_list);
     }
 }
 
@@ -283,6 +294,8 @@ call_view apply_whatif(const whatif_spec& s, std::size_t index, const call_view&
         w.nofile_cur = s.nofile->first;
         w.nofile_max = s.nofile->second;
     }
+    if (s.file_max)
+        w.max_files = *s.file_max;
     return w;
 }
 

@@ -10,13 +10,17 @@
 //          | 'userns' | 'netns'
 //          | 'ping_group_range=' LOW '-' HIGH
 //          | 'nofile=' SOFT [ ':' HARD ]
+//          | 'file-max=' N
+//          | 'abi=' ARCH
 //          | 'families=' FAMILY { ',' FAMILY } | 'no-' FAMILY
 //          | 'rules=' FILE
 // A ',' continues the value of the term before it (a group, a capability, a
 // family) unless what follows is a term of its own (has '=' or is a bare
 // term), so `as=1000:1000,27,caps=none` is two terms. Terms apply in this
 // order whatever their order in SPEC: as, caps, userns, netns,
-// ping_group_range, nofile; families and rules change the model kernel.
+// ping_group_range, nofile, file-max; families and rules change the model
+// kernel; abi asks a model kernel of that ABI, with the call translated
+// (whatif_abi.hpp).
 #pragma once
 
 #include "args.hpp"
@@ -44,6 +48,8 @@ struct whatif_spec {
     bool userns = false, netns = false;
     std::optional<std::pair<sockmodel::kgid_t, sockmodel::kgid_t>> ping;
     std::optional<std::pair<unsigned long, unsigned long>> nofile;
+    std::optional<long> file_max;              // file-max=N: fs.file-max
+    std::string abi;                           // abi=ARCH (abi.hpp's name; empty: this machine's)
     std::optional<std::vector<int>> families;  // families=...: only these registered
     std::vector<int> no_families;              // no-FAMILY
     std::vector<deny_rule> rules;              // rules=FILE
