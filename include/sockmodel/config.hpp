@@ -216,10 +216,10 @@ struct checked_config {
     static_assert(detail::complete_type<typename Config::families>,
                   "kernel<Config>: the configuration names no families and <sockmodel/default_families.hpp> is not "
                   "included: include it, or name them with opt::families<...>");
-    static_assert(!is_smp<typename Config::locking> || detail::complete_type<typename Config::locking>,
+    static_assert(detail::complete_if_needed<is_smp<typename Config::locking>, typename Config::locking>,
                   "kernel<Config>: opt::locking<lock::smp> needs the SMP primitives: #include "
                   "<sockmodel/kernel/smp.hpp> (a lock::none program does not parse <thread> and the rest)");
-    static_assert(!Config::runtime_lsm || detail::complete_type<lsm::hook_heads<typename Config::locking>>,
+    static_assert(detail::complete_if_needed<Config::runtime_lsm, lsm::hook_heads<typename Config::locking>>,
                   "kernel<Config>: opt::runtime_lsm<true> needs the hook lists: #include "
                   "<sockmodel/security/hooks.hpp>");
     static_assert(!is_smp<typename Config::locking> || !std::is_same_v<typename Config::tracer, trace::recorder>,

@@ -23,6 +23,9 @@
 #include <errno.h>
 #include <unistd.h>
 
+// This TU compiles the whole default kernel under those macros itself, even
+// though its program links sockmodel::default_kernel (the compiled mode).
+#undef SOCKMODEL_EXTERN_DEFAULT_KERNEL
 #include <sockmodel/sockmodel.hpp>
 
 #include <doctest/doctest.h>

@@ -13,12 +13,21 @@ namespace sockmodel_trace {
 
 inline constexpr std::string_view host_abi_name = "host";
 
-// f.template operator()<A>() for every A in all_abis, in order.
+// The ABIs this build of the tool models: all_abis, or only the host's when
+// built with SOCKMODEL_TRACE_HOST_ABI_ONLY (sockmodel_add_trace_tool's
+// HOST_ABI_ONLY: a tool for one family's tests, compiled in a fraction of the
+// time, as each ABI is a kernel instantiation of its own).
+#if defined(SOCKMODEL_TRACE_HOST_ABI_ONLY) && SOCKMODEL_TRACE_HOST_ABI_ONLY
+using tool_abis = std::tuple<sockmodel::arch::host>;
+#else
+using tool_abis = sockmodel::arch::all_abis;
+#endif
+
+// f.template operator()<A>() for every A in tool_abis, in order.
 template <class F>
 constexpr void for_each_abi(F&& f)
 {
-    [&]<class... A>(std::tuple<A...>*) { (f.template operator()<A>(), ...); }(
-        static_cast<sockmodel::arch::all_abis*>(nullptr));
+    [&]<class... A>(std::tuple<A...>*) { (f.template operator()<A>(), ...); }(static_cast<tool_abis*>(nullptr));
 }
 
 inline bool is_abi_name(std::string_view name)

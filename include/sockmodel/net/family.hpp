@@ -297,6 +297,13 @@ struct family_checks<family_list<F...>> {
 
 template <class T>
 concept complete_type = requires { sizeof(T); };
+// complete_type<T>, asked only when Needed: a concept's answer is kept for
+// the rest of the TU, so asking it of a type the program has not included yet
+// (and does not need) would answer "incomplete" for good.
+template <bool Needed, class T>
+inline constexpr bool complete_if_needed = true;
+template <class T>
+inline constexpr bool complete_if_needed<true, T> = complete_type<T>;
 
 // The configured family list; an empty one when it names an incomplete type
 // (checked_config has said why), so no error follows the first.
