@@ -26,8 +26,8 @@
 // kernel::flat_path): in an optimised build, unless the including program
 // says otherwise. An unoptimised build gains nothing from it and would
 // compile each system call as one function of the whole path; the presets'
-// Debug builds turn it off too (-O1 compiles a test TU in 60% of the time
-// without it), and the benchmarks, which measure it, turn it on.
+// -O1 builds (tsan, fuzz) turn it off too (a test TU compiles in 60% of the
+// time without it), and the benchmarks, which measure it, turn it on.
 #ifndef SOCKMODEL_FLATTEN
 #ifdef __OPTIMIZE__
 #define SOCKMODEL_FLATTEN 1

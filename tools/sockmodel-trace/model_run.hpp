@@ -512,3 +512,19 @@ private:
 };
 
 }  // namespace sockmodel_trace
+
+// The tool's kernels, compiled once in the files under kernels/
+// (the compiled mode of docs/building.md, per configuration): main.cpp and
+// models.cpp, which both run them, compile none of their members, and the
+// kernels compile in parallel. One traced kernel per ABI the tool models
+// (abi.hpp's tool_abis) and the untraced host kernel of --quiet.
+#if defined(SOCKMODEL_TRACE_HOST_ABI_ONLY) && SOCKMODEL_TRACE_HOST_ABI_ONLY
+extern template class sockmodel::kernel<sockmodel_trace::traced_config<sockmodel::arch::host>>;
+#else
+extern template class sockmodel::kernel<sockmodel_trace::traced_config<sockmodel::arch::generic>>;
+extern template class sockmodel::kernel<sockmodel_trace::traced_config<sockmodel::arch::mips>>;
+extern template class sockmodel::kernel<sockmodel_trace::traced_config<sockmodel::arch::alpha>>;
+extern template class sockmodel::kernel<sockmodel_trace::traced_config<sockmodel::arch::parisc>>;
+extern template class sockmodel::kernel<sockmodel_trace::traced_config<sockmodel::arch::sparc>>;
+#endif
+extern template class sockmodel::kernel<sockmodel_trace::quiet_config<sockmodel::arch::host>>;
