@@ -296,8 +296,8 @@ private:
     static void copy_fdtable(fdtable& nfdt, const fdtable& ofdt)
     {
         const auto copy = [](auto& to, const auto& from) {
-            for (std::size_t i = 0; i < from.size(); ++i)
-                to[i] = from[i];
+            if (!from.empty())
+                __builtin_memcpy(to.data(), from.data(), from.size() * sizeof(from[0]));
         };
         copy(nfdt.fd, ofdt.fd);
         copy(nfdt.open_fds, ofdt.open_fds);

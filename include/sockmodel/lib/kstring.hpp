@@ -40,18 +40,23 @@ public:
 
     kstring& append(std::string_view s)
     {
-        if (n_ + s.size() + 1 > cap_) {
-            std::size_t cap = cap_ ? cap_ * 2 : 32;
-            while (cap < n_ + s.size() + 1)
-                cap *= 2;
+        // No text is longer than half the address space; saying so keeps
+        // GCC's -Wstringop-overflow from imagining one at -O3.
+        if (s.size() > limit || n_ > limit) [[unlikely]]
+            __builtin_trap();
+        const std::size_t need = n_ + s.size() + 1;
+        if (need > cap_) {
+            std::size_t cap = cap_ < 16 ? 32 : cap_ * 2;
+            if (cap < need)
+                cap = need;
             char* p = new char[cap];
-            for (std::size_t i = 0; i < n_; ++i)
-                p[i] = p_[i];
+            if (n_)
+                __builtin_memcpy(p, p_, n_);
             delete[] p_;
             p_ = p, cap_ = cap;
         }
-        for (std::size_t i = 0; i < s.size(); ++i)
-            p_[n_ + i] = s[i];
+        if (!s.empty())
+            __builtin_memcpy(p_ + n_, s.data(), s.size());
         n_ += s.size();
         p_[n_] = '\0';
         return *this;
@@ -100,6 +105,7 @@ public:
     friend bool operator==(const kstring& a, const char* b) noexcept { return a.view() == std::string_view(b); }
 
 private:
+    static constexpr std::size_t limit = static_cast<std::size_t>(__PTRDIFF_MAX__) / 2;
     char* p_ = nullptr;
     std::size_t n_ = 0;
     std::size_t cap_ = 0;
