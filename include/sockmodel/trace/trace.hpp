@@ -36,7 +36,7 @@ struct event {
     kind what;
     int depth;               // nesting: 0 for the syscall itself
     std::string_view fn;     // the kernel function this belongs to
-    kstring text;        // enter: decoded arguments; note: the decision
+    kstring text;            // enter: decoded arguments; note: the decision
     long ret = 0;            // exit: the return value (-errno on failure)
     bool has_ret = false;    // exit of a void function has none
     bool is_pointer = false; // exit of a function returning a pointer (NULL or not)
