@@ -52,11 +52,13 @@ public:
             char* p = new char[cap];
             if (n_)
                 __builtin_memcpy(p, p_, n_);
+            if (!s.empty())  // before the old buffer goes: s may be a view of it
+                __builtin_memcpy(p + n_, s.data(), s.size());
             delete[] p_;
             p_ = p, cap_ = cap;
+        } else if (!s.empty()) {
+            __builtin_memmove(p_ + n_, s.data(), s.size());
         }
-        if (!s.empty())
-            __builtin_memcpy(p_ + n_, s.data(), s.size());
         n_ += s.size();
         p_[n_] = '\0';
         return *this;
