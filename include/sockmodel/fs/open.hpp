@@ -5,10 +5,9 @@
 #include <sockmodel/fs/file.hpp>
 #include <sockmodel/fs/file_table.hpp>
 #include <sockmodel/kernel/context.hpp>
+#include <sockmodel/lib/kstring.hpp>
 #include <sockmodel/trace/trace.hpp>
 #include <sockmodel/uapi/errno.hpp>
-
-#include <sockmodel/lib/kstring.hpp>
 
 namespace sockmodel {
 

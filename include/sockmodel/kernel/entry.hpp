@@ -5,9 +5,8 @@
 #pragma once
 
 #include <sockmodel/kernel/task.hpp>
-#include <sockmodel/linux/err.hpp>
-
 #include <sockmodel/lib/kstring.hpp>
+#include <sockmodel/linux/err.hpp>
 
 namespace sockmodel {
 

@@ -10,12 +10,12 @@
 #include <sockmodel/kernel/context.hpp>
 #include <sockmodel/kernel/cred.hpp>
 #include <sockmodel/kernel/task.hpp>
+#include <sockmodel/lib/kstring.hpp>
 #include <sockmodel/linux/net.hpp>
 #include <sockmodel/trace/decode.hpp>
 #include <sockmodel/trace/trace.hpp>
 #include <sockmodel/uapi/errno.hpp>
 
-#include <sockmodel/lib/kstring.hpp>
 #include <string_view>
 #include <tuple>
 
