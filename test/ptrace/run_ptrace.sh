@@ -73,6 +73,14 @@ fd_of() {
     grep -F -- "] $1 = " "$out" | head -n 1 | sed 's/.* = \([0-9]*\) .*/\1/'
 }
 
+# bad_spec SPEC PATTERN: --what-if SPEC is refused (exit 2) with an error
+# that matches PATTERN (grep) after "what-if 'SPEC': ".
+bad_spec() {
+    "$tool" --what-if "$1" -- /bin/true >/dev/null 2>"$err"
+    [ $? = 2 ] || fail "--what-if $1: not exit 2"
+    grep -q "what-if '$1': $2" "$err" || fail "--what-if $1: $(cat "$err")"
+}
+
 check_summary() {  # check_summary MIN_AGREE
     [ "$status" = "$want_status" ] || fail "exit status $status, want $want_status"
     grep -q DISAGREE "$out" && fail "a call disagreed"
@@ -471,9 +479,7 @@ except PermissionError: socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IP
     expect "socket(AF_INET, SOCK_DGRAM|SOCK_CLOEXEC, IPPROTO_ICMP) = -1 EACCES agree"
     # Bad SPECs: exit 2, the term named.
     for spec in "as=bob" "caps=-net_rw" "nofile=x" "families=unix,foo" "frobnicate" "userns=1" "ping_group_range=5"; do
-        "$tool" --what-if "$spec" -- /bin/true >/dev/null 2>"$err"
-        [ $? = 2 ] || fail "--what-if $spec: not exit 2"
-        grep -q "what-if '$spec': .*term '" "$err" || fail "--what-if $spec: $(cat "$err")"
+        bad_spec "$spec" ".*term '"
     done
     echo "ptrace.$case: ok"
     ;;
@@ -561,9 +567,7 @@ s = socket.socket(); u = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)'
     grep -q "fs.file-max" "$out" && fail "--needs as root: fs.file-max listed"
     # Bad values: exit 2, the term named.
     for spec in "file-max=" "file-max=abc" "file-max=-1"; do
-        "$tool" --what-if "$spec" -- /bin/true >/dev/null 2>"$err"
-        [ $? = 2 ] || fail "--what-if $spec: not exit 2"
-        grep -q "what-if '$spec': term '$spec'" "$err" || fail "--what-if $spec: $(cat "$err")"
+        bad_spec "$spec" "term '$spec'"
     done
     echo "ptrace.$case: ok"
     ;;
